@@ -1,0 +1,17 @@
+-- Weir's bundled example: words per minute in a small application log.
+-- Run it with `weir run` (no arguments); its data is logs.csv beside it.
+CREATE TABLE logs (
+  ts    TIMESTAMP(3),
+  level VARCHAR(8),
+  msg   VARCHAR(256),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (connector = 'file', path = 'logs.csv', format = 'csv');
+
+-- Word count per one-minute tumbling window; words seen at least twice.
+SELECT window_start, window_end, word, COUNT(*) AS n
+FROM (
+  SELECT ts, UNNEST(STRING_TO_ARRAY(LOWER(msg), ' ')) AS word FROM logs
+) AS w
+GROUP BY word, TUMBLE(ts, INTERVAL '1' MINUTE)
+HAVING COUNT(*) >= 2
+ORDER BY n DESC, word;

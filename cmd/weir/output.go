@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/mattn/go-isatty"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
+)
+
+// outputFormat resolves --format: table on a terminal, jsonl otherwise.
+func outputFormat(flag string, w io.Writer) (string, error) {
+	switch flag {
+	case "table", "csv", "jsonl":
+		return flag, nil
+	case "json":
+		return "jsonl", nil
+	case "":
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			return "table", nil
+		}
+		return "jsonl", nil
+	}
+	return "", fmt.Errorf("unknown --format %q: use table, csv or jsonl", flag)
+}
+
+// consoleSink prints a query's rows to stdout in one of the formats.
+type consoleSink struct {
+	out    io.Writer
+	format string
+	schema *arrow.Schema
+	buf    bytes.Buffer
+	enc    format.Encoder
+	wrote  bool
+}
+
+func newConsoleSink(out io.Writer, fmtName string, schema *arrow.Schema) (*consoleSink, error) {
+	s := &consoleSink{out: out, format: fmtName, schema: schema}
+	if fmtName != "table" {
+		enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[fmtName], schema, &s.buf, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.enc = enc
+	}
+	return s, nil
+}
+
+// Write prints one batch: a table, or its lines.
+func (s *consoleSink) Write(b arrow.RecordBatch) error {
+	defer b.Release()
+	s.buf.Reset()
+	if s.enc == nil {
+		header := make([]string, s.schema.NumFields())
+		for i, f := range s.schema.Fields() {
+			header[i] = f.Name
+		}
+		rows := make([][]string, b.NumRows())
+		for r := range rows {
+			rows[r] = make([]string, b.NumCols())
+			for c := range rows[r] {
+				rows[r][c] = cell(b.Column(c), r)
+			}
+		}
+		if err := renderTable(&s.buf, header, rows); err != nil {
+			return err
+		}
+	} else {
+		if err := s.enc.Encode(b); err != nil {
+			return err
+		}
+		if err := s.enc.Flush(); err != nil {
+			return err
+		}
+	}
+	s.wrote = true
+	_, err := s.out.Write(s.buf.Bytes())
+	return err
+}
+
+// Commit does nothing: the console keeps no epochs.
+func (s *consoleSink) Commit(int64) error { return nil }
+
+// Close does nothing.
+func (s *consoleSink) Close() error { return nil }
+
+var _ connectors.Sink = (*consoleSink)(nil)
+
+func renderTable(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(header)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// printRows prints a small text table (SHOW, DESCRIBE, EXPLAIN).
+func printRows(w io.Writer, fmtName string, columns []string, rows [][]string) error {
+	var buf bytes.Buffer
+	switch fmtName {
+	case "table":
+		if err := renderTable(&buf, columns, rows); err != nil {
+			return err
+		}
+	case "csv":
+		for i, c := range columns {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			buf.WriteString(csvQuote(c))
+		}
+		buf.WriteByte('\n')
+		for _, r := range rows {
+			for i, c := range r {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				buf.WriteString(csvQuote(c))
+			}
+			buf.WriteByte('\n')
+		}
+	default:
+		for _, r := range rows {
+			buf.WriteByte('{')
+			for i, c := range r {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				buf.WriteString(strconv.Quote(columns[i]) + ":" + strconv.Quote(c))
+			}
+			buf.WriteString("}\n")
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func csvQuote(s string) string {
+	if !bytes.ContainsAny([]byte(s), ",\"\n\r") {
+		return s
+	}
+	return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"`
+}
+
+// cell renders one value for a console table.
+func cell(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return "NULL"
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10)
+	case *array.Float64:
+		return strconv.FormatFloat(a.Value(i), 'g', -1, 64)
+	case *array.String:
+		return a.Value(i)
+	case *array.Boolean:
+		return strconv.FormatBool(a.Value(i))
+	case *array.Timestamp:
+		return time.UnixMilli(int64(a.Value(i))).UTC().Format("2006-01-02 15:04:05.000")
+	}
+	return a.ValueStr(i)
+}
+
+// badRowReporter prints the first bad rows of each table and counts all.
+type badRowReporter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	counts map[string]int64
+	order  []string
+}
+
+const badRowsShown = 10
+
+func newBadRowReporter(w io.Writer) *badRowReporter {
+	return &badRowReporter{w: w, counts: map[string]int64{}}
+}
+
+func (r *badRowReporter) report(b connectors.BadRow) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.counts[b.Table]; !ok {
+		r.order = append(r.order, b.Table)
+	}
+	r.counts[b.Table]++
+	if n := r.counts[b.Table]; n <= badRowsShown {
+		fmt.Fprintf(r.w, "weir: warning: table %s: skipped bad row at %s: %v\n", b.Table, b.Position, b.Err)
+		if n == badRowsShown {
+			fmt.Fprintf(r.w, "weir: warning: table %s: further bad rows are counted, not shown\n", b.Table)
+		}
+	}
+	return nil
+}
+
+func (r *badRowReporter) summary() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.order {
+		fmt.Fprintf(r.w, "weir: table %s: %d bad rows skipped\n", t, r.counts[t])
+	}
+}

@@ -1,0 +1,162 @@
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// ErrEndOfInput is returned by Source.Next once a bounded source has
+// delivered its last row. It is not a failure.
+var ErrEndOfInput = errors.New("end of input")
+
+// Source yields a table's rows as Arrow record batches.
+//
+// Ownership: every batch returned by Next belongs to the caller, who must
+// Release it. Next, Position and Close are called from one goroutine.
+type Source interface {
+	// Schema is the schema of every batch Next returns; it equals the
+	// table's schema.
+	Schema() *arrow.Schema
+	// Next returns the next batch of at most maxRows rows (at least one).
+	// A bounded source returns (nil, ErrEndOfInput) after its last row and
+	// on every call after that. Rows that cannot be decoded are reported to
+	// the spec's BadRow handler and skipped, never returned.
+	Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error)
+	// Close releases the source's resources. It may be called once, at
+	// any time.
+	Close() error
+}
+
+// Bounded is implemented by sources that know whether their input ends.
+type Bounded interface {
+	// Bounded reports whether Next will eventually return ErrEndOfInput.
+	Bounded() bool
+}
+
+// Sink writes the rows a query emits.
+//
+// Ownership: Write takes ownership of the batch and releases it (now or
+// later). Write, Commit and Close are called from one goroutine.
+type Sink interface {
+	// Write writes one batch whose schema is the query's output schema.
+	Write(batch arrow.RecordBatch) error
+	// Commit makes every batch written so far durable and visible as one
+	// epoch. Epochs increase by one per call.
+	Commit(epoch int64) error
+	// Close flushes and releases the sink. It may be called once.
+	Close() error
+}
+
+// BadRow describes an input record that could not be decoded.
+type BadRow struct {
+	// Table is the table the record was read for.
+	Table string
+	// Position says where the record was: "path:line" or similar.
+	Position string
+	// Record is a copy of the offending record, possibly truncated.
+	Record string
+	// Err says what was wrong with it.
+	Err error
+}
+
+// BadRowHandler is told of each bad record a source skips. It returns an
+// error to make the record fatal (on_error = 'fail'), or nil to skip it.
+type BadRowHandler func(BadRow) error
+
+// SourceSpec is what a source factory is given.
+type SourceSpec struct {
+	// Table is the table's name, for messages.
+	Table string
+	// Schema is the table's schema; every batch must have it.
+	Schema *arrow.Schema
+	// Options are the table's WITH options, keys lower-cased.
+	Options map[string]string
+	// Alloc allocates the batches' buffers.
+	Alloc memory.Allocator
+	// BadRow is told of every skipped record; it is never nil.
+	BadRow BadRowHandler
+}
+
+// SinkSpec is what a sink factory is given.
+type SinkSpec struct {
+	// Table is the sink table's name, for messages.
+	Table string
+	// Schema is the schema of the batches the sink will be given.
+	Schema *arrow.Schema
+	// Options are the table's WITH options, keys lower-cased.
+	Options map[string]string
+}
+
+// SourceFactory builds a source; it validates the options and fails with a
+// message naming the bad option.
+type SourceFactory func(spec SourceSpec) (Source, error)
+
+// SinkFactory builds a sink; it validates the options.
+type SinkFactory func(spec SinkSpec) (Sink, error)
+
+// Registry maps connector names to factories.
+type Registry struct {
+	sources map[string]SourceFactory
+	sinks   map[string]SinkFactory
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{sources: map[string]SourceFactory{}, sinks: map[string]SinkFactory{}}
+}
+
+// RegisterSource makes name usable as a source connector.
+func (r *Registry) RegisterSource(name string, f SourceFactory) {
+	r.sources[strings.ToLower(name)] = f
+}
+
+// RegisterSink makes name usable as a sink connector.
+func (r *Registry) RegisterSink(name string, f SinkFactory) {
+	r.sinks[strings.ToLower(name)] = f
+}
+
+// HasSource reports whether name is a registered source connector.
+func (r *Registry) HasSource(name string) bool { _, ok := r.sources[strings.ToLower(name)]; return ok }
+
+// HasSink reports whether name is a registered sink connector.
+func (r *Registry) HasSink(name string) bool { _, ok := r.sinks[strings.ToLower(name)]; return ok }
+
+// OpenSource builds a source with the factory registered under
+// spec.Options["connector"].
+func (r *Registry) OpenSource(spec SourceSpec) (Source, error) {
+	name := strings.ToLower(spec.Options["connector"])
+	f, ok := r.sources[name]
+	if !ok {
+		return nil, fmt.Errorf("table %s: unknown source connector %q (have %s)", spec.Table, name, names(r.sources))
+	}
+	return f(spec)
+}
+
+// OpenSink builds a sink with the factory registered under
+// spec.Options["connector"].
+func (r *Registry) OpenSink(spec SinkSpec) (Sink, error) {
+	name := strings.ToLower(spec.Options["connector"])
+	f, ok := r.sinks[name]
+	if !ok {
+		return nil, fmt.Errorf("table %s: unknown sink connector %q (have %s)", spec.Table, name, names(r.sinks))
+	}
+	return f(spec)
+}
+
+func names[V any](m map[string]V) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}

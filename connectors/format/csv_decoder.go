@@ -1,0 +1,380 @@
+package format
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// csvDecoder decodes RFC 4180 CSV.
+//
+// Grammar: a record is a line of fields separated by the delimiter. A field
+// that starts with '"' is quoted: it runs to the next lone '"' ("" is an
+// escaped quote) and may contain delimiters and newlines; after its closing
+// quote must come a delimiter or the end of the record, otherwise the record
+// is bad and skipped up to the next newline. Any other field is unquoted and
+// runs to the next delimiter or newline; quotes inside it are kept as they
+// are. A trailing '\r' is dropped from the record. Blank lines are skipped.
+//
+// An empty unquoted field is NULL; a quoted empty field is the empty string
+// for VARCHAR and NULL for other types. Numbers, booleans and timestamps may
+// be padded with spaces or tabs.
+//
+// With header = true (the default) the first record names the columns:
+// names are matched to the schema's fields ignoring case, schema fields it
+// does not name are NULL and columns it names that the schema lacks are
+// ignored. With header = false, fields map to schema fields by position.
+// Either way a record with fewer or more fields than that is bad.
+type csvDecoder struct {
+	rows    *rowBuilder
+	delim   byte
+	header  bool // the input starts with a header record
+	mapped  bool // colOf is set
+	colOf   []int
+	nfields int
+	line    int64
+	bom     bomState
+
+	fields []csvField
+	unesc  []byte
+	slow   bool // the last record was split by splitQuoted
+}
+
+// csvField is one field of the record being split. Unescaped fields live
+// in unesc at [s, e) until the record is complete.
+type csvField struct {
+	b      []byte
+	quoted bool
+	esc    bool
+	s, e   int
+}
+
+func newCSVDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*csvDecoder, error) {
+	header := true
+	switch v := strings.ToLower(opts["header"]); v {
+	case "", "true":
+	case "false":
+		header = false
+	default:
+		return nil, fmt.Errorf("option header: want 'true' or 'false', got %q", opts["header"])
+	}
+	delim, err := delimiterOption(opts)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := newRowBuilder(schema, mem)
+	if err != nil {
+		return nil, err
+	}
+	d := &csvDecoder{rows: rows, delim: delim, header: header, line: 1}
+	if !header {
+		d.mapped = true
+		d.nfields = schema.NumFields()
+		d.colOf = make([]int, d.nfields)
+		for i := range d.colOf {
+			d.colOf[i] = i
+		}
+	}
+	return d, nil
+}
+
+// delimiterOption reads the CSV "delimiter" option.
+func delimiterOption(opts map[string]string) (byte, error) {
+	v, ok := opts["delimiter"]
+	if !ok {
+		return ',', nil
+	}
+	switch strings.ToLower(v) {
+	case `\t`, "tab", "\t":
+		return '\t', nil
+	}
+	if len(v) != 1 || v[0] == '"' || v[0] == '\n' || v[0] == '\r' || v[0] >= 0x80 {
+		return 0, fmt.Errorf("option delimiter: want one ASCII character other than a quote or newline, got %q", v)
+	}
+	return v[0], nil
+}
+
+func (d *csvDecoder) Rows() int { return d.rows.rows }
+
+func (d *csvDecoder) Flush() arrow.RecordBatch { return d.rows.flush() }
+
+func (d *csvDecoder) Release() { d.rows.release() }
+
+func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRecord) error) (int, bool, error) {
+	i, more := d.bom.skip(data, atEOF)
+	if more {
+		return 0, false, nil
+	}
+	for i < len(data) {
+		rest := data[i:]
+		// Blank lines.
+		if rest[0] == '\n' {
+			i++
+			d.line++
+			continue
+		}
+		if rest[0] == '\r' {
+			if len(rest) == 1 {
+				if !atEOF {
+					return i, false, nil
+				}
+				i++
+				continue
+			}
+			if rest[1] == '\n' {
+				i += 2
+				d.line++
+				continue
+			}
+		}
+		if limit > 0 && d.rows.rows >= limit {
+			return i, true, nil
+		}
+		end, next, ok, serr := d.split(rest, atEOF)
+		if !ok {
+			return i, false, nil
+		}
+		if d.mapped && d.rows.full(limit, next) {
+			return i, true, nil
+		}
+		line := d.line
+		if d.slow {
+			d.line += int64(bytes.Count(rest[:next], []byte{'\n'}))
+		} else if rest[next-1] == '\n' {
+			d.line++
+		}
+		i += next
+		rec := rest[:end]
+		if serr == nil {
+			if !d.mapped {
+				if err := d.setHeader(); err != nil {
+					return i, false, fmt.Errorf("line %d: %w", line, err)
+				}
+				continue
+			}
+			serr = d.convert()
+			if serr == nil {
+				d.rows.commit(next)
+				continue
+			}
+		} else if !d.mapped {
+			return i, false, fmt.Errorf("line %d: bad CSV header: %w", line, serr)
+		}
+		if bad != nil {
+			if err := bad(BadRecord{Line: line, Record: rec, Err: serr}); err != nil {
+				return i, false, err
+			}
+		}
+	}
+	return i, false, nil
+}
+
+// split splits the record at the front of data into d.fields. It returns
+// the end of the record's content, the start of the next record, whether
+// the record is complete (false: more data is needed), and a syntax error
+// that makes the record bad.
+func (d *csvDecoder) split(data []byte, atEOF bool) (end, next int, ok bool, err error) {
+	d.fields = d.fields[:0]
+	d.slow = false
+	nl := bytes.IndexByte(data, '\n')
+	line := data
+	if nl >= 0 {
+		line = data[:nl]
+		next = nl + 1
+	} else if !atEOF {
+		return 0, 0, false, nil
+	} else {
+		next = len(data)
+	}
+	if bytes.IndexByte(line, '"') < 0 {
+		// Fast path: no quotes, the record is this line.
+		line = trimCR(line)
+		end = len(line)
+		for {
+			j := bytes.IndexByte(line, d.delim)
+			if j < 0 {
+				d.fields = append(d.fields, csvField{b: line})
+				break
+			}
+			d.fields = append(d.fields, csvField{b: line[:j]})
+			line = line[j+1:]
+		}
+		return end, next, true, nil
+	}
+	d.slow = true
+	return d.splitQuoted(data, atEOF)
+}
+
+// splitQuoted is split for records that contain quotes.
+func (d *csvDecoder) splitQuoted(data []byte, atEOF bool) (end, next int, ok bool, err error) {
+	d.unesc = d.unesc[:0]
+	p := 0
+	for {
+		if p < len(data) && data[p] == '"' {
+			p++
+			start := p
+			esc := false
+			for {
+				q := bytes.IndexByte(data[p:], '"')
+				if q < 0 {
+					if !atEOF {
+						return 0, 0, false, nil
+					}
+					return len(data), len(data), true, errors.New("unterminated quoted field")
+				}
+				p += q
+				if p+1 == len(data) && !atEOF {
+					return 0, 0, false, nil // is the quote doubled?
+				}
+				if p+1 < len(data) && data[p+1] == '"' {
+					esc = true
+					p += 2
+					continue
+				}
+				break
+			}
+			f := csvField{b: data[start:p], quoted: true}
+			if esc {
+				f.esc = true
+				f.s = len(d.unesc)
+				d.unesc = unescapeQuotes(d.unesc, f.b)
+				f.e = len(d.unesc)
+			}
+			d.fields = append(d.fields, f)
+			p++ // the closing quote
+			if p == len(data) {
+				d.resolve()
+				return p, p, true, nil
+			}
+			switch c := data[p]; {
+			case c == d.delim:
+				p++
+				continue
+			case c == '\n':
+				d.resolve()
+				return p, p + 1, true, nil
+			case c == '\r' && p+1 < len(data) && data[p+1] == '\n':
+				d.resolve()
+				return p, p + 2, true, nil
+			case c == '\r' && p+1 == len(data):
+				if !atEOF {
+					return 0, 0, false, nil
+				}
+				d.resolve()
+				return p, p + 1, true, nil
+			}
+			// Text after a closing quote: skip to the end of the line.
+			err = fmt.Errorf("unexpected %s after closing quote", quoteShort(data[p:p+1]))
+			q := bytes.IndexByte(data[p:], '\n')
+			if q < 0 {
+				if !atEOF {
+					return 0, 0, false, nil
+				}
+				return len(trimCR(data)), len(data), true, err
+			}
+			return len(trimCR(data[:p+q])), p + q + 1, true, err
+		}
+		// Unquoted field.
+		start := p
+		for p < len(data) && data[p] != d.delim && data[p] != '\n' {
+			p++
+		}
+		if p == len(data) {
+			if !atEOF {
+				return 0, 0, false, nil
+			}
+			f := trimCR(data[start:])
+			d.fields = append(d.fields, csvField{b: f})
+			d.resolve()
+			return start + len(f), len(data), true, nil
+		}
+		if data[p] == d.delim {
+			d.fields = append(d.fields, csvField{b: data[start:p]})
+			p++
+			continue
+		}
+		f := trimCR(data[start:p])
+		d.fields = append(d.fields, csvField{b: f})
+		d.resolve()
+		return start + len(f), p + 1, true, nil
+	}
+}
+
+// resolve points unescaped fields at their final bytes.
+func (d *csvDecoder) resolve() {
+	for i := range d.fields {
+		if f := &d.fields[i]; f.esc {
+			f.b = d.unesc[f.s:f.e]
+		}
+	}
+}
+
+// unescapeQuotes appends b to dst with each "" turned into ".
+func unescapeQuotes(dst, b []byte) []byte {
+	for {
+		j := bytes.Index(b, []byte(`""`))
+		if j < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:j+1]...)
+		b = b[j+2:]
+	}
+}
+
+// setHeader maps the header record in d.fields to the schema's columns.
+func (d *csvDecoder) setHeader() error {
+	d.colOf = make([]int, len(d.fields))
+	seen := make([]bool, len(d.rows.cols))
+	matched := 0
+	for j, f := range d.fields {
+		d.colOf[j] = -1
+		name := strings.TrimSpace(string(f.b))
+		for c := range d.rows.cols {
+			if !seen[c] && strings.EqualFold(name, d.rows.cols[c].name) {
+				d.colOf[j] = c
+				seen[c] = true
+				matched++
+				break
+			}
+		}
+	}
+	if matched == 0 && len(d.rows.cols) > 0 {
+		names := make([]string, len(d.rows.cols))
+		for c := range d.rows.cols {
+			names[c] = d.rows.cols[c].name
+		}
+		return fmt.Errorf("CSV header (%d fields) names none of the columns %s; check the delimiter option, or set header = 'false'",
+			len(d.fields), strings.Join(names, ", "))
+	}
+	d.nfields = len(d.fields)
+	d.mapped = true
+	return nil
+}
+
+// convert parses d.fields into the row builder's pending values.
+func (d *csvDecoder) convert() error {
+	if len(d.fields) != d.nfields {
+		return fmt.Errorf("expected %d fields, got %d", d.nfields, len(d.fields))
+	}
+	r := d.rows
+	r.reset()
+	for j := range d.fields {
+		c := d.colOf[j]
+		if c < 0 {
+			continue
+		}
+		f := &d.fields[j]
+		k := r.cols[c].kind
+		if len(f.b) == 0 && (!f.quoted || k != kindString) {
+			continue // NULL
+		}
+		if err := parseText(k, f.b, &r.vals[c]); err != nil {
+			return badValue(r.cols[c].name, k, f.b, err)
+		}
+	}
+	return nil
+}

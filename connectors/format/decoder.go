@@ -1,0 +1,119 @@
+package format
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Decoder decodes records of one format into record batches of one schema.
+//
+// A caller feeds it bytes in chunks of any size with Decode, which consumes
+// whole records from the front of each chunk and appends their rows to the
+// batch being built; the caller keeps the unconsumed tail and passes it again,
+// followed by more input, on the next call. Flush hands over the rows decoded
+// so far as one batch. Records never need to be split by the caller: the
+// decoder itself knows where a record ends (for CSV, a newline inside quotes
+// does not end one).
+//
+// A Decoder counts lines from 1 across calls, so BadRecord.Line is the line
+// of the input on which a bad record starts. A Decoder is not safe for
+// concurrent use.
+type Decoder interface {
+	// Decode consumes whole records from the front of data and returns how
+	// many bytes it consumed. Records end at '\n' (a trailing '\r' is
+	// dropped) or, when atEOF is true, at the end of data; when atEOF is
+	// false a last record that is not yet ended is left unconsumed for the
+	// next call. Decode stops early, with full = true, once Rows() reaches
+	// limit (no limit if limit <= 0) or the pending rows hold about 1 GiB of
+	// input; the caller should then Flush before decoding more. With atEOF
+	// true and full false, all of data was consumed.
+	//
+	// Each record that cannot be decoded is passed to bad (which may be nil)
+	// and skipped; if bad returns an error, Decode stops after that record
+	// and returns the error unchanged. Other errors (such as a CSV header
+	// that names none of the schema's columns) are fatal.
+	Decode(data []byte, limit int, atEOF bool, bad func(BadRecord) error) (n int, full bool, err error)
+	// Flush returns the rows decoded since the last Flush as one batch with
+	// the decoder's schema, or nil if there are none. The caller releases it.
+	Flush() arrow.RecordBatch
+	// Rows is the number of rows decoded since the last Flush.
+	Rows() int
+	// Release frees the decoder's buffers, including unflushed rows.
+	Release()
+}
+
+// BadRecord is a record that a Decoder could not decode.
+type BadRecord struct {
+	// Line is the line of the input on which the record starts, from 1.
+	Line int64
+	// Record is the record's bytes without its line terminator. It aliases
+	// the data passed to Decode: copy it to keep it.
+	Record []byte
+	// Err says what is wrong with the record.
+	Err error
+}
+
+// Formats are the record formats NewDecoder accepts.
+var Formats = []string{"csv", "json", "text"}
+
+// NewDecoder returns a decoder of format ("csv", "json" — also "jsonl" and
+// "ndjson" — or "text") into batches of schema, allocated with mem.
+//
+// Every field of schema must be one of Weir's column types (BIGINT, DOUBLE,
+// VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options, lower-cased
+// keys; options of other components are ignored. A nil mem means
+// memory.DefaultAllocator. CSV reads "header" ("true",
+// the default, or "false") and "delimiter" (one character, default ",";
+// "\t" or "tab" for a tab). JSON and text read none. The text format needs a
+// schema of exactly one VARCHAR column.
+func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (Decoder, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	switch strings.ToLower(format) {
+	case "csv":
+		return newCSVDecoder(schema, opts, mem)
+	case "json", "jsonl", "ndjson":
+		return newJSONDecoder(schema, mem)
+	case "text":
+		return newTextDecoder(schema, mem)
+	}
+	return nil, fmt.Errorf("unknown format %q (have %s)", format, strings.Join(Formats, ", "))
+}
+
+// maxBatchBytes bounds the input bytes behind one batch so that string
+// offsets (int32) cannot overflow.
+const maxBatchBytes = 1 << 30
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// bomState strips a UTF-8 byte order mark from the very start of input.
+type bomState struct{ done bool }
+
+// skip returns how many bytes of data to skip as a byte order mark, and
+// whether more data is needed to decide.
+func (s *bomState) skip(data []byte, atEOF bool) (n int, more bool) {
+	if s.done {
+		return 0, false
+	}
+	if len(data) < len(utf8BOM) && !atEOF && bytes.HasPrefix(utf8BOM, data) {
+		return 0, true
+	}
+	s.done = true
+	if bytes.HasPrefix(data, utf8BOM) {
+		return len(utf8BOM), false
+	}
+	return 0, false
+}
+
+// trimCR drops one trailing '\r'.
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,325 @@
+package format
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// jsonDecoder decodes JSON lines: one object per line, blank lines skipped.
+//
+// Keys match schema fields exactly, else ignoring case; other keys are
+// skipped (but must be valid JSON); a missing key or null is NULL; if a key
+// repeats, the last wins. Values convert as follows, anything else makes
+// the record bad:
+//
+//	BIGINT     integers, and numbers with no fraction (3.0, 1e3)
+//	DOUBLE     any number
+//	VARCHAR    strings; numbers, booleans, objects and arrays as their JSON text
+//	BOOLEAN    true, false
+//	TIMESTAMP  strings ParseTimestamp accepts; integers as epoch milliseconds
+//
+// String bytes are not checked to be valid UTF-8.
+type jsonDecoder struct {
+	rows    *rowBuilder
+	exact   map[string]int
+	folded  map[string]int
+	cache   []keyCol // the columns of the last record's keys, by position
+	line    int64
+	bom     bomState
+	scratch []byte // unescaped strings of the record; never reallocated mid-record
+	keyBuf  []byte
+}
+
+type keyCol struct {
+	key string
+	col int
+}
+
+func newJSONDecoder(schema *arrow.Schema, mem memory.Allocator) (*jsonDecoder, error) {
+	rows, err := newRowBuilder(schema, mem)
+	if err != nil {
+		return nil, err
+	}
+	d := &jsonDecoder{rows: rows, exact: map[string]int{}, folded: map[string]int{}, line: 1}
+	for i, f := range schema.Fields() {
+		if _, ok := d.exact[f.Name]; !ok {
+			d.exact[f.Name] = i
+		}
+		if _, ok := d.folded[strings.ToLower(f.Name)]; !ok {
+			d.folded[strings.ToLower(f.Name)] = i
+		}
+	}
+	return d, nil
+}
+
+func (d *jsonDecoder) Rows() int { return d.rows.rows }
+
+func (d *jsonDecoder) Flush() arrow.RecordBatch { return d.rows.flush() }
+
+func (d *jsonDecoder) Release() { d.rows.release() }
+
+func (d *jsonDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRecord) error) (int, bool, error) {
+	i, more := d.bom.skip(data, atEOF)
+	if more {
+		return 0, false, nil
+	}
+	for i < len(data) {
+		if limit > 0 && d.rows.rows >= limit {
+			return i, true, nil
+		}
+		j := bytes.IndexByte(data[i:], '\n')
+		var rec []byte
+		next := 0
+		if j >= 0 {
+			rec = data[i : i+j]
+			next = i + j + 1
+		} else if atEOF {
+			rec = data[i:]
+			next = len(data)
+		} else {
+			break
+		}
+		rec = trimCR(rec)
+		if isBlank(rec) {
+			i = next
+			d.line++
+			continue
+		}
+		if d.rows.full(limit, next-i) {
+			return i, true, nil
+		}
+		line := d.line
+		d.line++
+		err := d.parse(rec)
+		if err == nil {
+			d.rows.commit(next - i)
+		}
+		i = next
+		if err != nil && bad != nil {
+			if err := bad(BadRecord{Line: line, Record: rec, Err: err}); err != nil {
+				return i, false, err
+			}
+		}
+	}
+	return i, false, nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// parse decodes one object into the pending values.
+func (d *jsonDecoder) parse(rec []byte) error {
+	d.rows.reset()
+	if cap(d.scratch) < len(rec) {
+		d.scratch = make([]byte, 0, len(rec))
+	}
+	d.scratch = d.scratch[:0]
+	s := jsonScanner{b: rec}
+	s.ws()
+	if s.peek() != '{' {
+		if c := s.peek(); c == '[' || c == '"' || c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n' {
+			return fmt.Errorf("expected a JSON object, got %s", quoteShort(rec[s.p:min(len(rec), s.p+16)]))
+		}
+		return s.unexpected("'{'")
+	}
+	s.p++
+	s.ws()
+	if s.peek() == '}' {
+		s.p++
+	} else {
+		for n := 0; ; n++ {
+			if s.peek() != '"' {
+				return s.unexpected("a string key")
+			}
+			raw, esc, err := s.str()
+			if err != nil {
+				return err
+			}
+			if esc {
+				d.keyBuf = unescapeJSON(d.keyBuf[:0], raw)
+				raw = d.keyBuf
+			}
+			col := d.lookup(n, raw)
+			s.ws()
+			if s.peek() != ':' {
+				return s.unexpected("':'")
+			}
+			s.p++
+			s.ws()
+			if col < 0 {
+				err = s.skip(1)
+			} else {
+				err = d.value(&s, col)
+			}
+			if err != nil {
+				return err
+			}
+			s.ws()
+			if s.peek() == '}' {
+				s.p++
+				break
+			}
+			if s.peek() != ',' {
+				return s.unexpected("',' or '}'")
+			}
+			s.p++
+			s.ws()
+		}
+	}
+	s.ws()
+	if s.p != len(rec) {
+		return s.errorf("unexpected %s after the object", quoteShort(rec[s.p:s.p+1]))
+	}
+	return nil
+}
+
+// lookup returns the column of the n-th key of a record, or -1.
+func (d *jsonDecoder) lookup(n int, key []byte) int {
+	if n < len(d.cache) && d.cache[n].key == string(key) {
+		return d.cache[n].col
+	}
+	col, ok := d.exact[string(key)]
+	if !ok {
+		col = -1
+		if k := d.fold(key); k != nil {
+			if c, ok := d.folded[string(k)]; ok {
+				col = c
+			}
+		}
+	}
+	if n < 64 {
+		for len(d.cache) <= n {
+			d.cache = append(d.cache, keyCol{col: -1})
+		}
+		d.cache[n] = keyCol{key: string(key), col: col}
+	}
+	return col
+}
+
+// fold lower-cases key into keyBuf, or returns nil if it has no upper case.
+func (d *jsonDecoder) fold(key []byte) []byte {
+	upper := false
+	for _, c := range key {
+		if c >= utf8.RuneSelf || c >= 'A' && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return nil
+	}
+	d.keyBuf = append(d.keyBuf[:0], strings.ToLower(string(key))...)
+	return d.keyBuf
+}
+
+// value decodes the value at s into column c's pending value.
+func (d *jsonDecoder) value(s *jsonScanner, c int) error {
+	col := &d.rows.cols[c]
+	v := &d.rows.vals[c]
+	switch s.peek() {
+	case '"':
+		raw, esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		if esc {
+			start := len(d.scratch)
+			d.scratch = unescapeJSON(d.scratch, raw)
+			raw = d.scratch[start:]
+		}
+		switch col.kind {
+		case kindString:
+			*v = value{valid: true, s: raw}
+		case kindTimestamp:
+			ms, err := ParseTimestamp(bytesString(raw))
+			if err != nil {
+				return fmt.Errorf("column %s: %w", col.name, err)
+			}
+			*v = value{valid: true, i: ms}
+		default:
+			return wrongType(col, "string", raw)
+		}
+	case '{', '[':
+		start := s.p
+		if err := s.skip(1); err != nil {
+			return err
+		}
+		if col.kind != kindString {
+			what := "an object"
+			if s.b[start] == '[' {
+				what = "an array"
+			}
+			return fmt.Errorf("column %s: expected %s, got %s", col.name, col.kind.typeName(), what)
+		}
+		*v = value{valid: true, s: s.b[start:s.p]}
+	case 't', 'f', 'n':
+		start := s.p
+		w, err := s.literal()
+		if err != nil {
+			return err
+		}
+		switch {
+		case w == 'n':
+			*v = value{}
+		case col.kind == kindBool:
+			*v = value{valid: true}
+			if w == 't' {
+				v.i = 1
+			}
+		case col.kind == kindString:
+			*v = value{valid: true, s: s.b[start:s.p]}
+		default:
+			return wrongType(col, "boolean", s.b[start:s.p])
+		}
+	default:
+		lit, isInt, err := s.number()
+		if err != nil {
+			return err
+		}
+		switch col.kind {
+		case kindInt64, kindTimestamp:
+			var n int64
+			if isInt {
+				n, err = ParseInt64(lit)
+			} else {
+				var f float64
+				if f, err = ParseFloat64(lit); err == nil {
+					var ok bool
+					if n, ok = floatToInt64(f); !ok {
+						return fmt.Errorf("column %s: expected %s, got %s", col.name, col.kind.typeName(), lit)
+					}
+				}
+			}
+			if err != nil {
+				return badValue(col.name, kindInt64, lit, err)
+			}
+			*v = value{valid: true, i: n}
+		case kindFloat64:
+			f, err := ParseFloat64(lit)
+			if err != nil {
+				return badValue(col.name, kindFloat64, lit, err)
+			}
+			*v = value{valid: true, f: f}
+		case kindString:
+			*v = value{valid: true, s: lit}
+		default:
+			return wrongType(col, "number", lit)
+		}
+	}
+	return nil
+}
+
+func wrongType(col *column, what string, text []byte) error {
+	return fmt.Errorf("column %s: expected %s, got %s %s", col.name, col.kind.typeName(), what, quoteShort(text))
+}

@@ -1,0 +1,148 @@
+package format
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// jsonEncoder writes JSON lines; see NewEncoder.
+type jsonEncoder struct {
+	schema *arrow.Schema
+	kinds  []kind
+	keys   [][]byte // `{"a":` then `,"b":` ...
+	out    *lineWriter
+	cols   []encColumn
+}
+
+func newJSONEncoder(schema *arrow.Schema, kinds []kind, out *lineWriter) *jsonEncoder {
+	e := &jsonEncoder{schema: schema, kinds: kinds, out: out}
+	for i, f := range schema.Fields() {
+		var k []byte
+		if i == 0 {
+			k = append(k, '{')
+		} else {
+			k = append(k, ',')
+		}
+		k = appendJSONString(k, f.Name)
+		e.keys = append(e.keys, append(k, ':'))
+	}
+	return e
+}
+
+func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
+	cols, err := bindColumns(e.schema, e.kinds, batch, e.cols)
+	if err != nil {
+		return err
+	}
+	e.cols = cols
+	b := e.out.buf
+	for r := 0; r < int(batch.NumRows()); r++ {
+		if len(cols) == 0 {
+			b = append(b, '{')
+		}
+		for c := range cols {
+			b = append(b, e.keys[c]...)
+			col := &cols[c]
+			if e.kinds[c] == kindNull || col.arr.IsNull(r) {
+				b = append(b, "null"...)
+				continue
+			}
+			switch e.kinds[c] {
+			case kindInt64:
+				b = strconv.AppendInt(b, col.i64.Value(r), 10)
+			case kindFloat64:
+				f := col.f64.Value(r)
+				if math.IsNaN(f) || math.IsInf(f, 0) {
+					b = append(b, "null"...)
+				} else {
+					b = appendFloat(b, f)
+				}
+			case kindString:
+				b = appendJSONString(b, col.str.Value(r))
+			case kindBool:
+				b = strconv.AppendBool(b, col.bln.Value(r))
+			case kindTimestamp:
+				b = append(b, '"')
+				b = AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
+				b = append(b, '"')
+			}
+		}
+		b = append(b, '}', '\n')
+		if len(b) >= flushSize {
+			e.out.buf = b
+			if err := e.out.flush(); err != nil {
+				return err
+			}
+			b = e.out.buf
+		}
+	}
+	e.out.buf = b
+	return e.out.err
+}
+
+func (e *jsonEncoder) Flush() error { return e.out.flush() }
+
+const hexDigits = "0123456789abcdef"
+
+// jsonSafe marks ASCII bytes that need no escaping in a JSON string.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for i := 0x20; i < utf8.RuneSelf; i++ {
+		t[i] = true
+	}
+	t['"'], t['\\'] = false, false
+	return t
+}()
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD; U+2028 and U+2029 are escaped, as encoding/json does, but HTML
+// characters are not.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,156 @@
+package format
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// textDecoder makes each line a row of its one VARCHAR column, without the
+// line's '\n' or "\r\n"; empty lines are rows holding "". It builds the
+// string column's buffers directly: one copy of each line, one offset per
+// line, no per-row builder calls. Text records are never bad.
+type textDecoder struct {
+	schema  *arrow.Schema
+	mem     memory.Allocator
+	values  *memory.Buffer // string bytes
+	offsets *memory.Buffer // int32 offsets, rows+1 of them
+	vals    []byte         // values' bytes, len = capacity
+	offs    []int32        // offsets' int32s, len = capacity
+	nvals   int
+	rows    int
+	hintV   int // capacity to start the next batch with
+	hintO   int
+	bom     bomState
+}
+
+func newTextDecoder(schema *arrow.Schema, mem memory.Allocator) (*textDecoder, error) {
+	if schema.NumFields() != 1 || schema.Field(0).Type.ID() != arrow.STRING {
+		return nil, fmt.Errorf("format 'text' needs a table of exactly one VARCHAR column, not (%s)", describeFields(schema))
+	}
+	return &textDecoder{schema: schema, mem: mem, hintV: 1024, hintO: 256}, nil
+}
+
+func describeFields(schema *arrow.Schema) string {
+	var b bytes.Buffer
+	for i, f := range schema.Fields() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", f.Name, f.Type)
+	}
+	return b.String()
+}
+
+func (d *textDecoder) Rows() int { return d.rows }
+
+// growValues makes room for n more value bytes.
+func (d *textDecoder) growValues(n int) {
+	if d.values == nil {
+		d.values = memory.NewResizableBuffer(d.mem)
+	}
+	c := max(2*len(d.vals), d.nvals+n, d.hintV)
+	d.values.Reserve(c)
+	d.vals = d.values.Buf()
+}
+
+// growOffsets makes room for one more offset.
+func (d *textDecoder) growOffsets() {
+	if d.offsets == nil {
+		d.offsets = memory.NewResizableBuffer(d.mem)
+	}
+	c := max(2*len(d.offs), d.hintO, 2)
+	d.offsets.Reserve(c * 4)
+	d.offs = arrow.Int32Traits.CastFromBytes(d.offsets.Buf())
+	if d.rows == 0 {
+		d.offs[0] = 0
+	}
+}
+
+func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, _ func(BadRecord) error) (int, bool, error) {
+	i, more := d.bom.skip(data, atEOF)
+	if more {
+		return 0, false, nil
+	}
+	if limit <= 0 {
+		limit = int(^uint(0) >> 1)
+	}
+	vals, offs, nvals, rows := d.vals, d.offs, d.nvals, d.rows
+	for i < len(data) {
+		if rows >= limit {
+			d.nvals, d.rows = nvals, rows
+			return i, true, nil
+		}
+		j := bytes.IndexByte(data[i:], '\n')
+		var line []byte
+		next := 0
+		if j >= 0 {
+			line = data[i : i+j]
+			next = i + j + 1
+		} else if atEOF {
+			line = data[i:]
+			next = len(data)
+		} else {
+			break
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if rows > 0 && nvals+len(line) > maxBatchBytes {
+			d.nvals, d.rows = nvals, rows
+			return i, true, nil
+		}
+		if nvals+len(line) > len(vals) || rows+2 > len(offs) {
+			d.nvals, d.rows = nvals, rows
+			if nvals+len(line) > len(vals) {
+				d.growValues(len(line))
+			}
+			if rows+2 > len(offs) {
+				d.growOffsets()
+			}
+			vals, offs = d.vals, d.offs
+		}
+		nvals += copy(vals[nvals:], line)
+		rows++
+		offs[rows] = int32(nvals)
+		i = next
+	}
+	d.nvals, d.rows = nvals, rows
+	return i, false, nil
+}
+
+func (d *textDecoder) Flush() arrow.RecordBatch {
+	if d.rows == 0 {
+		return nil
+	}
+	if d.values == nil {
+		d.growValues(0)
+	}
+	d.values.ResizeNoShrink(d.nvals)
+	d.offsets.ResizeNoShrink((d.rows + 1) * 4)
+	data := array.NewData(d.schema.Field(0).Type, d.rows, []*memory.Buffer{nil, d.offsets, d.values}, nil, 0, 0)
+	arr := array.MakeFromData(data)
+	data.Release()
+	batch := array.NewRecordBatch(d.schema, []arrow.Array{arr}, int64(d.rows))
+	arr.Release()
+	d.hintV, d.hintO = d.nvals+d.nvals/8, d.rows+1+d.rows/8
+	d.values.Release()
+	d.offsets.Release()
+	d.values, d.offsets, d.vals, d.offs = nil, nil, nil, nil
+	d.nvals, d.rows = 0, 0
+	return batch
+}
+
+func (d *textDecoder) Release() {
+	if d.values != nil {
+		d.values.Release()
+	}
+	if d.offsets != nil {
+		d.offsets.Release()
+	}
+	d.values, d.offsets, d.vals, d.offs = nil, nil, nil, nil
+	d.nvals, d.rows = 0, 0
+}

@@ -1,0 +1,255 @@
+package exec
+
+import (
+	"math"
+	"sort"
+)
+
+// winNoCell marks a dropped row in a batch's cell vector.
+const winNoCell = math.MaxUint32
+
+// winPane is the state of one pane: the cells (partial aggregates) of the
+// keys seen in it, in order of first appearance.
+type winPane struct {
+	idx   int64             // pane index: the pane covers [idx*width, (idx+1)*width)
+	gids  []uint32          // slot -> group id
+	cells []uint32          // slot -> cell id
+	byGid map[uint32]uint32 // group id -> cell, built only for out-of-order input
+	inRun bool              // merged into the running values
+}
+
+// winPanes is the panes and cells of a WindowAgg.
+type winPanes struct {
+	panes   []*winPane // alive, in pane order
+	nIn     int        // panes[:nIn] are merged into the running values
+	hi      int64      // when fired: panes below hi are in the last fired window
+	fired   bool       // a multi-pane window has been fired
+	spare   []*winPane // freed panes for reuse
+	pending []*winPane // dropped by Advance, freed when it ends
+
+	cellGid   []uint32 // by cell: its group
+	cellRows  []int64  // by cell: rows in it
+	freeCells []uint32
+	nCells    int      // cells ever allocated (ids below it are valid)
+	newCells  []uint32 // allocated during the current batch
+}
+
+// winGroups is the per-group state of a WindowAgg, indexed by group id.
+type winGroups struct {
+	lastPane []int64  // the latest pane the group has a cell in, or MinInt64
+	lastCell []uint32 // its cell there
+	refs     []int32  // live cells of the group
+	winRows  []int64  // rows of the group in the running window
+	alivePos []int32  // position in alive
+	alive    []uint32 // groups with winRows > 0
+	changed  bool     // alive changed since sorted was computed from it
+	zero     []uint32 // scratch: groups that left the window
+	sorted   []uint32 // the running window's groups in key order, unless changed
+	gidCell  []uint32 // scratch: group -> cell of the pane being emitted
+	paneKeys []uint32 // scratch: a pane's groups in key order
+	order    []uint32 // scratch: their cells
+}
+
+// winSlowRow is a row that fell in a pane already merged into the running
+// values (it arrived after the watermark passed its time).
+type winSlowRow struct {
+	row  int32
+	pane int64
+}
+
+// growGroups sizes the per-group state for n group ids.
+func (w *WindowAgg) growGroups(n int) {
+	if n <= len(w.lastPane) {
+		return
+	}
+	old := len(w.lastPane)
+	w.lastPane = accumGrow(w.lastPane, n)
+	for i := old; i < n; i++ {
+		w.lastPane[i] = math.MinInt64
+	}
+	w.lastCell = accumGrow(w.lastCell, n)
+	w.refs = accumGrow(w.refs, n)
+	w.winRows = accumGrow(w.winRows, n)
+	w.alivePos = accumGrow(w.alivePos, n)
+	w.gidCell = accumGrow(w.gidCell, n)
+	for _, a := range w.accs {
+		a.growGroups(n)
+	}
+}
+
+// paneAt returns the pane of index p, creating it (in order) if missing.
+func (w *WindowAgg) paneAt(p int64) *winPane {
+	n := len(w.panes)
+	if n > 0 && w.panes[n-1].idx == p {
+		return w.panes[n-1]
+	}
+	i := n
+	if n > 0 && w.panes[n-1].idx > p {
+		i = sort.Search(n, func(i int) bool { return w.panes[i].idx >= p })
+		if w.panes[i].idx == p {
+			return w.panes[i]
+		}
+	}
+	var pn *winPane
+	if k := len(w.spare); k > 0 {
+		pn = w.spare[k-1]
+		w.spare = w.spare[:k-1]
+	} else {
+		pn = &winPane{}
+	}
+	pn.idx = p
+	pn.inRun = w.fired && p < w.hi
+	if pn.inRun {
+		w.nIn++
+	}
+	w.panes = append(w.panes, nil)
+	copy(w.panes[i+1:], w.panes[i:])
+	w.panes[i] = pn
+	return pn
+}
+
+// cellFor returns group gid's cell in pane pn, allocating it if new.
+func (w *WindowAgg) cellFor(pn *winPane, gid uint32) uint32 {
+	if w.lastPane[gid] > pn.idx { // out of order: the group is in a later pane
+		if pn.byGid == nil {
+			pn.byGid = make(map[uint32]uint32, len(pn.gids))
+			for k, g := range pn.gids {
+				pn.byGid[g] = pn.cells[k]
+			}
+		}
+		if c, ok := pn.byGid[gid]; ok {
+			return c
+		}
+		c := w.newCell(pn, gid)
+		pn.byGid[gid] = c
+		return c
+	}
+	c := w.newCell(pn, gid)
+	if pn.byGid != nil {
+		pn.byGid[gid] = c
+	}
+	w.lastPane[gid], w.lastCell[gid] = pn.idx, c
+	return c
+}
+
+func (w *WindowAgg) newCell(pn *winPane, gid uint32) uint32 {
+	var c uint32
+	if k := len(w.freeCells); k > 0 {
+		c = w.freeCells[k-1]
+		w.freeCells = w.freeCells[:k-1]
+	} else {
+		c = uint32(w.nCells)
+		w.nCells++
+		if w.nCells > len(w.cellGid) {
+			n := max(64, 2*len(w.cellGid))
+			w.cellGid = accumGrow(w.cellGid, n)
+			w.cellRows = accumGrow(w.cellRows, n)
+			for _, a := range w.accs {
+				a.growCells(n)
+			}
+		}
+	}
+	w.cellGid[c], w.cellRows[c] = gid, 0
+	pn.gids = append(pn.gids, gid)
+	pn.cells = append(pn.cells, c)
+	w.refs[gid]++
+	w.newCells = append(w.newCells, c)
+	return c
+}
+
+// mergePane adds a pane to the running values.
+func (w *WindowAgg) mergePane(pn *winPane) {
+	for k, g := range pn.gids {
+		r := w.winRows[g]
+		if r == 0 {
+			w.alivePos[g] = int32(len(w.alive))
+			w.alive = append(w.alive, g)
+			w.changed = true
+		}
+		w.winRows[g] = r + w.cellRows[pn.cells[k]]
+	}
+	for _, a := range w.accs {
+		a.merge(pn.idx, pn.gids, pn.cells)
+	}
+	pn.inRun = true
+}
+
+// retractPane removes a pane from the running values.
+func (w *WindowAgg) retractPane(pn *winPane) {
+	w.zero = w.zero[:0]
+	for k, g := range pn.gids {
+		if w.winRows[g] -= w.cellRows[pn.cells[k]]; w.winRows[g] == 0 {
+			w.zero = append(w.zero, g)
+		}
+	}
+	for _, a := range w.accs {
+		a.retract(pn.idx, pn.gids, pn.cells)
+		a.resetGroups(w.zero)
+	}
+	for _, g := range w.zero {
+		w.removeAlive(g)
+	}
+	pn.inRun = false
+}
+
+// addAliveRow counts one more row of group g in the running window.
+func (w *WindowAgg) addAliveRow(g uint32) {
+	if w.winRows[g] == 0 {
+		w.alivePos[g] = int32(len(w.alive))
+		w.alive = append(w.alive, g)
+		w.changed = true
+	}
+	w.winRows[g]++
+}
+
+func (w *WindowAgg) removeAlive(g uint32) {
+	i := w.alivePos[g]
+	last := w.alive[len(w.alive)-1]
+	w.alive[i] = last
+	w.alivePos[last] = i
+	w.alive = w.alive[:len(w.alive)-1]
+	w.changed = true
+}
+
+// dropFront removes the oldest pane, retracting it if merged; it is freed
+// at the end of the current Advance, after the output is built.
+func (w *WindowAgg) dropFront() {
+	pn := w.panes[0]
+	if pn.inRun {
+		w.retractPane(pn)
+		w.nIn--
+	}
+	w.panes[0] = nil
+	w.panes = w.panes[1:]
+	w.pending = append(w.pending, pn)
+}
+
+// freePending frees the dropped panes: their cells, and the keys that no
+// longer have any.
+func (w *WindowAgg) freePending() {
+	for _, pn := range w.pending {
+		for k, g := range pn.gids {
+			w.freeCells = append(w.freeCells, pn.cells[k])
+			if w.refs[g]--; w.refs[g] == 0 {
+				w.table.Free(g)
+				w.lastPane[g] = math.MinInt64
+			}
+		}
+		pn.gids, pn.cells, pn.byGid = pn.gids[:0], pn.cells[:0], nil
+		w.spare = append(w.spare, pn)
+	}
+	clear(w.pending)
+	w.pending = w.pending[:0]
+}
+
+func (w *WindowAgg) panesBytes() int64 {
+	n := int64(cap(w.panes)+cap(w.spare)+cap(w.pending))*8 + int64(cap(w.cellGid))*4 + int64(cap(w.cellRows))*8 + int64(cap(w.freeCells))*4
+	for _, pn := range w.panes {
+		n += 64 + int64(cap(pn.gids)+cap(pn.cells))*4 + int64(len(pn.byGid))*16
+	}
+	return n
+}
+
+func (w *WindowAgg) groupsBytes() int64 {
+	return int64(cap(w.lastPane))*8 + int64(cap(w.lastCell)+cap(w.refs)+cap(w.alivePos)+cap(w.alive)+cap(w.gidCell)+cap(w.sorted))*4 + int64(cap(w.winRows))*8
+}

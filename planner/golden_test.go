@@ -1,0 +1,279 @@
+package planner_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql"
+)
+
+// The golden files under testdata/ are in a sqllogictest-like format,
+// extended for streams:
+//
+//	# a comment
+//	file NAME            the lines up to a line EOF become $DIR/NAME
+//	statement ok         the SQL up to a blank line must succeed
+//	statement error TEXT it must fail with an error containing TEXT
+//	query [rowsort] [batch=N] [late=N] [bad=N]
+//	SELECT ...
+//	----
+//	expected rows, one per line, values joined by " | "
+//	query error TEXT     the query must fail to plan or run with TEXT
+//
+// A query without batch=N runs with batch sizes 1, 3 and 1024, and must
+// give the same rows each time. late=N and bad=N check the rows dropped as
+// late and the bad input rows skipped.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("../testdata/*.slt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".slt"), func(t *testing.T) { runGolden(t, f) })
+	}
+}
+
+type record struct {
+	line     int
+	kind     string // file, statement, query
+	args     []string
+	body     string
+	expected []string
+}
+
+func parseGolden(t *testing.T, path string) []record {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []record
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], "\r")
+		if strings.TrimSpace(l) == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.Fields(l)
+		r := record{line: i + 1, kind: f[0], args: f[1:]}
+		var body []string
+		i++
+		if r.kind == "file" { // a file's lines run to EOF, blank lines included
+			for ; i < len(lines) && strings.TrimRight(lines[i], "\r") != "EOF"; i++ {
+				body = append(body, strings.TrimRight(lines[i], "\r"))
+			}
+			i++
+		}
+		for ; r.kind != "file" && i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----"; i++ {
+			body = append(body, strings.TrimRight(lines[i], "\r"))
+		}
+		r.body = strings.Join(body, "\n")
+		if i < len(lines) && lines[i] == "----" {
+			for i++; i < len(lines) && strings.TrimSpace(lines[i]) != ""; i++ {
+				r.expected = append(r.expected, strings.TrimRight(lines[i], " \r"))
+			}
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func runGolden(t *testing.T, path string) {
+	dir := t.TempDir()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	reg := connectors.NewRegistry()
+	reg.RegisterSource("file", file.NewSource)
+	reg.RegisterSink("file", file.NewSink)
+	sess := planner.NewSession(reg)
+	sess.Alloc = mem
+	var bad int64
+	sess.BadRow = func(connectors.BadRow) error { bad++; return nil }
+	expand := func(s string) string { return strings.ReplaceAll(s, "$DIR", dir) }
+	for _, r := range parseGolden(t, path) {
+		where := fmt.Sprintf("%s:%d", filepath.Base(path), r.line)
+		switch r.kind {
+		case "file":
+			if err := os.WriteFile(filepath.Join(dir, r.args[0]), []byte(r.body+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case "statement":
+			err := execAll(sess, expand(r.body))
+			checkErr(t, where, r.args, err)
+		case "query":
+			if len(r.args) > 0 && r.args[0] == "error" {
+				_, err := runQuery(sess, expand(r.body), 1024, nil)
+				checkErr(t, where, r.args, err)
+				continue
+			}
+			opts := map[string]string{}
+			for _, a := range r.args {
+				k, v, _ := strings.Cut(a, "=")
+				opts[k] = v
+			}
+			sizes := []int{1, 3, 1024}
+			if n, ok := opts["batch"]; ok {
+				b, _ := strconv.Atoi(n)
+				sizes = []int{b}
+			}
+			var want []string
+			for _, w := range r.expected {
+				want = append(want, expand(w))
+			}
+			if _, ok := opts["rowsort"]; ok {
+				sort.Strings(want)
+			}
+			for _, size := range sizes {
+				bad = 0
+				var late int64
+				got, err := runQuery(sess, expand(r.body), size, &late)
+				if err != nil {
+					t.Errorf("%s (batch %d): %v", where, size, err)
+					break
+				}
+				if _, ok := opts["rowsort"]; ok {
+					sort.Strings(got)
+				}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("%s (batch %d): got\n%s\nwant\n%s", where, size, strings.Join(got, "\n"), strings.Join(want, "\n"))
+					break
+				}
+				if n, ok := opts["late"]; ok && n != strconv.FormatInt(late, 10) {
+					t.Errorf("%s (batch %d): %d late rows, want %s", where, size, late, n)
+				}
+				if n, ok := opts["bad"]; ok && n != strconv.FormatInt(bad, 10) {
+					t.Errorf("%s (batch %d): %d bad rows, want %s", where, size, bad, n)
+				}
+			}
+		default:
+			t.Fatalf("%s: unknown record %q", where, r.kind)
+		}
+	}
+}
+
+func checkErr(t *testing.T, where string, args []string, err error) {
+	t.Helper()
+	if len(args) > 0 && args[0] == "error" {
+		want := strings.Join(args[1:], " ")
+		if err == nil {
+			t.Errorf("%s: no error, want %q", where, want)
+		} else if !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %q, want %q", where, err.Error(), want)
+		}
+		return
+	}
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+	}
+}
+
+func execAll(sess *planner.Session, script string) error {
+	stmts, err := sql.Parse(script)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		res, err := sess.Execute(st)
+		if err != nil {
+			return err
+		}
+		if res.Kind == planner.ResultQuery {
+			q, err := res.Query.Build(&captureSink{})
+			if err != nil {
+				return err
+			}
+			if err := q.Run(context.Background()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runQuery runs the one statement of script and renders its rows.
+func runQuery(sess *planner.Session, script string, batch int, late *int64) ([]string, error) {
+	stmts, err := sql.Parse(script)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, errors.New("a query record holds one statement")
+	}
+	sess.Settings["batch_size"] = strconv.Itoa(batch)
+	res, err := sess.Execute(stmts[0])
+	if err != nil {
+		return nil, err
+	}
+	if res.Kind == planner.ResultRows {
+		var out []string
+		for _, r := range res.Rows {
+			out = append(out, strings.TrimRight(strings.Join(r, " | "), " "))
+		}
+		return out, nil
+	}
+	if res.Kind != planner.ResultQuery {
+		return nil, errors.New("not a query")
+	}
+	sink := &captureSink{}
+	q, err := res.Query.Build(sink)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Run(context.Background()); err != nil {
+		return nil, err
+	}
+	if late != nil {
+		*late = q.Metrics().LateRows
+	}
+	return sink.rows, nil
+}
+
+// captureSink renders every row it is given.
+type captureSink struct{ rows []string }
+
+func (c *captureSink) Write(b arrow.RecordBatch) error {
+	defer b.Release()
+	for r := 0; r < int(b.NumRows()); r++ {
+		vals := make([]string, b.NumCols())
+		for i := range vals {
+			vals[i] = render(b.Column(i), r)
+		}
+		c.rows = append(c.rows, strings.TrimRight(strings.Join(vals, " | "), " "))
+	}
+	return nil
+}
+
+func (c *captureSink) Commit(int64) error { return nil }
+func (c *captureSink) Close() error       { return nil }
+
+func render(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return "NULL"
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return strconv.FormatInt(a.Value(i), 10)
+	case *array.Float64:
+		return strconv.FormatFloat(a.Value(i), 'g', 12, 64)
+	case *array.String:
+		return a.Value(i)
+	case *array.Boolean:
+		return strconv.FormatBool(a.Value(i))
+	case *array.Timestamp:
+		return time.UnixMilli(int64(a.Value(i))).UTC().Format("2006-01-02 15:04:05.000")
+	}
+	return a.ValueStr(i)
+}

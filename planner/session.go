@@ -1,0 +1,249 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/vector"
+)
+
+// Session executes statements against a catalog. It is used by one
+// goroutine at a time.
+type Session struct {
+	// Catalog holds the registered tables.
+	Catalog *catalog.Catalog
+	// Registry builds sources and sinks.
+	Registry *connectors.Registry
+	// Alloc allocates every batch of the queries built.
+	Alloc memory.Allocator
+	// BadRow is told of every input record a source skips; nil skips
+	// silently (the count is still kept by the caller's handler).
+	BadRow connectors.BadRowHandler
+	// Settings are the values of SET statements, keys lower-cased.
+	Settings map[string]string
+
+	nextID int
+}
+
+// NewSession returns a session over an empty catalog.
+func NewSession(reg *connectors.Registry) *Session {
+	return &Session{
+		Catalog:  catalog.New(),
+		Registry: reg,
+		Alloc:    memory.DefaultAllocator,
+		Settings: map[string]string{"batch_interval": "1s", "batch_size": "8192"},
+	}
+}
+
+// ResultKind says what a statement produced.
+type ResultKind int
+
+// The kinds of result.
+const (
+	// ResultOK is a statement that only changed the session.
+	ResultOK ResultKind = iota
+	// ResultRows is a small table of text (SHOW, DESCRIBE, EXPLAIN).
+	ResultRows
+	// ResultQuery is a continuous query, ready to start.
+	ResultQuery
+)
+
+// Result is what executing one statement produced.
+type Result struct {
+	Kind ResultKind
+	// Message describes a ResultOK ("table clicks created").
+	Message string
+	// Columns and Rows are a ResultRows table.
+	Columns []string
+	Rows    [][]string
+	// Query is a ResultQuery's prepared query.
+	Query *Prepared
+}
+
+// settings the SET statement knows, with what they mean.
+var knownSettings = map[string]string{
+	"batch_interval": "time between micro-batches of live sources, e.g. '200ms'",
+	"batch_size":     "maximum rows read from a source per micro-batch",
+}
+
+// Execute runs one statement: DDL and SET take effect at once; SELECT and
+// INSERT are planned, their sources and sinks checked, and returned ready
+// to start.
+func (s *Session) Execute(stmt *sql.Statement) (*Result, error) {
+	switch n := stmt.Node.(type) {
+	case *ast.CreateTableStmt:
+		return s.createTable(stmt, n)
+	case *ast.DropTableStmt:
+		for _, t := range n.Tables {
+			if err := s.Catalog.Drop(t.Name.O, n.IfExists); err != nil {
+				return nil, errAt(stmt, t.Name.O, "%v", err)
+			}
+		}
+		return &Result{Kind: ResultOK, Message: "dropped"}, nil
+	case *ast.ShowStmt:
+		return s.show(stmt, n)
+	case *ast.ExplainStmt:
+		if sh, ok := n.Stmt.(*ast.ShowStmt); ok {
+			return s.show(stmt, sh)
+		}
+		return s.explain(stmt, n)
+	case *ast.SelectStmt:
+		return s.prepareSelect(stmt, n, nil)
+	case *ast.InsertStmt:
+		return s.prepareInsert(stmt, n)
+	case *ast.SetStmt:
+		return s.set(stmt, n)
+	case nil:
+		return nil, errAt(stmt, "", "%s is available only in the shell", stmt.Command)
+	}
+	return nil, errAt(stmt, "", "statement not supported: %s", firstWord(stmt.Text))
+}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return strings.ToUpper(f[0])
+	}
+	return s
+}
+
+func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Result, error) {
+	if n.ReferTable != nil || n.Select != nil {
+		return nil, errAt(stmt, "", "CREATE TABLE ... LIKE / AS SELECT is not supported")
+	}
+	name := n.Table.Name.O
+	var fields []arrow.Field
+	seen := map[string]bool{}
+	for _, c := range n.Cols {
+		cname := c.Name.Name.O
+		if seen[strings.ToLower(cname)] {
+			return nil, errAt(stmt, cname, "column %s is declared twice", cname)
+		}
+		seen[strings.ToLower(cname)] = true
+		t, ok := arrowType(c.Tp)
+		if !ok {
+			return nil, errAt(stmt, cname, "column %s: type %s is not supported (use BIGINT, DOUBLE, VARCHAR, BOOLEAN or TIMESTAMP(3))", cname, sqlTypeName(c.Tp))
+		}
+		fields = append(fields, arrow.Field{Name: cname, Type: t, Nullable: true})
+	}
+	if len(fields) == 0 {
+		return nil, errAt(stmt, name, "table %s needs at least one column", name)
+	}
+	opts := map[string]string{}
+	for k, v := range stmt.With {
+		opts[strings.ToLower(k)] = v
+	}
+	if opts["connector"] == "" {
+		return nil, errAt(stmt, name, "table %s needs WITH (connector = '...'): one of %s", name, s.connectorNames())
+	}
+	conn := strings.ToLower(opts["connector"])
+	if !s.Registry.HasSource(conn) && !s.Registry.HasSink(conn) {
+		return nil, errAt(stmt, "connector", "unknown connector %q (have %s)", opts["connector"], s.connectorNames())
+	}
+	schema := arrow.NewSchema(fields, nil)
+	t := &catalog.Table{Name: name, Schema: schema, Options: opts, SQL: stmt.Text}
+	if w := stmt.Watermark; w != nil {
+		idx := schema.FieldIndices(w.Column)
+		if len(idx) == 0 {
+			for i, f := range fields {
+				if strings.EqualFold(f.Name, w.Column) {
+					idx = []int{i}
+				}
+			}
+		}
+		if len(idx) == 0 {
+			return nil, errAt(stmt, w.Column, "WATERMARK FOR %s: no such column", w.Column)
+		}
+		if fields[idx[0]].Type.ID() != arrow.TIMESTAMP {
+			return nil, errAt(stmt, w.Column, "WATERMARK FOR %s: the column must be TIMESTAMP(3), not %s", w.Column, vector.TypeName(fields[idx[0]].Type))
+		}
+		t.Watermark = &catalog.Watermark{Column: fields[idx[0]].Name, Delay: w.Delay}
+	}
+	if err := s.Catalog.Create(t, n.IfNotExists); err != nil {
+		return nil, errAt(stmt, name, "%v", err)
+	}
+	return &Result{Kind: ResultOK, Message: "table " + name + " created"}, nil
+}
+
+func (s *Session) connectorNames() string {
+	var out []string
+	for _, n := range []string{"file"} {
+		if s.Registry.HasSource(n) || s.Registry.HasSink(n) {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
+	switch n.Tp {
+	case ast.ShowTables:
+		r := &Result{Kind: ResultRows, Columns: []string{"table", "connector", "columns"}}
+		for _, t := range s.Catalog.Tables() {
+			r.Rows = append(r.Rows, []string{t.Name, t.Connector(), fmt.Sprint(t.Schema.NumFields())})
+		}
+		return r, nil
+	case ast.ShowColumns:
+		t := s.Catalog.Lookup(n.Table.Name.O)
+		if t == nil {
+			return nil, errAt(stmt, n.Table.Name.O, "unknown table %s", n.Table.Name.O)
+		}
+		r := &Result{Kind: ResultRows, Columns: []string{"column", "type", "watermark"}}
+		for _, f := range t.Schema.Fields() {
+			wm := ""
+			if t.Watermark != nil && strings.EqualFold(t.Watermark.Column, f.Name) {
+				wm = fmt.Sprintf("%s - %s", f.Name, t.Watermark.Delay)
+			}
+			r.Rows = append(r.Rows, []string{f.Name, vector.TypeName(f.Type), wm})
+		}
+		keys := make([]string, 0, len(t.Options))
+		for k := range t.Options {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			r.Rows = append(r.Rows, []string{"", "option " + k, t.Options[k]})
+		}
+		return r, nil
+	}
+	return nil, errAt(stmt, "SHOW", "only SHOW TABLES and DESCRIBE table are supported")
+}
+
+func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
+	for _, v := range n.Variables {
+		name := strings.ToLower(v.Name)
+		if _, ok := knownSettings[name]; !ok {
+			var names []string
+			for k := range knownSettings {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			return nil, errAt(stmt, v.Name, "unknown setting %s (have %s)", v.Name, strings.Join(names, ", "))
+		}
+		val, ok := v.Value.(*driver.ValueExpr)
+		if !ok {
+			return nil, errAt(stmt, v.Name, "SET %s needs a constant value", v.Name)
+		}
+		text := fmt.Sprint(val.GetValue())
+		switch name {
+		case "batch_interval":
+			if d, err := sql.ParseInterval(text); err != nil || d <= 0 {
+				return nil, errAt(stmt, v.Name, "SET batch_interval: bad interval %q", text)
+			}
+		case "batch_size":
+			var n int
+			if _, err := fmt.Sscan(text, &n); err != nil || n <= 0 {
+				return nil, errAt(stmt, v.Name, "SET batch_size: need a positive number of rows, got %q", text)
+			}
+		}
+		s.Settings[name] = text
+	}
+	return &Result{Kind: ResultOK, Message: "set"}, nil
+}

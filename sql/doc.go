@@ -1,0 +1,24 @@
+// Package sql parses Weir's SQL dialect.
+//
+// Parsing is done by TiDB's MySQL parser (github.com/pingcap/tidb/pkg/parser).
+// The streaming forms it rejects are bridged by a small rewrite that works
+// on tokens of Weir's own tokenizer, never on regular expressions over text:
+//
+//   - CREATE TABLE ... (cols, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+//     WITH (connector = 'file', path = 'x.csv'): the WATERMARK item and the
+//     WITH clause are removed and recorded in Statement.Watermark and
+//     Statement.With.
+//   - INTERVAL '5' SECOND, INTERVAL 5 SECOND and INTERVAL '5 seconds' as an
+//     argument of a call such as TUMBLE or HOP become the string '5 SECOND'
+//     (read back with ParseInterval). Elsewhere MySQL's INTERVAL is kept,
+//     and spellings TiDB lacks (MILLISECOND, plural units, INTERVAL '5s')
+//     become the equivalent INTERVAL n MICROSECOND/SECOND/....
+//   - SHOW QUERIES and STOP QUERY n are parsed by Weir itself
+//     (Statement.Command and Statement.Args, with a nil Node).
+//
+// Every rewrite keeps an offset map, so each error, whether found by the
+// tokenizer, the rewrite or TiDB, is reported as an *Error at the line and
+// column of the text the user wrote, with the offending text underlined
+// by Error.Pretty. Later stages position their own errors with ErrorAt and
+// Statement.Locate.
+package sql

@@ -1,0 +1,59 @@
+package sql
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseInterval(t *testing.T) {
+	ok := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"5 seconds", 5 * time.Second},
+		{"5 second", 5 * time.Second},
+		{"5s", 5 * time.Second},
+		{"5 SECOND", 5 * time.Second},
+		{"5 sec", 5 * time.Second},
+		{"500ms", 500 * time.Millisecond},
+		{"500 milliseconds", 500 * time.Millisecond},
+		{"500 MILLISECOND", 500 * time.Millisecond},
+		{"1 minute", time.Minute},
+		{"2 min", 2 * time.Minute},
+		{"3m", 3 * time.Minute},
+		{"10 MINUTES", 10 * time.Minute},
+		{"1 hour", time.Hour},
+		{"1h", time.Hour},
+		{"2 Hours", 2 * time.Hour},
+		{"1 day", 24 * time.Hour},
+		{"1d", 24 * time.Hour},
+		{"7 DAYS", 7 * 24 * time.Hour},
+		{"1.5 seconds", 1500 * time.Millisecond},
+		{"0.25s", 250 * time.Millisecond},
+		{".5 minute", 30 * time.Second},
+		{"  5   seconds  ", 5 * time.Second},
+		{"0 s", 0},
+	}
+	for _, c := range ok {
+		got, err := ParseInterval(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseInterval(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	bad := []string{"", "5", "500", "seconds", "5 fortnights", "-5 s", "5 s s", "1e3 s", "1..5 s", "1.2.3 s", ".", "99999999999 days", "5 µs"}
+	for _, in := range bad {
+		d, err := ParseInterval(in)
+		if err == nil {
+			t.Errorf("ParseInterval(%q) = %v, want an error", in, d)
+			continue
+		}
+		if !strings.Contains(err.Error(), "invalid interval") {
+			t.Errorf("ParseInterval(%q) error %q does not say it is invalid", in, err)
+		}
+	}
+	_, err := ParseInterval("5 fortnights")
+	if !strings.Contains(err.Error(), "'500ms'") || !strings.Contains(err.Error(), "units:") {
+		t.Errorf("error %q does not list the accepted forms", err)
+	}
+}

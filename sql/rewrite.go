@@ -1,0 +1,309 @@
+package sql
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The bridge between Weir's dialect and TiDB's grammar works on tokens:
+// each rewrite is an edit (a byte span of the statement replaced by new
+// text), and applying the edits yields the text given to TiDB together
+// with an offsetMap that sends any position of it back to the original.
+
+// edit replaces text[start:end] of a statement by repl.
+type edit struct {
+	start, end int
+	repl       string
+}
+
+// segment is a piece of the rewritten text: either a verbatim copy of
+// the original span [src, srcEnd) or a replacement of it.
+type segment struct {
+	out, outEnd int
+	src, srcEnd int
+	verbatim    bool
+}
+
+// offsetMap maps byte offsets of a rewritten statement to the original.
+type offsetMap struct {
+	segs   []segment
+	srcLen int
+}
+
+// applyEdits applies non-overlapping edits to text.
+func applyEdits(text string, edits []edit) (string, offsetMap) {
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var b strings.Builder
+	m := offsetMap{srcLen: len(text)}
+	pos := 0
+	copyTo := func(end int) {
+		if end > pos {
+			o := b.Len()
+			b.WriteString(text[pos:end])
+			m.segs = append(m.segs, segment{out: o, outEnd: b.Len(), src: pos, srcEnd: end, verbatim: true})
+		}
+	}
+	for _, e := range edits {
+		copyTo(e.start)
+		o := b.Len()
+		b.WriteString(e.repl)
+		m.segs = append(m.segs, segment{out: o, outEnd: b.Len(), src: e.start, srcEnd: e.end})
+		pos = e.end
+	}
+	copyTo(len(text))
+	return b.String(), m
+}
+
+// toSrc maps offset out of the rewritten text to the original span it
+// came from: one byte for verbatim text, the whole replaced span for
+// text a rewrite produced. Offsets past the end map to the end.
+func (m offsetMap) toSrc(out int) (start, end int) {
+	for _, s := range m.segs {
+		if out >= s.out && out < s.outEnd {
+			if s.verbatim {
+				p := s.src + out - s.out
+				return p, p + 1
+			}
+			return s.src, s.srcEnd
+		}
+	}
+	return m.srcLen, m.srcLen
+}
+
+// rewriter bridges one statement. toks are its tokens without comments,
+// with offsets into the whole script; base is the statement's offset.
+type rewriter struct {
+	script string
+	base   int
+	toks   []token
+	edits  []edit
+	with   map[string]string
+	wm     *Watermark
+	wmTok  int // index of the WATERMARK FOR column, if wm != nil
+	fixed  int // edits made before the INTERVAL pass
+}
+
+// errTok reports a problem at token i (or at the last token when i is
+// past the end, for "missing ..." errors).
+func (r *rewriter) errTok(i int, format string, args ...any) *Error {
+	i = min(i, len(r.toks)-1)
+	t := r.toks[i]
+	return errAt(r.script, t.start, t.end-t.start, fmt.Sprintf(format, args...))
+}
+
+// tok returns token i, or a zero token past the end.
+func (r *rewriter) tok(i int) token {
+	if i < len(r.toks) {
+		return r.toks[i]
+	}
+	return token{}
+}
+
+// replace records that tokens i..j (inclusive) become repl.
+func (r *rewriter) replace(i, j int, repl string) {
+	r.edits = append(r.edits, edit{start: r.toks[i].start - r.base, end: r.toks[j].end - r.base, repl: repl})
+}
+
+// edited reports whether token i lies inside an edit of CREATE TABLE.
+func (r *rewriter) edited(i int) bool {
+	p := r.toks[i].start - r.base
+	for _, e := range r.edits[:r.fixed] {
+		if p >= e.start && p < e.end {
+			return true
+		}
+	}
+	return false
+}
+
+// closeParen returns the index of the ')' matching the '(' at i, or -1.
+func (r *rewriter) closeParen(i int) int {
+	depth := 0
+	for j := i; j < len(r.toks); j++ {
+		switch {
+		case r.toks[j].is("("):
+			depth++
+		case r.toks[j].is(")"):
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// rewrite runs every bridge over the statement.
+func (r *rewriter) rewrite() *Error {
+	if err := r.createTable(); err != nil {
+		return err
+	}
+	r.fixed = len(r.edits)
+	return r.intervals()
+}
+
+// interval parses INTERVAL 'n' UNIT, INTERVAL n UNIT or INTERVAL '5
+// seconds' starting at the INTERVAL token i and not beyond token last.
+// It returns the duration and the index of the token after it.
+func (r *rewriter) interval(i, last int) (time.Duration, int, *Error) {
+	if i+1 > last {
+		return 0, 0, r.errTok(i, "INTERVAL needs an amount and a unit, e.g. INTERVAL '5' SECOND")
+	}
+	v := r.toks[i+1]
+	if v.kind == tkString && (i+2 > last || !r.toks[i+2].isName()) {
+		d, err := ParseInterval(unquote(v.text))
+		if err != nil {
+			return 0, 0, r.errTok(i+1, "%v", err)
+		}
+		return d, i + 2, nil
+	}
+	if v.kind != tkString && v.kind != tkNumber {
+		return 0, 0, r.errTok(i+1, "INTERVAL needs an amount and a unit, e.g. INTERVAL '5' SECOND")
+	}
+	amount := v.text
+	if v.kind == tkString {
+		amount = strings.TrimSpace(unquote(v.text))
+	}
+	if !isPlainNumber(amount) {
+		return 0, 0, r.errTok(i+1, "interval amount %s is not a number", snippet(amount))
+	}
+	if i+2 > last || !r.toks[i+2].isName() {
+		return 0, 0, r.errTok(i+1, "INTERVAL %s needs a unit: MILLISECOND, SECOND, MINUTE, HOUR or DAY", amount)
+	}
+	unit := r.toks[i+2]
+	u, ok := units[strings.ToUpper(unit.text)]
+	if !ok || unit.kind != tkIdent {
+		return 0, 0, r.errTok(i+2, "unknown interval unit %s; use MILLISECOND, SECOND, MINUTE, HOUR or DAY", snippet(unit.text))
+	}
+	d, err := scale(amount, u)
+	if err != nil {
+		return 0, 0, r.errTok(i+1, "bad interval amount: %v", err)
+	}
+	return d, i + 3, nil
+}
+
+// nonCalls are words that precede '(' without making it a function call.
+var nonCalls = map[string]bool{
+	"IN": true, "VALUES": true, "VALUE": true, "EXISTS": true, "AS": true, "USING": true,
+	"OVER": true, "ON": true, "AND": true, "OR": true, "NOT": true, "XOR": true,
+	"WHERE": true, "SELECT": true, "FROM": true, "JOIN": true, "BY": true, "HAVING": true,
+	"WHEN": true, "THEN": true, "ELSE": true, "CASE": true, "IS": true, "LIKE": true,
+	"BETWEEN": true, "ALL": true, "ANY": true, "SOME": true, "DISTINCT": true,
+	"TABLE": true, "INTO": true, "WITH": true, "LATERAL": true, "INTERVAL": true,
+	"RETURN": true, "LIMIT": true, "UNION": true, "DIV": true, "MOD": true,
+}
+
+// dateCalls take a MySQL INTERVAL argument natively.
+var dateCalls = map[string]bool{"DATE_ADD": true, "DATE_SUB": true, "ADDDATE": true, "SUBDATE": true}
+
+// parenKind classifies an open parenthesis.
+type parenKind uint8
+
+const (
+	parenPlain parenKind = iota // grouping, subquery, IN list, ...
+	parenCall                   // a function call: INTERVAL arguments become strings
+	parenDate                   // DATE_ADD and friends: INTERVAL stays
+)
+
+// intervals rewrites INTERVAL forms TiDB rejects. As an argument of a
+// call (after '(' or ',' and followed by ',' or ')'), INTERVAL '5'
+// SECOND, INTERVAL 5 SECOND and INTERVAL '5 seconds' become the string
+// '5 SECOND' (or '5 seconds'), which ParseInterval reads. Elsewhere
+// MySQL's own INTERVAL stays, except for spellings TiDB lacks
+// (MILLISECOND, plural units, a unit inside the string), which become
+// the equivalent INTERVAL n MICROSECOND/SECOND/... .
+func (r *rewriter) intervals() *Error {
+	var stack []parenKind
+	last := len(r.toks) - 1
+	for i := 0; i < len(r.toks); i++ {
+		t := r.toks[i]
+		switch {
+		case t.is("("):
+			k := parenPlain
+			if i > 0 && r.toks[i-1].isName() {
+				name := strings.ToUpper(r.toks[i-1].name())
+				switch {
+				case r.toks[i-1].kind == tkIdent && nonCalls[name]:
+				case dateCalls[name]:
+					k = parenDate
+				default:
+					k = parenCall
+				}
+			}
+			stack = append(stack, k)
+			continue
+		case t.is(")"):
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case !t.kw("INTERVAL") || i == last || r.edited(i):
+			continue
+		}
+		inCall := i > 0 && len(stack) > 0 && stack[len(stack)-1] == parenCall &&
+			(r.toks[i-1].is("(") || r.toks[i-1].is(","))
+		next, err := r.oneInterval(i, inCall)
+		if err != nil {
+			return err
+		}
+		i = next - 1
+	}
+	return nil
+}
+
+// endsArg reports whether token i ends a call argument.
+func (r *rewriter) endsArg(i int) bool { return r.tok(i).is(",") || r.tok(i).is(")") }
+
+// oneInterval rewrites the INTERVAL at token i if needed and returns the
+// index of the next token to look at.
+func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
+	v, u := r.tok(i+1), r.tok(i+2)
+	if v.kind != tkString && v.kind != tkNumber {
+		return i + 1, nil // INTERVAL(...) function or a TiDB error
+	}
+	if inCall {
+		switch {
+		case v.kind == tkString && r.endsArg(i+2): // INTERVAL '5 seconds'
+			if _, err := ParseInterval(unquote(v.text)); err != nil {
+				return 0, r.errTok(i+1, "%v", err)
+			}
+			r.replace(i, i, "")
+			return i + 2, nil
+		case r.endsArg(i + 2):
+			return 0, r.errTok(i+1, "INTERVAL %s needs a unit: MILLISECOND, SECOND, MINUTE, HOUR or DAY", v.text)
+		case u.isName() && r.endsArg(i+3): // INTERVAL '5' SECOND
+			if _, _, err := r.interval(i, i+2); err != nil {
+				return 0, err
+			}
+			amount := v.text
+			if v.kind == tkString {
+				amount = strings.TrimSpace(unquote(v.text))
+			}
+			r.replace(i, i+2, "'"+amount+" "+strings.ToUpper(u.text)+"'")
+			return i + 3, nil
+		}
+		return i + 1, nil // e.g. INTERVAL 5 SECOND + ts: MySQL's own
+	}
+	// Outside a call: keep MySQL's INTERVAL, translating what TiDB lacks.
+	unit := strings.ToUpper(u.text)
+	switch {
+	case u.kind == tkIdent && mysqlUnits[unit]:
+		return i + 3, nil
+	case u.kind == tkIdent && units[unit] != 0:
+		d, next, err := r.interval(i, i+2)
+		if err != nil {
+			return 0, err
+		}
+		r.replace(i, i+2, mysqlInterval(d))
+		return next, nil
+	case v.kind == tkString:
+		d, err := ParseInterval(unquote(v.text))
+		if err != nil {
+			return 0, r.errTok(i+1, "%v", err)
+		}
+		r.replace(i, i+1, mysqlInterval(d))
+		return i + 2, nil
+	}
+	return i + 1, nil
+}

@@ -1,0 +1,78 @@
+package vector
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// columnRef reads one column of the batch.
+type columnRef struct {
+	index int
+	typ   arrow.DataType
+	name  string
+}
+
+var _ Expr = (*columnRef)(nil)
+
+// ColumnRef returns the expression reading column index of the batch, of
+// type typ, rendered as name. Eval returns the column itself, Retained (no
+// copy). A column that arrives as a string view or large string where typ
+// is String is converted to String.
+func ColumnRef(index int, typ arrow.DataType, name string) Expr {
+	return &columnRef{index: index, typ: typ, name: name}
+}
+
+// Type implements Expr.
+func (c *columnRef) Type() arrow.DataType { return c.typ }
+
+// String implements Expr.
+func (c *columnRef) String() string {
+	if c.name == "" {
+		return "#" + strconv.Itoa(c.index)
+	}
+	return c.name
+}
+
+// Eval implements Expr.
+func (c *columnRef) Eval(mem memory.Allocator, batch arrow.RecordBatch) (arrow.Array, error) {
+	if c.index < 0 || c.index >= int(batch.NumCols()) {
+		return nil, fmt.Errorf("vector: column %s: index %d out of range for a batch of %d columns", c, c.index, batch.NumCols())
+	}
+	col := batch.Column(c.index)
+	got := col.DataType()
+	if got.ID() == c.typ.ID() {
+		col.Retain()
+		return col, nil
+	}
+	if c.typ.ID() == arrow.STRING {
+		switch a := col.(type) {
+		case *array.StringView:
+			return copyStrings(mem, a, a.Len()), nil
+		case *array.LargeString:
+			return copyStrings(mem, a, a.Len()), nil
+		}
+	}
+	return nil, fmt.Errorf("vector: column %s has type %s, expected %s", c, got, TypeName(c.typ))
+}
+
+// stringsLike is an array of text values.
+type stringsLike interface {
+	arrow.Array
+	Value(i int) string
+}
+
+// copyStrings copies any text array into a String array.
+func copyStrings(mem memory.Allocator, a stringsLike, n int) arrow.Array {
+	out := newStrOut(mem, n, 0)
+	for i := 0; i < n; i++ {
+		if a.IsValid(i) {
+			out.appendString(a.Value(i))
+		}
+		out.end(i)
+	}
+	return out.finish(combineValidity(mem, n, a), n)
+}
