@@ -102,6 +102,16 @@ func Binary(op BinaryOp, l, r Expr) (Expr, error) {
 	return nil, fmt.Errorf("vector: unknown binary operator %d", int(op))
 }
 
+// renderAs shows an expression that was rewritten into another one as it
+// was written.
+type renderAs struct {
+	Expr
+	str string
+}
+
+// String implements Expr.
+func (r *renderAs) String() string { return r.str }
+
 // binaryString renders "(l op r)".
 func binaryString(op BinaryOp, l, r Expr) string {
 	return "(" + l.String() + " " + op.String() + " " + r.String() + ")"
@@ -125,23 +135,30 @@ func arith(op BinaryOp, l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	bad := fmt.Errorf("cannot apply %s to %s and %s", op, TypeName(lt), TypeName(rt))
 	lid, rid := lt.ID(), rt.ID()
-	if lid == arrow.NULL {
-		lid = rid
-	}
-	if rid == arrow.NULL {
-		rid = lid
-	}
 	var typ arrow.DataType
 	float := false
-	switch {
-	case lid == arrow.NULL && rid == arrow.NULL:
-		// NULL op NULL: numeric NULL.
-		if op == Div {
+	if lid == arrow.NULL || rid == arrow.NULL {
+		// A NULL operand: the result is NULL, of the type the other
+		// operand implies.
+		other := lid
+		if other == arrow.NULL {
+			other = rid
+		}
+		switch {
+		case other == arrow.TIMESTAMP && (op == Add || op == Sub):
+			typ = Timestamp
+		case other == arrow.TIMESTAMP:
+			return nil, bad
+		case op == Div || (other == arrow.FLOAT64 && op != IntDiv):
 			typ = Float64
-		} else {
+		case other == arrow.NULL || other == arrow.INT64 || other == arrow.FLOAT64:
 			typ = Int64
+		default:
+			return nil, bad
 		}
 		return &literal{typ: typ}, nil
+	}
+	switch {
 	case lid == arrow.TIMESTAMP || rid == arrow.TIMESTAMP:
 		switch {
 		case (op == Add || op == Sub) && lid == arrow.TIMESTAMP && rid == arrow.INT64:
@@ -170,7 +187,14 @@ func arith(op BinaryOp, l, r Expr) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			return Cast(q, Int64)
+			c, err := Cast(q, Int64)
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := IsLiteral(c); ok {
+				return c, nil
+			}
+			return &renderAs{Expr: c, str: binaryString(op, l, r)}, nil
 		}
 		typ, float = Float64, true
 	default:

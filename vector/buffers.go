@@ -144,22 +144,24 @@ func combineValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memory.B
 	return out
 }
 
-// nullCount is the null count to record for an output with the given
-// validity bitmap.
-func nullCount(valid *memory.Buffer) int {
-	if valid == nil {
-		return 0
-	}
-	return array.UnknownNullCount
-}
-
 // finish wraps buffers into an array of type typ and length n, taking
 // over the caller's references to the buffers (nil buffers are allowed).
+// The null count is computed here, so that NullN on the result is a plain
+// read (safe to share between goroutines); a validity bitmap without
+// nulls is dropped.
 func finish(typ arrow.DataType, n int, valid *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
+	nulls := 0
+	if valid != nil {
+		nulls = n - bitutil.CountSetBits(valid.Bytes(), 0, n)
+		if nulls == 0 {
+			valid.Release()
+			valid = nil
+		}
+	}
 	all := make([]*memory.Buffer, 0, 1+len(bufs))
 	all = append(all, valid)
 	all = append(all, bufs...)
-	data := array.NewData(typ, n, all, nil, nullCount(valid), 0)
+	data := array.NewData(typ, n, all, nil, nulls, 0)
 	for _, b := range all {
 		if b != nil {
 			b.Release()

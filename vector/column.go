@@ -45,6 +45,9 @@ func (c *columnRef) Eval(mem memory.Allocator, batch arrow.RecordBatch) (arrow.A
 	col := batch.Column(c.index)
 	got := col.DataType()
 	if got.ID() == c.typ.ID() {
+		if ts, ok := got.(*arrow.TimestampType); ok && ts.Unit != arrow.Millisecond {
+			return toMillis(mem, col, ts.Unit), nil
+		}
 		col.Retain()
 		return col, nil
 	}
@@ -75,4 +78,32 @@ func copyStrings(mem memory.Allocator, a stringsLike, n int) arrow.Array {
 		out.end(i)
 	}
 	return out.finish(combineValidity(mem, n, a), n)
+}
+
+// toMillis converts a timestamp column of another unit to milliseconds
+// (rounding toward negative infinity).
+func toMillis(mem memory.Allocator, col arrow.Array, unit arrow.TimeUnit) arrow.Array {
+	n := col.Len()
+	in := int64Values(col)
+	buf := newBuffer(mem, 8*n)
+	out := int64Slice(buf)
+	switch unit {
+	case arrow.Second:
+		for i, v := range in {
+			out[i] = v * 1000
+		}
+	default:
+		div := int64(1000)
+		if unit == arrow.Nanosecond {
+			div = 1000000
+		}
+		for i, v := range in {
+			q := v / div
+			if v%div < 0 {
+				q--
+			}
+			out[i] = q
+		}
+	}
+	return finish(Timestamp, n, combineValidity(mem, n, col), buf)
 }

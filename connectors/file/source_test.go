@@ -241,7 +241,7 @@ func TestSourceUnclosedQuote(t *testing.T) {
 	path := writeFile(t, "q.csv", "ts,user_id,url\n,1,/a\n,2,\"oops\n,3,/c\n")
 	res := readAll(t, connectors.SourceSpec{Table: "q", Schema: clicks, Options: map[string]string{"path": path}}, 10)
 	if fmt.Sprint(res.rows) != "[NULL|1|/a]" || len(res.bad) != 1 || res.bad[0].Position != path+":3" ||
-		res.bad[0].Err.Error() != "unterminated quoted field" || res.bad[0].Record != ",2,\"oops\n,3,/c\n" {
+		res.bad[0].Err.Error() != "unterminated quoted field" || res.bad[0].Record != ",2,\"oops\n,3,/c" {
 		t.Fatalf("%q %+v", res.rows, res.bad)
 	}
 }
@@ -265,7 +265,7 @@ func TestSourceBadRowHandling(t *testing.T) {
 	if _, err := src.Next(context.Background(), 100); err != fail {
 		t.Fatalf("second Next: %v", err)
 	}
-	if len(got) != 1 || len(got[0].Record) != 199 || got[0].Record != ("xy,"+long)[:199] || got[0].Position != path+":3" {
+	if len(got) != 1 || len(got[0].Record) != 199 || got[0].Record != ("xy," + long)[:199] || got[0].Position != path+":3" {
 		t.Fatalf("%d %q %q", len(got[0].Record), got[0].Record, got[0].Position)
 	}
 }

@@ -38,7 +38,7 @@ func textLine(r *rand.Rand, _ int) string {
 const benchTS = 1704067200000
 
 func csvLine(r *rand.Rand, i int) string {
-	return fmt.Sprintf("%s,%d,/page/%d,%.3f,%v", FormatTimestamp(benchTS+int64(i)*37)[:23], r.IntN(100000), r.IntN(1000), r.Float64()*100, r.IntN(2) == 1)
+	return fmt.Sprintf("%s,%d,/page/%d,%.3f,%v", FormatTimestamp(benchTS + int64(i)*37)[:23], r.IntN(100000), r.IntN(1000), r.Float64()*100, r.IntN(2) == 1)
 }
 
 func jsonLine(r *rand.Rand, i int) string {

@@ -170,7 +170,7 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 			}
 		}
 	}
-	return i, false, nil
+	return i, d.rows.full(limit, 0), nil
 }
 
 // split splits the record at the front of data into d.fields. It returns
@@ -224,7 +224,7 @@ func (d *csvDecoder) splitQuoted(data []byte, atEOF bool) (end, next int, ok boo
 					if !atEOF {
 						return 0, 0, false, nil
 					}
-					return len(data), len(data), true, errors.New("unterminated quoted field")
+					return len(trimNewline(data)), len(data), true, errors.New("unterminated quoted field")
 				}
 				p += q
 				if p+1 == len(data) && !atEOF {
@@ -302,6 +302,14 @@ func (d *csvDecoder) splitQuoted(data []byte, atEOF bool) (end, next int, ok boo
 		d.resolve()
 		return start + len(f), p + 1, true, nil
 	}
+}
+
+// trimNewline drops a trailing "\n" or "\r\n".
+func trimNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return trimCR(b[:n-1])
+	}
+	return b
 }
 
 // resolve points unescaped fields at their final bytes.

@@ -27,15 +27,17 @@ type Decoder interface {
 	// many bytes it consumed. Records end at '\n' (a trailing '\r' is
 	// dropped) or, when atEOF is true, at the end of data; when atEOF is
 	// false a last record that is not yet ended is left unconsumed for the
-	// next call. Decode stops early, with full = true, once Rows() reaches
-	// limit (no limit if limit <= 0) or the pending rows hold about 1 GiB of
-	// input; the caller should then Flush before decoding more. With atEOF
-	// true and full false, all of data was consumed.
+	// next call. Decode stops, with full = true, once Rows() reaches limit
+	// (no limit if limit <= 0) or the pending rows hold about 1 GiB of
+	// input; the caller must then Flush before decoding more. With atEOF
+	// true and full false, all of data was consumed. A header (CSV) is
+	// consumed without making a row; blank lines (CSV, JSON) likewise.
 	//
 	// Each record that cannot be decoded is passed to bad (which may be nil)
 	// and skipped; if bad returns an error, Decode stops after that record
 	// and returns the error unchanged. Other errors (such as a CSV header
-	// that names none of the schema's columns) are fatal.
+	// that names none of the schema's columns) are fatal: the decoder must
+	// not be used again, except to Release it.
 	Decode(data []byte, limit int, atEOF bool, bad func(BadRecord) error) (n int, full bool, err error)
 	// Flush returns the rows decoded since the last Flush as one batch with
 	// the decoder's schema, or nil if there are none. The caller releases it.
@@ -64,12 +66,12 @@ var Formats = []string{"csv", "json", "text"}
 // "ndjson" — or "text") into batches of schema, allocated with mem.
 //
 // Every field of schema must be one of Weir's column types (BIGINT, DOUBLE,
-// VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options, lower-cased
-// keys; options of other components are ignored. A nil mem means
-// memory.DefaultAllocator. CSV reads "header" ("true",
-// the default, or "false") and "delimiter" (one character, default ",";
-// "\t" or "tab" for a tab). JSON and text read none. The text format needs a
-// schema of exactly one VARCHAR column.
+// VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options with
+// lower-cased keys; options of other components are ignored. CSV reads
+// "header" ("true", the default, or "false") and "delimiter" (one ASCII
+// character, default ","; "\t" or "tab" for a tab); JSON and text read
+// none. The text format needs a schema of exactly one VARCHAR column. A nil
+// mem means memory.DefaultAllocator.
 func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (Decoder, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator

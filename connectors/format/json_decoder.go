@@ -106,7 +106,7 @@ func (d *jsonDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 			}
 		}
 	}
-	return i, false, nil
+	return i, d.rows.full(limit, 0), nil
 }
 
 func isBlank(b []byte) bool {

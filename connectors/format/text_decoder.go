@@ -119,7 +119,7 @@ func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, _ func(BadRecor
 		i = next
 	}
 	d.nvals, d.rows = nvals, rows
-	return i, false, nil
+	return i, rows >= limit, nil
 }
 
 func (d *textDecoder) Flush() arrow.RecordBatch {

@@ -14,4 +14,4 @@ FROM (
 ) AS w
 GROUP BY word, TUMBLE(ts, INTERVAL '1' MINUTE)
 HAVING COUNT(*) >= 2
-ORDER BY n DESC, word;
+ORDER BY window_start, n DESC, word;
