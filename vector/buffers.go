@@ -237,12 +237,6 @@ func (s *strOut) appendString(v string) {
 	s.data = append(s.data, v...)
 }
 
-// appendByte appends one byte to the current row.
-func (s *strOut) appendByte(c byte) {
-	s.reserve(1)
-	s.data = append(s.data, c)
-}
-
 // end closes row i.
 func (s *strOut) end(i int) { s.offs[i+1] = int32(len(s.data)) }
 
@@ -252,15 +246,6 @@ func (s *strOut) finish(valid *memory.Buffer, n int) arrow.Array {
 	arr := finish(String, n, valid, s.offBuf, s.dataBuf)
 	s.offBuf, s.dataBuf, s.offs, s.data = nil, nil, nil, nil
 	return arr
-}
-
-// release frees the builder's buffers when finish is not reached.
-func (s *strOut) release() {
-	if s.offBuf != nil {
-		s.offBuf.Release()
-		s.dataBuf.Release()
-		s.offBuf, s.dataBuf = nil, nil
-	}
 }
 
 // isASCII reports whether s holds only ASCII bytes, 32 at a time.

@@ -2,7 +2,6 @@ package vector
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -501,9 +500,4 @@ func unify(exprs []Expr) ([]Expr, arrow.DataType, bool, error) {
 		out[i] = c
 	}
 	return out, target, true, nil
-}
-
-// isFiniteInt reports whether f is a whole number representable as int64.
-func isFiniteInt(f float64) bool {
-	return f == math.Trunc(f) && f >= -9223372036854775808.0 && f < 9223372036854775808.0
 }

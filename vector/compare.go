@@ -153,10 +153,21 @@ func b2u(b bool) uint8 {
 	return x
 }
 
-// cmpIntVV sets bit i when a[i] compared with b[i] is in mask.
+// cmpIntVV sets bit i when a[i] compared with b[i] is in mask. Bits are
+// gathered eight at a time into a register before one store.
 func cmpIntVV(mask uint8, out []byte, a, b []int64) {
 	b = b[:len(a)]
-	for i := range a {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		var w uint8
+		for j := 0; j < 8; j++ {
+			c := 1 + b2u(x[j] > y[j]) - b2u(x[j] < y[j])
+			w |= ((mask >> c) & 1) << j
+		}
+		out[i>>3] = w
+	}
+	for ; i < len(a); i++ {
 		c := 1 + b2u(a[i] > b[i]) - b2u(a[i] < b[i])
 		out[i>>3] |= ((mask >> c) & 1) << (i & 7)
 	}
@@ -164,7 +175,17 @@ func cmpIntVV(mask uint8, out []byte, a, b []int64) {
 
 // cmpIntVS sets bit i when a[i] compared with b is in mask.
 func cmpIntVS(mask uint8, out []byte, a []int64, b int64) {
-	for i := range a {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x := a[i : i+8 : i+8]
+		var w uint8
+		for j := 0; j < 8; j++ {
+			c := 1 + b2u(x[j] > b) - b2u(x[j] < b)
+			w |= ((mask >> c) & 1) << j
+		}
+		out[i>>3] = w
+	}
+	for ; i < len(a); i++ {
 		c := 1 + b2u(a[i] > b) - b2u(a[i] < b)
 		out[i>>3] |= ((mask >> c) & 1) << (i & 7)
 	}
@@ -192,14 +213,32 @@ func cmpFloat3(x, y float64) uint8 {
 // cmpFloatVV sets bit i when a[i] compared with b[i] is in mask.
 func cmpFloatVV(mask uint8, out []byte, a, b []float64) {
 	b = b[:len(a)]
-	for i := range a {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x, y := a[i:i+8:i+8], b[i:i+8:i+8]
+		var w uint8
+		for j := 0; j < 8; j++ {
+			w |= ((mask >> cmpFloat3(x[j], y[j])) & 1) << j
+		}
+		out[i>>3] = w
+	}
+	for ; i < len(a); i++ {
 		out[i>>3] |= ((mask >> cmpFloat3(a[i], b[i])) & 1) << (i & 7)
 	}
 }
 
 // cmpFloatVS sets bit i when a[i] compared with b is in mask.
 func cmpFloatVS(mask uint8, out []byte, a []float64, b float64) {
-	for i := range a {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		x := a[i : i+8 : i+8]
+		var w uint8
+		for j := 0; j < 8; j++ {
+			w |= ((mask >> cmpFloat3(x[j], b)) & 1) << j
+		}
+		out[i>>3] = w
+	}
+	for ; i < len(a); i++ {
 		out[i>>3] |= ((mask >> cmpFloat3(a[i], b)) & 1) << (i & 7)
 	}
 }

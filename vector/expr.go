@@ -149,14 +149,6 @@ func scalarAt(arr arrow.Array, i int) any {
 	return nil
 }
 
-// typeErr formats a type error for an operator.
-func typeErr(format string, args ...any) error {
-	return fmt.Errorf(format, args...)
-}
-
-// isType reports whether t is the Weir type with the given id.
-func isType(t arrow.DataType, id arrow.Type) bool { return t.ID() == id }
-
 // isNumeric reports whether t is Int64 or Float64.
 func isNumeric(t arrow.DataType) bool {
 	return t.ID() == arrow.INT64 || t.ID() == arrow.FLOAT64

@@ -84,7 +84,8 @@ type groupIn struct {
 const groupNullHash = 0x9ae16a3b2f90404f
 
 // NewGroupTable returns an empty table for keys of the given column types.
-// With no types every row has the same (empty) key, group 0.
+// A table without key columns has a single key, the empty tuple: it is
+// inserted with InsertEmpty, always as group 0.
 func NewGroupTable(types []arrow.DataType) (*GroupTable, error) {
 	g := &GroupTable{seed: maphash.MakeSeed(), cols: make([]groupCol, len(types)), in: make([]groupIn, len(types))}
 	for i, t := range types {

@@ -271,12 +271,7 @@ func TestSourceBadRowHandling(t *testing.T) {
 }
 
 func TestSourceErrors(t *testing.T) {
-	dir := t.TempDir()
-	cwd, _ := os.Getwd()
-	defer os.Chdir(cwd)
-	if err := os.Chdir(dir); err != nil {
-		t.Fatal(err)
-	}
+	t.Chdir(t.TempDir()) // paths are relative to the working directory
 	os.WriteFile("data.bin", nil, 0o644)
 	os.Mkdir("d.csv", 0o755)
 	for _, tc := range []struct {
