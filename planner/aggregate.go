@@ -64,7 +64,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 		window = w
 		pre = append([]vector.Expr{t}, pre...)
-		preNames = append([]string{"__time"}, preNames...)
+		preNames = append([]string{canon(windowCall.Args[0])}, preNames...)
 	}
 	nkeys := len(keys)
 	first := len(pre) - nkeys // index of the first key in pre
@@ -82,7 +82,6 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	}
 	argCol := map[string]int{}
 	var aggs []exec.AggSpec
-	var aggText []string
 	aggIndex := map[string]int{}
 	ab := p.binder(sc, "an aggregate's argument")
 	for _, a := range coll.found {
@@ -100,9 +99,9 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		if len(a.Args) != 1 {
 			return nil, errAt(p.stmt, a.F, "%s takes one argument", strings.ToUpper(a.F))
 		}
-		spec := exec.AggSpec{Func: fn, Arg: -1, Name: fmt.Sprintf("__agg%d", len(aggs))}
+		spec := exec.AggSpec{Func: fn, Arg: -1, Name: text}
 		if fn == exec.Count && isNonNullLiteral(a.Args[0]) {
-			spec.Func = exec.CountStar
+			spec.Func, spec.Name = exec.CountStar, "COUNT(*)"
 		} else {
 			argText := canon(a.Args[0])
 			col, ok := argCol[argText]
@@ -116,7 +115,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 				}
 				col = len(pre)
 				pre = append(pre, x)
-				preNames = append(preNames, fmt.Sprintf("__arg%d", len(argCol)))
+				preNames = append(preNames, argText)
 				argCol[argText] = col
 			} else if err := checkAggArg(fn, pre[col].Type()); err != nil {
 				return nil, errAt(p.stmt, a.F, "%s", err)
@@ -125,11 +124,10 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 		aggIndex[text] = len(aggs)
 		aggs = append(aggs, spec)
-		aggText = append(aggText, text)
 	}
 
 	proj := &Project{In: in, Exprs: pre, Names: preNames}
-	agg := &Aggregate{In: proj, Aggs: aggs, AggText: aggText, Window: window}
+	agg := &Aggregate{In: proj, Aggs: aggs, Window: window}
 	for i := range keys {
 		agg.Keys = append(agg.Keys, first+i)
 		agg.KeyNames = append(agg.KeyNames, keys[i].name)

@@ -314,6 +314,16 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 	switch name {
 	case "date_add", "date_sub", "adddate", "subdate":
 		return b.bindDateArith(e)
+	case sql.CastBoolean: // the bridge's spelling of CAST(x AS BOOLEAN)
+		if len(e.Args) != 1 {
+			return nil, b.errAt(e, "CAST takes one value")
+		}
+		x, err := b.bind(e.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		res, err := vector.Cast(x, vector.Boolean)
+		return res, b.wrap(e, err)
 	}
 	if !vector.KnownFunc(name) {
 		return nil, b.errAt(e, "unknown function %s", strings.ToUpper(e.FnName.O))

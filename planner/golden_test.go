@@ -75,6 +75,9 @@ func parseGolden(t *testing.T, path string) []record {
 			for ; i < len(lines) && strings.TrimRight(lines[i], "\r") != "EOF"; i++ {
 				body = append(body, strings.TrimRight(lines[i], "\r"))
 			}
+			if i >= len(lines) {
+				t.Fatalf("%s:%d: file %s has no EOF line", path, r.line, r.args[0])
+			}
 			i++
 		}
 		for ; r.kind != "file" && i < len(lines) && strings.TrimSpace(lines[i]) != "" && lines[i] != "----"; i++ {

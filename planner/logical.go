@@ -56,7 +56,6 @@ type Aggregate struct {
 	Keys     []int
 	KeyNames []string
 	Aggs     []exec.AggSpec
-	AggText  []string
 	Window   exec.WindowSpec
 	schema   *arrow.Schema
 }
@@ -149,10 +148,7 @@ func (a *Aggregate) Input() Node { return a.In }
 // Describe implements Node.
 func (a *Aggregate) Describe() string {
 	in := a.In.Schema()
-	keys := make([]string, len(a.Keys))
-	for i, k := range a.Keys {
-		keys[i] = in.Field(k).Name
-	}
+	keys := a.KeyNames
 	var b strings.Builder
 	switch a.Window.Kind {
 	case exec.Tumble:
@@ -162,7 +158,11 @@ func (a *Aggregate) Describe() string {
 	default:
 		b.WriteString("Aggregate ")
 	}
-	fmt.Fprintf(&b, "keys=[%s] aggs=[%s]", strings.Join(keys, ", "), strings.Join(a.AggText, ", "))
+	aggs := make([]string, len(a.Aggs))
+	for i, s := range a.Aggs {
+		aggs[i] = s.Name
+	}
+	fmt.Fprintf(&b, "keys=[%s] aggs=[%s]", strings.Join(keys, ", "), strings.Join(aggs, ", "))
 	return b.String()
 }
 

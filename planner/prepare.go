@@ -40,7 +40,7 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 			return nil, err
 		}
 	}
-	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: root, Into: into, sess: s}}, nil
+	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root), Into: into, sess: s}}, nil
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {

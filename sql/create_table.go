@@ -3,7 +3,8 @@ package sql
 import "strings"
 
 // createTable handles CREATE TABLE: it removes a WATERMARK FOR item from
-// the column list and a WITH (k = v, ...) clause, recording both.
+// the column list and a WITH (k = v, ...) clause, recording both, and
+// rewrites column types TiDB lacks (see columnType).
 func (r *rewriter) createTable() *Error {
 	t := r.toks
 	if len(t) < 3 || !t[0].kw("CREATE") {
@@ -35,6 +36,7 @@ func (r *rewriter) createTable() *Error {
 		if err := r.watermarkItem(i, end, nameTok); err != nil {
 			return err
 		}
+		r.columnTypes(i, end)
 		i = end + 1
 	}
 	depth := 0

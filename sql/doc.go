@@ -13,6 +13,14 @@
 //     (read back with ParseInterval). Elsewhere MySQL's INTERVAL is kept,
 //     and spellings TiDB lacks (MILLISECOND, plural units, INTERVAL '5s')
 //     become the equivalent INTERVAL n MICROSECOND/SECOND/....
+//   - Type names of Flink SQL, Spark and PostgreSQL become MySQL's: in
+//     CREATE TABLE columns STRING and VARCHAR without a length become
+//     TEXT, TIMESTAMP_LTZ(3) and TIMESTAMP(3) WITH LOCAL TIME ZONE become
+//     TIMESTAMP(3); in CAST(x AS t) and CONVERT(x, t) integer types
+//     become SIGNED, VARCHAR/STRING/TEXT become CHAR and TIMESTAMP[(p)]
+//     becomes DATETIME(3). CAST(x AS BOOLEAN), which TiDB cannot
+//     express, becomes the call CAST_BOOLEAN(x): the planner must
+//     handle the function named by CastBoolean.
 //   - SHOW QUERIES and STOP QUERY n are parsed by Weir itself
 //     (Statement.Command and Statement.Args, with a nil Node).
 //

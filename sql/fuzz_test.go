@@ -26,6 +26,8 @@ func FuzzParse(f *testing.F) {
 		"CREATE TABLE lines (a INT) WITH (a = , b)",
 		"/* comment */ -- x\n# y\n;;",
 		"SELECT 'naïve', `é` FROM t WHERE x = = 1 /*",
+		"CREATE TABLE t (s STRING, v VARCHAR, ts TIMESTAMP_LTZ(3) WITH LOCAL TIME ZONE, n NUMERIC(5,1))",
+		"SELECT CAST(a AS BIGINT UNSIGNED), CAST(CAST(b AS BOOLEAN) AS STRING), CONVERT(c, TIMESTAMP(3)), CAST(d AS INT(3)",
 	} {
 		f.Add(s)
 	}

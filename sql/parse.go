@@ -13,7 +13,8 @@ import (
 // Statement is one parsed statement.
 type Statement struct {
 	// Node is TiDB's AST of the rewritten statement; nil for the shell
-	// commands Weir parses itself (see Command).
+	// commands Weir parses itself (see Command). CAST(x AS BOOLEAN)
+	// appears in it as a call of CastBoolean, not as a FuncCastExpr.
 	Node ast.StmtNode
 	// Text is the statement as the user wrote it, trimmed, without the
 	// trailing ';' (and without comments before or after it).

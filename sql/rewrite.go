@@ -82,7 +82,7 @@ type rewriter struct {
 	with   map[string]string
 	wm     *Watermark
 	wmTok  int // index of the WATERMARK FOR column, if wm != nil
-	fixed  int // edits made before the INTERVAL pass
+	fixed  int // edits made by earlier passes, which later ones skip
 }
 
 // errTok reports a problem at token i (or at the last token when i is
@@ -106,7 +106,8 @@ func (r *rewriter) replace(i, j int, repl string) {
 	r.edits = append(r.edits, edit{start: r.toks[i].start - r.base, end: r.toks[j].end - r.base, repl: repl})
 }
 
-// edited reports whether token i lies inside an edit of CREATE TABLE.
+// edited reports whether token i lies inside an edit of an earlier pass
+// (the first fixed edits).
 func (r *rewriter) edited(i int) bool {
 	p := r.toks[i].start - r.base
 	for _, e := range r.edits[:r.fixed] {
@@ -139,6 +140,8 @@ func (r *rewriter) rewrite() *Error {
 	if err := r.createTable(); err != nil {
 		return err
 	}
+	r.fixed = len(r.edits)
+	r.casts()
 	r.fixed = len(r.edits)
 	return r.intervals()
 }

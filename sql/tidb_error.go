@@ -63,8 +63,8 @@ func (s *Statement) tidbError(perr error) *Error {
 	}
 	stmtEnd := s.Offset + len(s.Text)
 	if start >= len(s.Rewritten) {
-		a, _ := s.omap.toSrc(max(len(s.Rewritten)-1, 0))
-		k := s.tokenAt(s.Offset + a)
+		_, b := s.omap.toSrc(max(len(s.Rewritten)-1, 0))
+		k := s.tokenAt(s.Offset + max(b-1, 0)) // the last token of a rewritten span
 		t := s.toks[k]
 		return errAt(s.script, t.start, t.end-t.start, "syntax error: statement ends unexpectedly after "+snippet(t.text)+extra)
 	}

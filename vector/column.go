@@ -107,3 +107,13 @@ func toMillis(mem memory.Allocator, col arrow.Array, unit arrow.TimeUnit) arrow.
 	}
 	return finish(Timestamp, n, combineValidity(mem, n, col), buf)
 }
+
+// IsColumnRef reports whether e is a plain reference to a column, and
+// which one.
+func IsColumnRef(e Expr) (int, bool) {
+	c, ok := e.(*columnRef)
+	if !ok {
+		return 0, false
+	}
+	return c.index, true
+}

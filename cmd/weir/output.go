@@ -114,12 +114,16 @@ func renderTable(w io.Writer, header []string, rows [][]string) error {
 // printRows prints a small text table (SHOW, DESCRIBE, EXPLAIN).
 func printRows(w io.Writer, fmtName string, columns []string, rows [][]string) error {
 	var buf bytes.Buffer
-	switch fmtName {
-	case "table":
+	switch {
+	case fmtName == "table" && len(columns) == 1 && columns[0] == "plan":
+		for _, r := range rows { // EXPLAIN reads best as plain indented text
+			buf.WriteString(r[0] + "\n")
+		}
+	case fmtName == "table":
 		if err := renderTable(&buf, columns, rows); err != nil {
 			return err
 		}
-	case "csv":
+	case fmtName == "csv":
 		for i, c := range columns {
 			if i > 0 {
 				buf.WriteByte(',')

@@ -1,0 +1,81 @@
+package planner
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
+)
+
+// A rule rewrites a logical plan into an equivalent one. Rules run in
+// order, once each; after every rule the plan's output schema must be
+// unchanged.
+type rule struct {
+	name  string
+	apply func(root Node) Node
+}
+
+// rules is the rewrite pipeline, in order.
+var rules = []rule{
+	{"eliminate_identity_projection", eliminateIdentityProjections},
+}
+
+// optimize runs every rule over root.
+func optimize(root Node) Node {
+	for _, r := range rules {
+		before := root.Schema()
+		next := r.apply(root)
+		if !next.Schema().Equal(before) {
+			panic("planner: rule " + r.name + " changed the plan's schema")
+		}
+		root = next
+	}
+	return root
+}
+
+// eliminateIdentityProjections drops projections that pass their input
+// through unchanged, such as the one before an aggregation whose keys are
+// the input's columns in order. The root keeps its projection when it
+// renames columns, since the names are the query's output.
+func eliminateIdentityProjections(root Node) Node {
+	var walk func(n Node, isRoot bool) Node
+	walk = func(n Node, isRoot bool) Node {
+		switch n := n.(type) {
+		case *Scan:
+			return n
+		case *Project:
+			n.In = walk(n.In, false)
+			if isIdentity(n, isRoot) {
+				return n.In
+			}
+			return n
+		case *Filter:
+			n.In = walk(n.In, false)
+		case *Unnest:
+			n.In = walk(n.In, isRoot) // an Unnest's names are its input's
+		case *Aggregate:
+			n.In = walk(n.In, false)
+		case *Sort:
+			n.In = walk(n.In, isRoot)
+		case *Limit:
+			n.In = walk(n.In, isRoot)
+		}
+		return n
+	}
+	return walk(root, true)
+}
+
+func isIdentity(p *Project, keepNames bool) bool {
+	in := p.In.Schema()
+	if len(p.Exprs) != in.NumFields() {
+		return false
+	}
+	for i, e := range p.Exprs {
+		j, ok := vector.IsColumnRef(e)
+		if !ok || j != i || !arrow.TypeEqual(e.Type(), in.Field(i).Type) {
+			return false
+		}
+		if keepNames && p.Names[i] != in.Field(i).Name {
+			return false
+		}
+	}
+	return true
+}
