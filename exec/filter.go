@@ -13,9 +13,9 @@ import (
 // not NULL).
 type Filter struct {
 	input *arrow.Schema
-	pred vector.Expr
-	mem  memory.Allocator
-	idx  []int32
+	pred  vector.Expr
+	mem   memory.Allocator
+	idx   []int32
 }
 
 var _ Operator = (*Filter)(nil)

@@ -41,7 +41,7 @@ type Query struct {
 	BatchRows int
 
 	rowsIn, rowsOut, batches atomic.Int64
-	watermark               atomic.Int64
+	watermark                atomic.Int64
 }
 
 // Metrics are a query's counters so far.
@@ -173,4 +173,3 @@ func maxTimestamp(a arrow.Array) int64 {
 	}
 	return m
 }
-

@@ -15,10 +15,10 @@ import (
 // value yields no rows, and an empty separator yields the whole value.
 type Unnest struct {
 	input *arrow.Schema
-	col int
-	sep string
-	mem memory.Allocator
-	idx []int32
+	col   int
+	sep   string
+	mem   memory.Allocator
+	idx   []int32
 }
 
 var _ Operator = (*Unnest)(nil)
