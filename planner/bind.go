@@ -49,6 +49,10 @@ var streamingFuncs = map[string]string{
 	"unnest":          "UNNEST(...) is allowed only as a whole item of the select list",
 	"string_to_array": "STRING_TO_ARRAY(...) is allowed only inside UNNEST(...)",
 	"proctime":        "PROCTIME() is not supported yet on bounded sources",
+	"tumble_start":    "TUMBLE_START(...) needs a query grouped by TUMBLE(...)",
+	"tumble_end":      "TUMBLE_END(...) needs a query grouped by TUMBLE(...)",
+	"hop_start":       "HOP_START(...) needs a query grouped by HOP(...)",
+	"hop_end":         "HOP_END(...) needs a query grouped by HOP(...)",
 }
 
 func (b *binder) bind(e ast.ExprNode) (vector.Expr, error) {
@@ -308,10 +312,32 @@ func (b *binder) coerceBoolLiteral(l, r vector.Expr, la, ra ast.ExprNode) (vecto
 
 func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 	name := e.FnName.L
+	if b.agg != nil && b.agg.windowed {
+		switch name { // Flink's group-window auxiliary functions
+		case "tumble_start", "hop_start":
+			return vector.ColumnRef(0, vector.Timestamp, "window_start"), nil
+		case "tumble_end", "hop_end":
+			return vector.ColumnRef(1, vector.Timestamp, "window_end"), nil
+		}
+	}
 	if msg, ok := streamingFuncs[name]; ok {
 		return nil, b.errAt(e, "%s", msg)
 	}
 	switch name {
+	case ast.TimestampLiteral, ast.DateLiteral:
+		// TIMESTAMP '2024-01-01 00:00:00' and DATE '2024-01-01'
+		if len(e.Args) == 1 {
+			if v, ok := e.Args[0].(*driver.ValueExpr); ok && v.Kind() == driver.KindString {
+				res, err := vector.Cast(vector.Literal(v.GetString(), vector.String), vector.Timestamp)
+				if err == nil {
+					if lit, ok := vector.IsLiteral(res); !ok || lit == nil {
+						err = fmt.Errorf("bad timestamp %q", v.GetString())
+					}
+				}
+				return res, b.wrap(e, err)
+			}
+		}
+		return nil, b.errAt(e, "bad TIMESTAMP literal")
 	case "date_add", "date_sub", "adddate", "subdate":
 		return b.bindDateArith(e)
 	case sql.CastBoolean: // the bridge's spelling of CAST(x AS BOOLEAN)
@@ -404,6 +430,12 @@ func anchor(n ast.Node) string {
 	case *ast.ColumnNameExpr:
 		return n.Name.Name.O
 	case *ast.FuncCallExpr:
+		switch n.FnName.L {
+		case ast.TimestampLiteral:
+			return "TIMESTAMP"
+		case ast.DateLiteral:
+			return "DATE"
+		}
 		return n.FnName.O
 	case *ast.AggregateFuncExpr:
 		return n.F
