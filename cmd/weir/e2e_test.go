@@ -179,3 +179,50 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestBundledExampleDefaultsToTable(t *testing.T) {
+	out, errOut, code := runWeir(t, t.TempDir(), "run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "┌") || !strings.Contains(out, "│ window_start") {
+		t.Errorf("example did not print a table:\n%s", out)
+	}
+}
+
+// Several queries in one script run together: a bare SELECT to stdout and
+// an INSERT INTO a file sink.
+func TestRunSeveralQueries(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "clicks.csv", clicksCSV)
+	writeFile(t, dir, "q.sql", clicksDDL+`
+CREATE TABLE per_url (url VARCHAR, n BIGINT) WITH (connector = 'file', path = 'per_url.csv', format = 'csv');
+INSERT INTO per_url SELECT url, COUNT(*) FROM clicks GROUP BY url ORDER BY url;
+SELECT COUNT(*) AS n FROM clicks;
+SELECT MAX(user_id) AS top FROM clicks;
+`)
+	out, errOut, code := runWeir(t, dir, "run", "--format", "jsonl", "q.sql")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !contains(lines, `{"n":5}`) || !contains(lines, `{"top":3}`) {
+		t.Errorf("stdout %q", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "per_url.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "url,n\n/cart,1\n/home,4\n"; string(b) != want {
+		t.Errorf("sink file %q, want %q", b, want)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}

@@ -115,7 +115,11 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 			return err
 		}
 	}
-	format, err := outputFormat(f.format, stdout)
+	flagFormat := f.format
+	if dir != "" && flagFormat == "" {
+		flagFormat = "table" // the bundled example is a demo: show tables
+	}
+	format, err := outputFormat(flagFormat, stdout)
 	if err != nil {
 		return err
 	}
