@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -98,7 +97,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("table %s: %w", q.Input.Table, err)
+			return err // sources name their table in their errors
 		}
 		q.batches.Add(1)
 		q.rowsIn.Add(b.NumRows())

@@ -153,6 +153,13 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	}
 	var out Node = agg
 	if sel.Having != nil {
+		// HAVING may name a select-list alias, as in MySQL.
+		as.aliases = map[string]ast.ExprNode{}
+		for _, f := range sel.Fields.Fields {
+			if f.AsName.L != "" {
+				as.aliases[f.AsName.L] = f.Expr
+			}
+		}
 		hb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "HAVING"}
 		pred, err := hb.bind(sel.Having.Expr)
 		if err != nil {
@@ -162,6 +169,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			return nil, err
 		}
 	}
+	as.aliases = nil
 	fb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "the select list"}
 	var exprs []vector.Expr
 	var names []string

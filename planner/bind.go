@@ -29,6 +29,7 @@ type binder struct {
 // aggScope resolves expressions above an aggregation.
 type aggScope struct {
 	out      *scope
+	aliases  map[string]ast.ExprNode // select-list aliases, for HAVING
 	exprs    map[string]int // canonical text of a key or aggregate -> column
 	keyNames map[string]int // lower-cased plain column names of keys -> column
 	windowed bool
@@ -240,6 +241,11 @@ func (b *binder) bindColumn(e *ast.ColumnNameExpr) (vector.Expr, error) {
 		if i, ok := b.agg.keyNames[lname]; ok {
 			c := b.agg.out.cols[i]
 			return vector.ColumnRef(i, c.typ, c.name), nil
+		}
+		if x, ok := b.agg.aliases[lname]; ok && e.Name.Table.L == "" && b.scope.find("", name) < 0 {
+			delete(b.agg.aliases, lname) // an alias cannot refer to itself
+			defer func() { b.agg.aliases[lname] = x }()
+			return b.bind(x)
 		}
 		if b.scope.find(e.Name.Table.L, name) >= 0 {
 			return nil, b.errAt(e, "column %s must appear in GROUP BY or be used in an aggregate function", name)

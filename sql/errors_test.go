@@ -2,6 +2,7 @@ package sql
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -207,5 +208,16 @@ func TestErrorFormat(t *testing.T) {
 			t.Errorf("ErrorAt(%d) = %+v", off, e)
 		}
 		_ = e.Pretty()
+	}
+}
+
+func TestReservedColumnName(t *testing.T) {
+	_, err := Parse("CREATE TABLE t (ts TIMESTAMP(3), key VARCHAR) WITH (connector = 'file')")
+	e, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("err = %v", err)
+	}
+	if e.Line != 1 || e.Column != 34 || e.Length != 3 || !strings.Contains(e.Msg, "KEY is a reserved word") {
+		t.Errorf("got %d:%d len %d %q", e.Line, e.Column, e.Length, e.Msg)
 	}
 }

@@ -75,6 +75,11 @@ func (s *Statement) tidbError(perr error) *Error {
 		spanStart, spanLen = t.start, t.end-t.start
 		if w, ok := s.typo(k); ok {
 			spanStart, spanLen, hint = s.toks[w].start, s.toks[w].end-s.toks[w].start, ": did you mean "+s.suggest(w)+"?"
+		} else if p, pp := s.tok(k-1), s.tok(k-2); k >= 2 && p.kind == tkIdent && keywords[strings.ToUpper(p.text)] &&
+			!clauseWords[strings.ToUpper(p.text)] && (pp.is("(") || pp.is(",")) {
+			// a reserved word used as a column name: `key VARCHAR` fails at VARCHAR
+			spanStart, spanLen = p.start, p.end-p.start
+			hint = ": " + strings.ToUpper(p.text) + " is a reserved word; to use it as a name, quote it in backticks (`" + p.text + "`) or pick another name"
 		} else if up := strings.ToUpper(t.text); t.kind == tkIdent && keywords[up] && !clauseWords[up] {
 			hint = ": " + up + " is a reserved word; to use it as a name, quote it in backticks (`" + t.text + "`) or pick another name"
 		} else if p := s.tok(k - 1); t.is("(") && p.kind == tkIdent {
