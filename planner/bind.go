@@ -30,8 +30,8 @@ type binder struct {
 type aggScope struct {
 	out      *scope
 	aliases  map[string]ast.ExprNode // select-list aliases, for HAVING
-	exprs    map[string]int // canonical text of a key or aggregate -> column
-	keyNames map[string]int // lower-cased plain column names of keys -> column
+	exprs    map[string]int          // canonical text of a key or aggregate -> column
+	keyNames map[string]int          // lower-cased plain column names of keys -> column
 	windowed bool
 }
 
