@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -25,12 +26,28 @@ type Source interface {
 	Schema() *arrow.Schema
 	// Next returns the next batch of at most maxRows rows (at least one).
 	// A bounded source returns (nil, ErrEndOfInput) after its last row and
-	// on every call after that. Rows that cannot be decoded are reported to
-	// the spec's BadRow handler and skipped, never returned.
+	// on every call after that. A live source never waits for input: it
+	// returns what has arrived, or (nil, ErrNoData) when nothing has; its
+	// buffers are bounded, so a consumer that falls behind slows the
+	// producer instead of growing memory. Rows that cannot be decoded are
+	// reported to the spec's BadRow handler and skipped, never returned.
 	Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error)
 	// Close releases the source's resources. It may be called once, at
 	// any time.
 	Close() error
+}
+
+// ErrNoData is returned by Next of a live (unbounded) source when nothing
+// has arrived since the last call. It is not a failure: the scheduler asks
+// again at the next batch interval.
+var ErrNoData = errors.New("no data yet")
+
+// Starter is implemented by sources that work in the background (reading
+// a socket, watching a directory, generating rows). Start is called once,
+// before the first Next; the work stops when ctx is done or Close is
+// called, whichever comes first.
+type Starter interface {
+	Start(ctx context.Context) error
 }
 
 // Bounded is implemented by sources that know whether their input ends.
@@ -81,6 +98,9 @@ type SourceSpec struct {
 	Alloc memory.Allocator
 	// BadRow is told of every skipped record; it is never nil.
 	BadRow BadRowHandler
+	// Log receives notices a person should see (a peer went away, a
+	// reconnect); it is never nil.
+	Log *slog.Logger
 }
 
 // SinkSpec is what a sink factory is given.

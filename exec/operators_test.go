@@ -185,10 +185,10 @@ func TestQueryWatermarks(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	m := q.Metrics()
-	if m.RowsIn != 5 || m.RowsOut != 3 || m.LateRows != 1 || m.Batches != 5 || m.Watermark != MaxWatermark {
+	if m.RowsIn != 5 || m.RowsOut != 3 || m.LateRows != 1 || m.Batches != 6 || m.Watermark != MaxWatermark || m.Status != "finished" {
 		t.Errorf("metrics %+v", m)
 	}
-	if sink.commits != 1 || !sink.closed {
+	if sink.commits != 6 || !sink.closed { // one epoch per batch, one for the end
 		t.Errorf("sink commits %d closed %v", sink.commits, sink.closed)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,6 +23,10 @@ type Input struct {
 	TimeCol int
 	// Delay is subtracted from the largest event time seen (milliseconds).
 	Delay int64
+	// IdleTimeout, when positive, stops an idle live source from holding
+	// back the watermark: once no row has arrived for that long, the
+	// watermark moves on with the wall clock.
+	IdleTimeout time.Duration
 }
 
 // Query is one continuous query: a source, a pipeline and a sink.
@@ -36,11 +41,30 @@ type Query struct {
 	Pipeline Pipeline
 	// Sink receives the pipeline's output; Run closes it.
 	Sink connectors.Sink
-	// BatchRows caps the rows read from the source per micro-batch.
+	// BatchRows caps the rows taken from the source per call.
 	BatchRows int
+	// Interval is the batch interval of a live source (default 1s).
+	Interval time.Duration
+	// MaxBatchRows caps the rows of one live micro-batch (default 4M); what
+	// is left waits in the source's bounded buffer for the next batch.
+	MaxBatchRows int64
+	// ProcTime, when set, receives each batch's time (ms) before the
+	// batch is processed: PROCTIME() reads it.
+	ProcTime *atomic.Int64
+	// ProcTimeWindows makes the watermark follow processing time: after
+	// the batch of time T it is T + Interval.
+	ProcTimeWindows bool
+	// Clock is the time source (default WallClock).
+	Clock Clock
+	// OnBatch, if set, is called after every micro-batch, on the query's
+	// goroutine.
+	OnBatch func(BatchInfo)
 
 	rowsIn, rowsOut, batches atomic.Int64
-	watermark                atomic.Int64
+	watermark, late, bad     atomic.Int64
+	state                    atomic.Pointer[WindowStats]
+	status                   atomic.Value // string
+	log                      batchLog
 }
 
 // Metrics are a query's counters so far.
@@ -48,29 +72,46 @@ type Metrics struct {
 	RowsIn, RowsOut, Batches int64
 	// LateRows counts rows dropped because their windows had all closed.
 	LateRows int64
+	// BadRows counts input records skipped as malformed.
+	BadRows int64
 	// Watermark is the query's current watermark.
 	Watermark int64
+	// State sizes the query's window state.
+	State WindowStats
+	// Status is "running", "finished", "stopped" or "failed: ...".
+	Status string
 }
 
-// Metrics returns the query's counters; it is safe to call while the
-// query runs, except LateRows, which is read from the operators and is
-// exact once Run has returned.
+// Metrics returns the query's counters; it is safe to call at any time,
+// from any goroutine.
 func (q *Query) Metrics() Metrics {
-	m := Metrics{RowsIn: q.rowsIn.Load(), RowsOut: q.rowsOut.Load(), Batches: q.batches.Load(), Watermark: q.watermark.Load()}
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok {
-			m.LateRows += w.Stats().LateRows
-		}
+	m := Metrics{RowsIn: q.rowsIn.Load(), RowsOut: q.rowsOut.Load(), Batches: q.batches.Load(),
+		Watermark: q.watermark.Load(), LateRows: q.late.Load(), BadRows: q.bad.Load(), Status: "starting"}
+	if s := q.state.Load(); s != nil {
+		m.State = *s
+	}
+	if s, ok := q.status.Load().(string); ok {
+		m.Status = s
 	}
 	return m
 }
 
-// Run reads the source batch by batch until it ends or ctx is done,
-// advancing the watermark once per batch, and writes what the pipeline
-// emits to the sink. At the end of a bounded source the watermark becomes
-// MaxWatermark, every open window is emitted, and the sink is committed.
-// Run closes the source, the pipeline and the sink.
+// Batches returns the most recent micro-batches (up to 1024), oldest first.
+func (q *Query) Batches() []BatchInfo { return q.log.all() }
+
+// CountBadRow adds one to the query's bad-row count; the planner wires it
+// into the source's BadRow handler.
+func (q *Query) CountBadRow() { q.bad.Add(1) }
+
+// Run reads the source until it ends or ctx is done and writes what the
+// pipeline emits to the sink, one micro-batch at a time. A bounded source
+// is read back to back as fast as it goes; a live one is polled once per
+// Interval. After each batch the watermark advances once; at the end of a
+// bounded source it becomes MaxWatermark and every open window is emitted.
+// Run closes the source, the pipeline and the sink. It returns nil when
+// the input ended or ctx was cancelled, or the error that stopped it.
 func (q *Query) Run(ctx context.Context) (err error) {
+	q.status.Store("running")
 	defer func() {
 		q.Pipeline.Close()
 		if cerr := q.Input.Source.Close(); err == nil && cerr != nil {
@@ -79,62 +120,232 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		if cerr := q.Sink.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
+		switch {
+		case err != nil:
+			q.status.Store("failed: " + err.Error())
+		case ctx.Err() != nil:
+			q.status.Store("stopped")
+		default:
+			q.status.Store("finished")
+		}
 	}()
-	rows := q.BatchRows
-	if rows <= 0 {
-		rows = 8192
+	if q.Clock == nil {
+		q.Clock = WallClock{}
 	}
-	wm := MinWatermark
-	maxTs := MinWatermark
-	q.watermark.Store(wm)
-	var epoch int64
-	for {
-		if err := ctx.Err(); err != nil {
+	if q.Interval <= 0 {
+		q.Interval = time.Second
+	}
+	if q.BatchRows <= 0 {
+		q.BatchRows = 8192
+	}
+	if q.MaxBatchRows <= 0 {
+		q.MaxBatchRows = 4 << 20
+	}
+	q.watermark.Store(MinWatermark)
+	if s, ok := q.Input.Source.(connectors.Starter); ok {
+		if err := s.Start(ctx); err != nil {
 			return err
 		}
-		b, err := q.Input.Source.Next(ctx, rows)
+	}
+	r := &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
+	bounded := true
+	if b, ok := q.Input.Source.(connectors.Bounded); ok {
+		bounded = b.Bounded()
+	}
+	if bounded {
+		err = r.runBounded(ctx)
+	} else {
+		err = r.runLive(ctx)
+	}
+	if err != nil || ctx.Err() != nil {
+		return err
+	}
+	return r.finish()
+}
+
+// runner is the state of one Run.
+type runner struct {
+	q         *Query
+	wm, maxTs int64
+	epoch     int64
+	// lastRow is the wall time the last row arrived (live sources), and
+	// idleBase the watermark then.
+	lastRow  time.Time
+	idleBase int64
+}
+
+func (r *runner) runBounded(ctx context.Context) error {
+	q := r.q
+	for ctx.Err() == nil {
+		start := q.Clock.Now()
+		b, err := q.Input.Source.Next(ctx, q.BatchRows)
 		if errors.Is(err, connectors.ErrEndOfInput) {
-			break
+			return nil
 		}
 		if err != nil {
-			return err // sources name their table in their errors
+			return err
 		}
-		q.batches.Add(1)
-		q.rowsIn.Add(b.NumRows())
-		if q.Input.TimeCol >= 0 {
-			if t := maxTimestamp(b.Column(q.Input.TimeCol)); t > maxTs {
-				maxTs = t
+		if q.ProcTime != nil {
+			q.ProcTime.Store(start.UnixMilli())
+		}
+		n := b.NumRows()
+		if err := r.process(b); err != nil {
+			return err
+		}
+		if err := r.advance(r.eventWatermark()); err != nil {
+			return err
+		}
+		if err := r.commit(BatchInfo{Time: start, Rows: n, Processing: q.Clock.Now().Sub(start)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) runLive(ctx context.Context) error {
+	q := r.q
+	iv := q.Interval
+	due := q.Clock.Now().Truncate(iv).Add(iv)
+	r.lastRow = q.Clock.Now()
+	for {
+		if err := q.Clock.SleepUntil(ctx, due); err != nil {
+			return nil // cancelled: stop quietly
+		}
+		start := q.Clock.Now()
+		batchTime := due.Add(-iv)
+		if q.ProcTime != nil {
+			q.ProcTime.Store(batchTime.UnixMilli())
+		}
+		var rows int64
+		ended := false
+		for rows < q.MaxBatchRows {
+			b, err := q.Input.Source.Next(ctx, q.BatchRows)
+			if errors.Is(err, connectors.ErrNoData) {
+				break
 			}
-		}
-		out, err := q.Pipeline.Push(b)
-		if err != nil {
-			return err
-		}
-		if err := q.write(out); err != nil {
-			return err
-		}
-		if q.Input.TimeCol >= 0 && maxTs != MinWatermark && maxTs-q.Input.Delay > wm {
-			wm = maxTs - q.Input.Delay
-			q.watermark.Store(wm)
-			out, err := q.Pipeline.Advance(wm)
+			if errors.Is(err, connectors.ErrEndOfInput) {
+				ended = true
+				break
+			}
 			if err != nil {
 				return err
 			}
-			if err := q.write(out); err != nil {
+			rows += b.NumRows()
+			if err := r.process(b); err != nil {
 				return err
 			}
 		}
+		now := q.Clock.Now()
+		if rows > 0 {
+			r.lastRow, r.idleBase = now, r.eventWatermark()
+		}
+		wm := r.eventWatermark()
+		if q.ProcTimeWindows {
+			wm = due.UnixMilli()
+		} else if q.Input.IdleTimeout > 0 && q.Input.TimeCol >= 0 && r.idleBase != MinWatermark {
+			if idle := now.Sub(r.lastRow) - q.Input.IdleTimeout; idle > 0 {
+				wm = max(wm, r.idleBase+idle.Milliseconds())
+			}
+		}
+		if err := r.advance(wm); err != nil {
+			return err
+		}
+		end := q.Clock.Now()
+		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, Processing: end.Sub(start),
+			SchedulingDelay: start.Sub(due), TotalDelay: end.Sub(due)}); err != nil {
+			return err
+		}
+		if ended {
+			return nil
+		}
+		// A batch that ran long delays the next one; none is skipped, so a
+		// query that falls behind shows a growing scheduling delay.
+		due = due.Add(iv)
 	}
-	q.watermark.Store(MaxWatermark)
-	out, err := q.Pipeline.Advance(MaxWatermark)
+}
+
+// eventWatermark is the largest event time seen minus the delay.
+func (r *runner) eventWatermark() int64 {
+	if r.q.Input.TimeCol < 0 || r.maxTs == MinWatermark {
+		return MinWatermark
+	}
+	return r.maxTs - r.q.Input.Delay
+}
+
+// process runs one source batch through the pipeline.
+func (r *runner) process(b arrow.RecordBatch) error {
+	q := r.q
+	q.rowsIn.Add(b.NumRows())
+	if q.Input.TimeCol >= 0 {
+		if t := maxTimestamp(b.Column(q.Input.TimeCol)); t > r.maxTs {
+			r.maxTs = t
+		}
+	}
+	out, err := q.Pipeline.Push(b)
 	if err != nil {
 		return err
 	}
-	if err := q.write(out); err != nil {
+	return q.write(out)
+}
+
+// advance moves the watermark forward (never back) through the pipeline.
+func (r *runner) advance(wm int64) error {
+	if wm <= r.wm {
+		return nil
+	}
+	r.wm = wm
+	r.q.watermark.Store(wm)
+	out, err := r.q.Pipeline.Advance(wm)
+	if err != nil {
 		return err
 	}
-	epoch++
-	return q.Sink.Commit(epoch)
+	return r.q.write(out)
+}
+
+// commit ends a micro-batch: the sink commits an epoch and the batch is
+// recorded.
+func (r *runner) commit(info BatchInfo) error {
+	q := r.q
+	r.epoch++
+	if err := q.Sink.Commit(r.epoch); err != nil {
+		return err
+	}
+	var st WindowStats
+	for _, op := range q.Pipeline {
+		if w, ok := op.(*WindowAgg); ok {
+			s := w.Stats()
+			st.LateRows += s.LateRows
+			st.Keys += s.Keys
+			st.Panes += s.Panes
+			st.StateBytes += s.StateBytes
+		}
+	}
+	q.state.Store(&st)
+	q.late.Store(st.LateRows)
+	info.Seq = q.batches.Add(1)
+	info.Watermark = r.wm
+	info.LateRows, info.BadRows = st.LateRows, q.bad.Load()
+	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
+	q.log.add(info)
+	if q.OnBatch != nil {
+		q.OnBatch(info)
+	}
+	return nil
+}
+
+// finish emits every open window at the end of the input.
+func (r *runner) finish() error {
+	start := r.q.Clock.Now()
+	r.q.watermark.Store(MaxWatermark)
+	out, err := r.q.Pipeline.Advance(MaxWatermark)
+	if err != nil {
+		return err
+	}
+	if err := r.q.write(out); err != nil {
+		return err
+	}
+	r.wm = MaxWatermark
+	return r.commit(BatchInfo{Time: start, Processing: r.q.Clock.Now().Sub(start)})
 }
 
 func (q *Query) write(bs []arrow.RecordBatch) error {

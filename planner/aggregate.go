@@ -3,11 +3,13 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 	"github.com/weirdb/weir/exec"
+	"github.com/weirdb/weir/sql"
 	"github.com/weirdb/weir/vector"
 )
 
@@ -160,7 +162,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 				as.aliases[f.AsName.L] = f.Expr
 			}
 		}
-		hb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "HAVING"}
+		hb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "HAVING", proc: p.proc}
 		pred, err := hb.bind(sel.Having.Expr)
 		if err != nil {
 			return nil, err
@@ -170,7 +172,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 	}
 	as.aliases = nil
-	fb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "the select list"}
+	fb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "the select list", proc: p.proc}
 	var exprs []vector.Expr
 	var names []string
 	for _, f := range sel.Fields.Fields {
@@ -218,9 +220,6 @@ func (p *selectPlanner) window(b *binder, call *ast.FuncCallExpr) (vector.Expr, 
 	if len(call.Args) != want {
 		return nil, exec.WindowSpec{}, errAt(p.stmt, call.FnName.O, "%s takes %d arguments: %s", fn, want, usage)
 	}
-	if c, ok := call.Args[0].(*ast.FuncCallExpr); ok && c.FnName.L == "proctime" {
-		return nil, exec.WindowSpec{}, errAt(p.stmt, "PROCTIME", "processing-time windows (PROCTIME()) are not supported yet; use an event-time column")
-	}
 	t, err := b.bind(call.Args[0])
 	if err != nil {
 		return nil, exec.WindowSpec{}, err
@@ -240,6 +239,20 @@ func (p *selectPlanner) window(b *binder, call *ast.FuncCallExpr) (vector.Expr, 
 			return nil, w, err
 		}
 		w.Kind, w.Slide, w.Size = exec.Hop, d1.Milliseconds(), d2.Milliseconds()
+	}
+	if _, ok := t.(procTime); ok {
+		// Processing-time windows are aligned to batches, as DStream
+		// windows are.
+		iv, err := sql.ParseInterval(p.sess.Settings["batch_interval"])
+		if err != nil || iv <= 0 {
+			return nil, w, errAt(p.stmt, "PROCTIME", "bad batch_interval %q", p.sess.Settings["batch_interval"])
+		}
+		ms := iv.Milliseconds()
+		if w.Size%ms != 0 || w.Slide%ms != 0 {
+			return nil, w, errAt(p.stmt, call.FnName.O, "%s over PROCTIME() needs a size and slide that are multiples of the batch interval (%s); got size %s, slide %s",
+				fn, iv, time.Duration(w.Size)*time.Millisecond, time.Duration(w.Slide)*time.Millisecond)
+		}
+		p.procWindows = true
 	}
 	return t, w, nil
 }

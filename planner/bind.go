@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,6 +25,8 @@ type binder struct {
 	agg *aggScope
 	// what names the clause being bound, for messages ("WHERE").
 	what string
+	// proc is the query's batch-time cell, which PROCTIME() reads.
+	proc *atomic.Int64
 }
 
 // aggScope resolves expressions above an aggregation.
@@ -49,7 +52,6 @@ var streamingFuncs = map[string]string{
 	"hop":             "HOP(...) belongs in GROUP BY",
 	"unnest":          "UNNEST(...) is allowed only as a whole item of the select list",
 	"string_to_array": "STRING_TO_ARRAY(...) is allowed only inside UNNEST(...)",
-	"proctime":        "PROCTIME() is not supported yet on bounded sources",
 	"tumble_start":    "TUMBLE_START(...) needs a query grouped by TUMBLE(...)",
 	"tumble_end":      "TUMBLE_END(...) needs a query grouped by TUMBLE(...)",
 	"hop_start":       "HOP_START(...) needs a query grouped by HOP(...)",
@@ -330,6 +332,11 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 		return nil, b.errAt(e, "%s", msg)
 	}
 	switch name {
+	case "proctime":
+		if len(e.Args) != 0 {
+			return nil, b.errAt(e, "PROCTIME() takes no arguments")
+		}
+		return procTime{cell: b.proc}, nil
 	case ast.TimestampLiteral, ast.DateLiteral:
 		// TIMESTAMP '2024-01-01 00:00:00' and DATE '2024-01-01'
 		if len(e.Args) == 1 {

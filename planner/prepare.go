@@ -2,8 +2,10 @@ package planner
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -23,14 +25,16 @@ type Prepared struct {
 	// Into is the sink table of INSERT INTO, nil for a bare SELECT.
 	Into *catalog.Table
 
-	sess *Session
+	sess        *Session
+	proc        *atomic.Int64
+	procWindows bool
 }
 
 // Schema is the schema of the rows the query emits.
 func (p *Prepared) Schema() *arrow.Schema { return p.Plan.Schema() }
 
 func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *catalog.Table) (*Result, error) {
-	sp := &selectPlanner{sess: s, stmt: stmt}
+	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64)}
 	root, err := sp.plan(sel)
 	if err != nil {
 		return nil, err
@@ -40,7 +44,7 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 			return nil, err
 		}
 	}
-	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root), Into: into, sess: s}}, nil
+	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root), Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {
@@ -199,11 +203,17 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		}
 		ops = append(ops, op)
 	}
+	q := &exec.Query{SQL: p.SQL, Pipeline: ops, ProcTime: p.proc, ProcTimeWindows: p.procWindows}
 	bad := s.BadRow
 	if bad == nil {
 		bad = func(connectors.BadRow) error { return nil }
 	}
-	src, err := s.Registry.OpenSource(connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: bad})
+	count := func(b connectors.BadRow) error { q.CountBadRow(); return bad(b) }
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	src, err := s.Registry.OpenSource(connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log})
 	if err != nil {
 		ops.Close()
 		return nil, err
@@ -221,9 +231,21 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		in.TimeCol = t.Schema.FieldIndices(w.Column)[0]
 		in.Delay = w.Delay.Milliseconds()
 	}
-	batch, _ := strconv.Atoi(s.Settings["batch_size"])
+	if v := t.Options["idle_timeout"]; v != "" {
+		d, err := sql.ParseInterval(v)
+		if err != nil {
+			src.Close()
+			ops.Close()
+			return nil, fmt.Errorf("table %s: option idle_timeout: %v", t.Name, err)
+		}
+		in.IdleTimeout = d
+	}
+	q.Input, q.Sink = in, sink
+	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
+	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
 	s.nextID++
-	return &exec.Query{ID: s.nextID, SQL: p.SQL, Input: in, Pipeline: ops, Sink: sink, BatchRows: batch}, nil
+	q.ID = s.nextID
+	return q, nil
 }
 
 func (p *Prepared) lower(n Node) (exec.Operator, error) {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -15,10 +16,14 @@ import (
 type selectPlanner struct {
 	sess *Session
 	stmt *sql.Statement
+	// proc is the batch-time cell PROCTIME() reads; procWindows is set
+	// when a window is over PROCTIME().
+	proc        *atomic.Int64
+	procWindows bool
 }
 
 func (p *selectPlanner) binder(sc *scope, what string) *binder {
-	return &binder{stmt: p.stmt, scope: sc, what: what}
+	return &binder{stmt: p.stmt, scope: sc, what: what, proc: p.proc}
 }
 
 func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {

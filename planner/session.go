@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -27,6 +28,9 @@ type Session struct {
 	// BadRow is told of every input record a source skips; nil skips
 	// silently (the count is still kept by the caller's handler).
 	BadRow connectors.BadRowHandler
+	// Log receives notices from sources (reconnects and the like); nil
+	// discards them.
+	Log *slog.Logger
 	// Settings are the values of SET statements, keys lower-cased.
 	Settings map[string]string
 

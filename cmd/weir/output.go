@@ -15,7 +15,6 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 	"github.com/weirdb/weir/connectors"
-	"github.com/weirdb/weir/connectors/format"
 )
 
 // outputFormat resolves --format: table on a terminal, jsonl otherwise.
@@ -33,68 +32,6 @@ func outputFormat(flag string, w io.Writer) (string, error) {
 	}
 	return "", fmt.Errorf("unknown --format %q: use table, csv or jsonl", flag)
 }
-
-// consoleSink prints a query's rows to stdout in one of the formats.
-type consoleSink struct {
-	out    io.Writer
-	format string
-	schema *arrow.Schema
-	buf    bytes.Buffer
-	enc    format.Encoder
-	wrote  bool
-}
-
-func newConsoleSink(out io.Writer, fmtName string, schema *arrow.Schema) (*consoleSink, error) {
-	s := &consoleSink{out: out, format: fmtName, schema: schema}
-	if fmtName != "table" {
-		enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[fmtName], schema, &s.buf, nil)
-		if err != nil {
-			return nil, err
-		}
-		s.enc = enc
-	}
-	return s, nil
-}
-
-// Write prints one batch: a table, or its lines.
-func (s *consoleSink) Write(b arrow.RecordBatch) error {
-	defer b.Release()
-	s.buf.Reset()
-	if s.enc == nil {
-		header := make([]string, s.schema.NumFields())
-		for i, f := range s.schema.Fields() {
-			header[i] = f.Name
-		}
-		rows := make([][]string, b.NumRows())
-		for r := range rows {
-			rows[r] = make([]string, b.NumCols())
-			for c := range rows[r] {
-				rows[r][c] = cell(b.Column(c), r)
-			}
-		}
-		if err := renderTable(&s.buf, header, rows); err != nil {
-			return err
-		}
-	} else {
-		if err := s.enc.Encode(b); err != nil {
-			return err
-		}
-		if err := s.enc.Flush(); err != nil {
-			return err
-		}
-	}
-	s.wrote = true
-	_, err := s.out.Write(s.buf.Bytes())
-	return err
-}
-
-// Commit does nothing: the console keeps no epochs.
-func (s *consoleSink) Commit(int64) error { return nil }
-
-// Close does nothing.
-func (s *consoleSink) Close() error { return nil }
-
-var _ connectors.Sink = (*consoleSink)(nil)
 
 func renderTable(w io.Writer, header []string, rows [][]string) error {
 	t := tablewriter.NewTable(w,

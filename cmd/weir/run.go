@@ -4,32 +4,38 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 
+	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
-	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
 )
 
 type runFlags struct {
-	exprs  []string
-	format string
+	exprs         []string
+	format        string
+	batchInterval string
+	progress      bool
+	maxRows       int
 }
 
 func newRunCmd() *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "run [SCRIPT.sql] [flags]",
-		Short: "Run a SQL script until its inputs end (or forever, for live streams)",
+		Short: "Run a SQL script until its inputs end (or until Ctrl-C, for live streams)",
 		Long: `Run executes a SQL script: CREATE TABLE statements register streams and
 sinks, SELECT queries print their results to stdout, INSERT INTO queries write
 to sink tables. All queries of a script run together. A script whose sources
 are all files runs to the end of its input, emits every open window, and exits.
+Live sources (socket, directory, datagen) run until Ctrl-C, one micro-batch per
+batch interval.
 
 With no script and no -e, run executes the bundled word-count example.`,
 		Args: cobra.MaximumNArgs(1),
@@ -39,6 +45,9 @@ With no script and no -e, run executes the bundled word-count example.`,
 	}
 	cmd.Flags().StringArrayVarP(&f.exprs, "execute", "e", nil, "run these SQL statements instead of a script (repeatable)")
 	cmd.Flags().StringVar(&f.format, "format", "", "output format of SELECT results: table, csv or jsonl (default table on a terminal, jsonl otherwise)")
+	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
+	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
+	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
 	return cmd
 }
 
@@ -57,7 +66,7 @@ func newExplainCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sess := newSession(io.Discard)
+			sess := planner.NewSession(registry())
 			for _, st := range stmts {
 				res, err := sess.Execute(st)
 				if err != nil {
@@ -95,12 +104,84 @@ func loadScript(exprs []string, args []string) (script, dir string, err error) {
 	return exampleScript()
 }
 
-// newSession makes a planner session with every connector registered and
-// bad rows reported on warn.
-func newSession(warn io.Writer) *planner.Session {
-	sess := planner.NewSession(registry())
-	sess.BadRow = newBadRowReporter(warn).report
-	return sess
+// noticeHandler prints source notices (reconnects and the like) as
+// "weir: message key=value" lines.
+type noticeHandler struct {
+	w      io.Writer
+	status *statusLine
+	attrs  []slog.Attr
+}
+
+func (h *noticeHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *noticeHandler) Handle(_ context.Context, r slog.Record) error {
+	line := "weir: " + r.Message
+	for _, a := range h.attrs {
+		line += " " + a.String()
+	}
+	r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+	h.status.clear()
+	defer h.status.restore()
+	_, err := fmt.Fprintln(h.w, line)
+	return err
+}
+func (h *noticeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &noticeHandler{w: h.w, status: h.status, attrs: append(append([]slog.Attr{}, h.attrs...), as...)}
+}
+func (h *noticeHandler) WithGroup(string) slog.Handler { return h }
+
+// job is a planned script: its text output and its queries, ready to run.
+type job struct {
+	printed  []func() error
+	queries  []*exec.Query
+	consoles map[*exec.Query]*consoleSink
+}
+
+func (j *job) close() {
+	for _, q := range j.queries {
+		q.Pipeline.Close()
+		q.Input.Source.Close()
+		q.Sink.Close()
+	}
+}
+
+// plan executes every statement of script in sess: DDL at once, queries
+// built but not started, so that a mistake anywhere leaves nothing printed.
+func plan(sess *planner.Session, script string, out io.Writer, fmtName string, maxRows int) (*job, error) {
+	stmts, err := sql.Parse(script)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{consoles: map[*exec.Query]*consoleSink{}}
+	for _, st := range stmts {
+		res, err := sess.Execute(st)
+		if err != nil {
+			j.close()
+			return nil, err
+		}
+		switch res.Kind {
+		case planner.ResultRows:
+			r := res
+			j.printed = append(j.printed, func() error { return printRows(out, fmtName, r.Columns, r.Rows) })
+		case planner.ResultQuery:
+			var console *consoleSink
+			if res.Query.Into == nil {
+				if console, err = newConsoleSink(out, fmtName, res.Query.Schema(), maxRows); err != nil {
+					j.close()
+					return nil, err
+				}
+			}
+			q, err := res.Query.Build(console)
+			if err != nil {
+				j.close()
+				return nil, err
+			}
+			j.queries = append(j.queries, q)
+			if console != nil {
+				j.consoles[q] = console
+			}
+		}
+	}
+	return j, nil
 }
 
 func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.Writer) error {
@@ -123,67 +204,50 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	stmts, err := sql.Parse(script)
+	status := newStatusLine(stderr, f.progress && isTerminal(stderr))
+	out := &statusWriter{w: stdout, status: status}
+	bad := newBadRowReporter(&statusWriter{w: stderr, status: status})
+	sess := planner.NewSession(registry())
+	sess.BadRow = bad.report
+	sess.Log = slog.New(&noticeHandler{w: stderr, status: status})
+	if f.batchInterval != "" {
+		if d, err := sql.ParseInterval(f.batchInterval); err != nil || d <= 0 {
+			return fmt.Errorf("--batch-interval %q: want a positive interval such as 200ms or '1 second'", f.batchInterval)
+		}
+		sess.Settings["batch_interval"] = f.batchInterval
+	}
+	j, err := plan(sess, script, out, format, f.maxRows)
 	if err != nil {
 		return err
 	}
-	bad := newBadRowReporter(stderr)
-	sess := planner.NewSession(registry())
-	sess.BadRow = bad.report
-	out := &lockedWriter{w: stdout}
-
-	// Plan everything before anything runs or prints, so that a mistake in
-	// the last statement leaves no half-printed output.
-	var pending []func() error
-	var queries []*exec.Query
-	closeAll := func() {
-		for _, q := range queries {
-			q.Pipeline.Close()
-			q.Input.Source.Close()
-			q.Sink.Close()
-		}
-	}
-	for _, st := range stmts {
-		res, err := sess.Execute(st)
-		if err != nil {
-			closeAll()
-			return err
-		}
-		switch res.Kind {
-		case planner.ResultRows:
-			r := res
-			pending = append(pending, func() error { return printRows(out, format, r.Columns, r.Rows) })
-		case planner.ResultQuery:
-			var console connectors.Sink
-			if res.Query.Into == nil {
-				if console, err = newConsoleSink(out, format, res.Query.Schema()); err != nil {
-					closeAll()
-					return err
-				}
-			}
-			q, err := res.Query.Build(console)
-			if err != nil {
-				closeAll()
-				return err
-			}
-			queries = append(queries, q)
-		}
-	}
-	for _, p := range pending {
+	for _, p := range j.printed {
 		if err := p(); err != nil {
-			closeAll()
+			j.close()
 			return err
 		}
 	}
-	if len(queries) == 0 {
+	if len(j.queries) == 0 {
 		return nil
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errs := make([]error, len(queries))
+	errs := make([]error, len(j.queries))
 	var wg sync.WaitGroup
-	for i, q := range queries {
+	for i, q := range j.queries {
+		console := j.consoles[q]
+		q.OnBatch = func(b exec.BatchInfo) {
+			if console != nil {
+				if err := console.endBatch(b); err != nil {
+					fmt.Fprintf(stderr, "weir: query %d: %v\n", q.ID, err)
+				}
+			}
+			span := q.Interval
+			if b.SchedulingDelay == 0 && b.TotalDelay == 0 { // a file read back to back
+				span = b.Processing
+			}
+			status.update(q.ID, statusText(q, b, span))
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -191,14 +255,15 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		}()
 	}
 	wg.Wait()
+	status.done()
 	bad.summary()
 	failed := false
-	for i, q := range queries {
+	for i, q := range j.queries {
 		m := q.Metrics()
 		if m.LateRows > 0 {
 			fmt.Fprintf(stderr, "weir: query %d: dropped %d late rows (older than the watermark, their windows already emitted)\n", q.ID, m.LateRows)
 		}
-		if errs[i] != nil && ctx.Err() == nil {
+		if errs[i] != nil {
 			fmt.Fprintf(stderr, "weir: query %d failed: %v\n", q.ID, errs[i])
 			failed = true
 		}
@@ -206,21 +271,27 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 	if failed {
 		return exitError{1}
 	}
-	if ctx.Err() != nil {
-		return exitError{130}
-	}
 	return nil
 }
 
-// lockedWriter serialises whole writes from concurrent queries.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+// statusWriter serialises whole writes from concurrent queries and keeps
+// the status line out of their way.
+type statusWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	status *statusLine
 }
 
 // Write implements io.Writer.
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (s *statusWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status.clear()
+	defer s.status.restore()
+	return s.w.Write(p)
 }

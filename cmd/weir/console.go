@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/exec"
+)
+
+// consoleSink prints a query's rows to stdout. JSON lines and CSV stream
+// out as they come; a table is printed once per micro-batch, like Spark's
+// print(): a header with the batch time, then at most maxRows rows.
+type consoleSink struct {
+	out     io.Writer
+	format  string
+	schema  *arrow.Schema
+	maxRows int
+	label   string
+	buf     bytes.Buffer
+	enc     format.Encoder
+	rows    [][]string // a table's rows of the current batch
+	more    int        // rows past maxRows
+}
+
+var _ connectors.Sink = (*consoleSink)(nil)
+
+func newConsoleSink(out io.Writer, fmtName string, schema *arrow.Schema, maxRows int) (*consoleSink, error) {
+	s := &consoleSink{out: out, format: fmtName, schema: schema, maxRows: maxRows}
+	if fmtName != "table" {
+		enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[fmtName], schema, &s.buf, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.enc = enc
+	}
+	return s, nil
+}
+
+// Write prints a batch's lines, or keeps a table's rows for endBatch.
+func (s *consoleSink) Write(b arrow.RecordBatch) error {
+	defer b.Release()
+	if s.enc == nil {
+		for r := 0; r < int(b.NumRows()); r++ {
+			if s.maxRows > 0 && len(s.rows) >= s.maxRows {
+				s.more += int(b.NumRows()) - r
+				break
+			}
+			row := make([]string, b.NumCols())
+			for c := range row {
+				row[c] = cell(b.Column(c), r)
+			}
+			s.rows = append(s.rows, row)
+		}
+		return nil
+	}
+	s.buf.Reset()
+	if err := s.enc.Encode(b); err != nil {
+		return err
+	}
+	if err := s.enc.Flush(); err != nil {
+		return err
+	}
+	_, err := s.out.Write(s.buf.Bytes())
+	return err
+}
+
+// endBatch prints the table of the batch just finished, if it has rows.
+func (s *consoleSink) endBatch(info exec.BatchInfo) error {
+	if s.enc != nil || (len(s.rows) == 0 && s.more == 0) {
+		return nil
+	}
+	s.buf.Reset()
+	fmt.Fprintf(&s.buf, "-------------------------------------------\n")
+	fmt.Fprintf(&s.buf, "Batch %d: %s%s\n", info.Seq, info.Time.UTC().Format("2006-01-02 15:04:05.000 UTC"), s.label)
+	fmt.Fprintf(&s.buf, "-------------------------------------------\n")
+	header := make([]string, s.schema.NumFields())
+	for i, f := range s.schema.Fields() {
+		header[i] = f.Name
+	}
+	if err := renderTable(&s.buf, header, s.rows); err != nil {
+		return err
+	}
+	if s.more > 0 {
+		fmt.Fprintf(&s.buf, "... %d more rows\n", s.more)
+	}
+	s.rows, s.more = s.rows[:0], 0
+	_, err := s.out.Write(s.buf.Bytes())
+	return err
+}
+
+// Commit does nothing: tables are printed per batch by endBatch.
+func (s *consoleSink) Commit(int64) error { return nil }
+
+// Close does nothing.
+func (s *consoleSink) Close() error { return nil }
+
+// rate formats rows per second.
+func rate(rows int64, d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return humanCount(float64(rows)/d.Seconds()) + "/s"
+}
+
+func humanCount(v float64) string {
+	switch {
+	case v >= 1e9:
+		return fmt.Sprintf("%.2fG", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}

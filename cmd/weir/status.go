@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/weirdb/weir/exec"
+)
+
+// statusLine keeps a one-line live status of the running queries at the
+// bottom of a terminal (on stderr), and erases it around other output.
+type statusLine struct {
+	mu      sync.Mutex
+	w       io.Writer
+	enabled bool
+	text    map[int]string
+	shown   bool
+	drawn   time.Time
+}
+
+func newStatusLine(w io.Writer, enabled bool) *statusLine {
+	return &statusLine{w: w, enabled: enabled, text: map[int]string{}}
+}
+
+// update sets query id's status and redraws, at most ten times a second.
+func (s *statusLine) update(id int, text string) {
+	if s == nil || !s.enabled {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.text[id] = text
+	if time.Since(s.drawn) < 100*time.Millisecond {
+		return
+	}
+	s.drawLocked()
+}
+
+func (s *statusLine) drawLocked() {
+	ids := make([]int, 0, len(s.text))
+	for id := range s.text {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = s.text[id]
+	}
+	line := strings.Join(parts, " | ")
+	fmt.Fprintf(s.w, "\r\x1b[K%s", line)
+	s.shown, s.drawn = line != "", time.Now()
+}
+
+// clear erases the line; the caller then writes and calls restore.
+func (s *statusLine) clear() {
+	if s == nil || !s.enabled {
+		return
+	}
+	s.mu.Lock()
+	if s.shown {
+		fmt.Fprint(s.w, "\r\x1b[K")
+	}
+}
+
+// restore redraws the line after clear.
+func (s *statusLine) restore() {
+	if s == nil || !s.enabled {
+		return
+	}
+	if s.shown {
+		s.drawLocked()
+	}
+	s.mu.Unlock()
+}
+
+// done erases the line for good.
+func (s *statusLine) done() {
+	if s == nil || !s.enabled {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shown {
+		fmt.Fprint(s.w, "\r\x1b[K")
+	}
+	s.enabled = false
+}
+
+// statusText summarises a query after a batch.
+// span is the time the batch's rows took to arrive: the batch interval
+// for a live source, the processing time for a file read back to back.
+func statusText(q *exec.Query, b exec.BatchInfo, span time.Duration) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "q%d batch %d: %s rows (%s)", q.ID, b.Seq, humanCount(float64(b.Rows)), rate(b.Rows, span))
+	fmt.Fprintf(&sb, ", proc %s, sched delay %s", round(b.Processing), round(b.SchedulingDelay))
+	if b.Watermark != exec.MinWatermark && b.Watermark != exec.MaxWatermark {
+		fmt.Fprintf(&sb, ", wm %s", time.UnixMilli(b.Watermark).UTC().Format("15:04:05"))
+	}
+	fmt.Fprintf(&sb, ", late %d, bad %d, state %d keys/%d panes", b.LateRows, b.BadRows, b.StateKeys, b.StatePanes)
+	return sb.String()
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
