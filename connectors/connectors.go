@@ -147,6 +147,23 @@ func (r *Registry) HasSource(name string) bool { _, ok := r.sources[strings.ToLo
 // HasSink reports whether name is a registered sink connector.
 func (r *Registry) HasSink(name string) bool { _, ok := r.sinks[strings.ToLower(name)]; return ok }
 
+// Names lists every registered connector, sorted.
+func (r *Registry) Names() []string {
+	seen := map[string]bool{}
+	for n := range r.sources {
+		seen[n] = true
+	}
+	for n := range r.sinks {
+		seen[n] = true
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // OpenSource builds a source with the factory registered under
 // spec.Options["connector"].
 func (r *Registry) OpenSource(spec SourceSpec) (Source, error) {

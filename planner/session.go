@@ -177,13 +177,7 @@ func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Res
 }
 
 func (s *Session) connectorNames() string {
-	var out []string
-	for _, n := range []string{"file"} {
-		if s.Registry.HasSource(n) || s.Registry.HasSink(n) {
-			out = append(out, n)
-		}
-	}
-	return strings.Join(out, ", ")
+	return strings.Join(s.Registry.Names(), ", ")
 }
 
 func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
