@@ -96,6 +96,12 @@ func (q *Query) Metrics() Metrics {
 	return m
 }
 
+// Live reports whether the query reads a live (unbounded) source.
+func (q *Query) Live() bool {
+	b, ok := q.Input.Source.(connectors.Bounded)
+	return ok && !b.Bounded()
+}
+
 // Batches returns the most recent micro-batches (up to 1024), oldest first.
 func (q *Query) Batches() []BatchInfo { return q.log.all() }
 
@@ -148,14 +154,10 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		}
 	}
 	r := &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
-	bounded := true
-	if b, ok := q.Input.Source.(connectors.Bounded); ok {
-		bounded = b.Bounded()
-	}
-	if bounded {
-		err = r.runBounded(ctx)
-	} else {
+	if q.Live() {
 		err = r.runLive(ctx)
+	} else {
+		err = r.runBounded(ctx)
 	}
 	if err != nil || ctx.Err() != nil {
 		return err

@@ -263,6 +263,9 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		if m.LateRows > 0 {
 			fmt.Fprintf(stderr, "weir: query %d: dropped %d late rows (older than the watermark, their windows already emitted)\n", q.ID, m.LateRows)
 		}
+		if bs := q.Batches(); q.Live() && len(bs) > 0 {
+			fmt.Fprintf(stderr, "weir: query %d: %s\n", q.ID, batchSummary(bs))
+		}
 		if errs[i] != nil {
 			fmt.Fprintf(stderr, "weir: query %d failed: %v\n", q.ID, errs[i])
 			failed = true

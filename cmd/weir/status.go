@@ -113,3 +113,17 @@ func round(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Microsecond)
 }
+
+// batchSummary describes a live query's recent batches for its exit line.
+func batchSummary(bs []exec.BatchInfo) string {
+	var rows int64
+	for _, b := range bs {
+		rows += b.Rows
+	}
+	proc := func(b exec.BatchInfo) time.Duration { return b.Processing }
+	sched := func(b exec.BatchInfo) time.Duration { return b.SchedulingDelay }
+	return fmt.Sprintf("last %d batches: %s rows; processing p50 %s p99 %s; scheduling delay p50 %s p99 %s",
+		len(bs), humanCount(float64(rows)),
+		round(exec.Percentile(bs, 50, proc)), round(exec.Percentile(bs, 99, proc)),
+		round(exec.Percentile(bs, 50, sched)), round(exec.Percentile(bs, 99, sched)))
+}
