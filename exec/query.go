@@ -185,6 +185,9 @@ func (r *runner) runBounded(ctx context.Context) error {
 			return nil
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while waiting for input
+			}
 			return err
 		}
 		if q.ProcTime != nil {

@@ -30,7 +30,7 @@ Examples:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newExplainCmd())
+	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd())
 	if err := root.Execute(); err != nil {
 		report(err)
 		os.Exit(exitCode(err))
