@@ -96,8 +96,14 @@ func (q *Query) Metrics() Metrics {
 	return m
 }
 
-// Live reports whether the query reads a live (unbounded) source.
+// Live reports whether the query reads a live source: one that works in
+// the background (a Starter, even if its input ends, like a datagen with a
+// row count) or one whose input never ends. Live sources are polled once
+// per batch interval; others are read back to back.
 func (q *Query) Live() bool {
+	if _, ok := q.Input.Source.(connectors.Starter); ok {
+		return true
+	}
 	b, ok := q.Input.Source.(connectors.Bounded)
 	return ok && !b.Bounded()
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/datagen"
+	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/socket"
 )
 
 // registry registers every connector Weir ships, explicitly.
@@ -10,5 +13,8 @@ func registry() *connectors.Registry {
 	r := connectors.NewRegistry()
 	r.RegisterSource("file", file.NewSource)
 	r.RegisterSink("file", file.NewSink)
+	r.RegisterSource("socket", socket.NewSource)
+	r.RegisterSource("directory", directory.NewSource)
+	r.RegisterSource("datagen", datagen.NewSource)
 	return r
 }

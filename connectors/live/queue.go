@@ -95,6 +95,10 @@ func (q *Queue) Budget() int64 { return q.budget }
 // it.Batch.
 func (q *Queue) Put(ctx context.Context, it Item) error {
 	e := queued{Item: it, n: it.size()}
+	if err := ctx.Err(); err != nil {
+		release(e.Item)
+		return err
+	}
 	for {
 		q.mu.Lock()
 		if q.closed {
@@ -137,6 +141,35 @@ func (q *Queue) pop() (queued, bool) {
 	return e, true
 }
 
+// popMarker removes the oldest item if it only carries a Done hook.
+func (q *Queue) popMarker() (queued, bool) {
+	q.mu.Lock()
+	if q.head == len(q.items) {
+		q.mu.Unlock()
+		return queued{}, false
+	}
+	if e := q.items[q.head]; e.Batch != nil || len(e.Bad) > 0 || e.Err != nil {
+		q.mu.Unlock()
+		return queued{}, false
+	}
+	q.mu.Unlock()
+	return q.pop()
+}
+
+// delivered finishes e, whose last row was just returned, and the
+// Done-only items right after it, so that a Done hook queued after a
+// stream's last batch runs when that batch is returned.
+func (q *Queue) delivered(e queued) {
+	q.finish(e)
+	for {
+		m, ok := q.popMarker()
+		if !ok {
+			return
+		}
+		q.finish(m)
+	}
+}
+
 // finish uncharges a delivered item and wakes the producer.
 func (q *Queue) finish(e queued) {
 	q.mu.Lock()
@@ -167,7 +200,7 @@ func (q *Queue) Next(maxRows int, report connectors.BadRowHandler) (arrow.Record
 			if q.off == 0 && n <= int64(maxRows) {
 				q.haveCur = false
 				q.cur.Batch = nil
-				q.finish(q.cur)
+				q.delivered(q.cur)
 				return b, nil
 			}
 			end := min(n, q.off+int64(maxRows))
@@ -177,7 +210,7 @@ func (q *Queue) Next(maxRows int, report connectors.BadRowHandler) (arrow.Record
 				q.haveCur = false
 				b.Release()
 				q.cur.Batch = nil
-				q.finish(q.cur)
+				q.delivered(q.cur)
 			}
 			return out, nil
 		}

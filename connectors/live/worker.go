@@ -20,9 +20,9 @@ type Worker struct {
 
 // Start runs f in a new goroutine with a context that ends when ctx does
 // or Stop is called. A panic in f is recovered and passed to onPanic (if
-// not nil) as an error, so a bug in a source fails its query instead of
-// the process. Start fails if called twice or after Stop.
-func (w *Worker) Start(ctx context.Context, f func(ctx context.Context), onPanic func(error)) error {
+// not nil) as an error, with the goroutine's context, so a bug in a
+// source fails its query instead of the process. Start fails if called twice or after Stop.
+func (w *Worker) Start(ctx context.Context, f func(ctx context.Context), onPanic func(context.Context, error)) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped {
@@ -38,7 +38,7 @@ func (w *Worker) Start(ctx context.Context, f func(ctx context.Context), onPanic
 		defer close(w.done)
 		defer func() {
 			if r := recover(); r != nil && onPanic != nil {
-				onPanic(fmt.Errorf("internal error: %v\n%s", r, debug.Stack()))
+				onPanic(ctx, fmt.Errorf("internal error: %v\n%s", r, debug.Stack()))
 			}
 		}()
 		f(ctx)

@@ -1,0 +1,191 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/connectors/live"
+)
+
+const (
+	defaultPoll    = 200 * time.Millisecond
+	defaultMaxLine = 16 << 20
+	defaultBuffer  = 4 << 20
+)
+
+// extFormats maps pattern extensions to formats.
+var extFormats = map[string]string{
+	".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+	".txt": "text", ".log": "text", ".text": "text",
+}
+
+// Source is a live source reading the files that appear in a directory.
+// It is unbounded; see the package documentation for its options.
+type Source struct {
+	table   string
+	dir     string
+	pattern string
+	format  string
+	opts    map[string]string
+	schema  *arrow.Schema
+	alloc   memory.Allocator
+	poll    time.Duration
+	maxLine int
+	log     *slog.Logger
+	badRow  connectors.BadRowHandler
+
+	q      *live.Queue
+	worker live.Worker
+	closed bool
+
+	mu   sync.Mutex
+	done []string // base names, in the order they were finished
+}
+
+var (
+	_ connectors.Source  = (*Source)(nil)
+	_ connectors.Starter = (*Source)(nil)
+	_ connectors.Bounded = (*Source)(nil)
+)
+
+// NewSource validates spec's options and returns a *Source. The
+// directory is first listed by Start.
+func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
+	o := spec.Options
+	dir := o["path"]
+	if dir == "" {
+		return nil, fmt.Errorf("table %s: connector 'directory' needs option path (the directory to watch)", spec.Table)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: option path: %w", spec.Table, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("table %s: option path: %s is not a directory", spec.Table, dir)
+	}
+	pattern := o["pattern"]
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("table %s: option pattern: bad glob %q: %w", spec.Table, pattern, err)
+	}
+	fmtName := strings.ToLower(o["format"])
+	if fmtName == "" {
+		if fmtName = extFormats[strings.ToLower(path.Ext(pattern))]; fmtName == "" {
+			return nil, fmt.Errorf("table %s: connector 'directory' needs option format ('csv', 'json' or 'text')", spec.Table)
+		}
+	}
+	alloc := spec.Alloc
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	dec, err := format.NewDecoder(fmtName, spec.Schema, o, alloc)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	dec.Release()
+	s := &Source{
+		table: spec.Table, dir: dir, pattern: pattern, format: fmtName, opts: o, schema: spec.Schema,
+		alloc: alloc, poll: defaultPoll, maxLine: defaultMaxLine, log: spec.Log, badRow: spec.BadRow,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if v, ok := o["poll_interval"]; ok {
+		d, err := live.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("table %s: option poll_interval: want a positive duration such as '200ms', got %q", spec.Table, v)
+		}
+		s.poll = d
+	}
+	if v, ok := o["max_line_bytes"]; ok {
+		n, err := live.ParseBytes(v)
+		if err != nil || n > 1<<30 {
+			return nil, fmt.Errorf("table %s: option max_line_bytes: want a size from 1 byte to 1GiB such as '16MiB', got %q", spec.Table, v)
+		}
+		s.maxLine = int(n)
+	}
+	budget := int64(defaultBuffer)
+	if v, ok := o["buffer_bytes"]; ok {
+		if budget, err = live.ParseBytes(v); err != nil {
+			return nil, fmt.Errorf("table %s: option buffer_bytes: %w", spec.Table, err)
+		}
+	}
+	s.q = live.NewQueue(budget)
+	return s, nil
+}
+
+// Schema is the table's schema.
+func (s *Source) Schema() *arrow.Schema { return s.schema }
+
+// Bounded reports false: more files may always appear.
+func (s *Source) Bounded() bool { return false }
+
+// Buffered is how many bytes of decoded rows wait for Next.
+func (s *Source) Buffered() int64 { return s.q.Buffered() }
+
+// Done returns the base names of the files whose rows have all been
+// returned by Next (or that held none), in the order they were finished.
+// It may be called from any goroutine.
+func (s *Source) Done() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.done...)
+}
+
+func (s *Source) markDone(name string) {
+	s.mu.Lock()
+	s.done = append(s.done, name)
+	s.mu.Unlock()
+}
+
+// Start lists the directory and reads its files in the background, then
+// watches it until ctx ends or Close is called.
+func (s *Source) Start(ctx context.Context) error {
+	if err := s.worker.Start(ctx, s.run, s.fail); err != nil {
+		return fmt.Errorf("table %s: %w", s.table, err)
+	}
+	return nil
+}
+
+// fail ends the stream with err: Next returns it after the rows before it.
+func (s *Source) fail(ctx context.Context, err error) {
+	_ = s.q.Put(ctx, live.Item{Err: fmt.Errorf("table %s: directory %s: %w", s.table, s.dir, err)})
+}
+
+// Next returns up to maxRows rows read so far, or connectors.ErrNoData;
+// it never waits. Bad records are reported to the spec's BadRow handler
+// first; if it returns an error, so does Next.
+func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+	switch {
+	case s.closed:
+		return nil, fmt.Errorf("table %s: source is closed", s.table)
+	case maxRows <= 0:
+		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.q.Next(maxRows, s.badRow)
+}
+
+// Close stops watching, waits for the background goroutine and frees
+// every buffered batch.
+func (s *Source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.worker.Stop()
+	s.q.Close()
+	return nil
+}

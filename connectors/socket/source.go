@@ -1,0 +1,175 @@
+package socket
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/connectors/live"
+)
+
+const (
+	defaultMaxLine      = 1 << 20
+	defaultReconnectMax = 5 * time.Second
+	defaultBuffer       = 4 << 20
+	// firstBackoff is the wait before the first reconnect attempt.
+	firstBackoff = 100 * time.Millisecond
+)
+
+// Source is a live source reading records from a TCP connection. It is
+// unbounded; see the package documentation for its options.
+type Source struct {
+	table        string
+	addr         string
+	schema       *arrow.Schema
+	alloc        memory.Allocator
+	format       string
+	opts         map[string]string // for format.NewDecoder
+	maxLine      int
+	reconnectMax time.Duration
+	log          *slog.Logger
+	badRow       connectors.BadRowHandler
+
+	q      *live.Queue
+	worker live.Worker
+	closed bool
+}
+
+var (
+	_ connectors.Source  = (*Source)(nil)
+	_ connectors.Starter = (*Source)(nil)
+	_ connectors.Bounded = (*Source)(nil)
+)
+
+// NewSource validates spec's options and returns a *Source. It does not
+// connect: Start does, in the background.
+func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
+	o := spec.Options
+	host := o["host"]
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if o["port"] == "" {
+		return nil, fmt.Errorf("table %s: connector 'socket' needs option port (the TCP port to connect to)", spec.Table)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(o["port"]))
+	if err != nil || port < 1 || port > 65535 {
+		return nil, fmt.Errorf("table %s: option port: want a number from 1 to 65535, got %q", spec.Table, o["port"])
+	}
+	fmtName := strings.ToLower(o["format"])
+	if fmtName == "" {
+		fmtName = "text"
+	}
+	opts := o
+	if _, ok := o["header"]; !ok && fmtName == "csv" {
+		opts = make(map[string]string, len(o)+1)
+		for k, v := range o {
+			opts[k] = v
+		}
+		opts["header"] = "false"
+	}
+	alloc := spec.Alloc
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	dec, err := format.NewDecoder(fmtName, spec.Schema, opts, alloc)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	dec.Release()
+	s := &Source{
+		table: spec.Table, addr: net.JoinHostPort(host, strconv.Itoa(port)), schema: spec.Schema,
+		alloc: alloc, format: fmtName, opts: opts, maxLine: defaultMaxLine,
+		reconnectMax: defaultReconnectMax, log: spec.Log, badRow: spec.BadRow,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if v, ok := o["max_line_bytes"]; ok {
+		n, err := live.ParseBytes(v)
+		if err != nil || n > 1<<30 {
+			return nil, fmt.Errorf("table %s: option max_line_bytes: want a size from 1 byte to 1GiB such as '1MiB', got %q", spec.Table, v)
+		}
+		s.maxLine = int(n)
+	}
+	if v, ok := o["reconnect_max"]; ok {
+		d, err := live.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("table %s: option reconnect_max: want a positive duration such as '5s', got %q", spec.Table, v)
+		}
+		s.reconnectMax = d
+	}
+	budget := int64(defaultBuffer)
+	if v, ok := o["buffer_bytes"]; ok {
+		if budget, err = live.ParseBytes(v); err != nil {
+			return nil, fmt.Errorf("table %s: option buffer_bytes: %w", spec.Table, err)
+		}
+	}
+	s.q = live.NewQueue(budget)
+	return s, nil
+}
+
+// Schema is the table's schema.
+func (s *Source) Schema() *arrow.Schema { return s.schema }
+
+// Bounded reports false: a socket never ends; a closed connection is
+// reopened.
+func (s *Source) Bounded() bool { return false }
+
+// Addr is the host:port the source connects to.
+func (s *Source) Addr() string { return s.addr }
+
+// Buffered is how many bytes of decoded rows wait for Next; it stays
+// within the buffer_bytes option (or one batch, if that is larger).
+func (s *Source) Buffered() int64 { return s.q.Buffered() }
+
+// Start connects in the background and keeps reconnecting until ctx ends
+// or Close is called.
+func (s *Source) Start(ctx context.Context) error {
+	if err := s.worker.Start(ctx, s.run, s.fail); err != nil {
+		return fmt.Errorf("table %s: %w", s.table, err)
+	}
+	return nil
+}
+
+// fail ends the stream with err: Next returns it after the rows before it.
+func (s *Source) fail(ctx context.Context, err error) {
+	_ = s.q.Put(ctx, live.Item{Err: fmt.Errorf("table %s: socket %s: %w", s.table, s.addr, err)})
+}
+
+// Next returns up to maxRows rows that have arrived, or
+// connectors.ErrNoData; it never waits. Bad records are reported to the
+// spec's BadRow handler first; if it returns an error, so does Next.
+func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+	switch {
+	case s.closed:
+		return nil, fmt.Errorf("table %s: source is closed", s.table)
+	case maxRows <= 0:
+		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.q.Next(maxRows, s.badRow)
+}
+
+// Close stops reading, closes the connection, waits for the background
+// goroutine and frees every buffered batch.
+func (s *Source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.worker.Stop()
+	s.q.Close()
+	return nil
+}
