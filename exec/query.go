@@ -394,3 +394,18 @@ func maxTimestamp(a arrow.Array) int64 {
 	}
 	return m
 }
+
+// WaitsForEndOfInput reports whether the query's windows can only close
+// when its input ends: a live source with windows over event time but no
+// watermark declared. Such a query never emits; the CLI warns about it.
+func (q *Query) WaitsForEndOfInput() bool {
+	if !q.Live() || q.ProcTimeWindows || q.Input.TimeCol >= 0 {
+		return false
+	}
+	for _, op := range q.Pipeline {
+		if w, ok := op.(*WindowAgg); ok && w.win {
+			return true
+		}
+	}
+	return false
+}

@@ -230,6 +230,11 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		return nil
 	}
 
+	for _, q := range j.queries {
+		if q.WaitsForEndOfInput() {
+			fmt.Fprintf(stderr, "weir: warning: query %d: table %s declares no WATERMARK, so its event-time windows close only when its input ends; declare one, or window over PROCTIME()\n", q.ID, q.Input.Table)
+		}
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errs := make([]error, len(j.queries))
