@@ -1,8 +1,9 @@
 package exec
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,57 +41,97 @@ func (u *Unnest) Separator() string { return u.sep }
 // Schema is the input schema: the split column stays VARCHAR.
 func (u *Unnest) Schema() *arrow.Schema { return u.input }
 
-// Process splits every value of the column.
+// Process splits every value of the column. It works on the column's
+// buffers directly: one pass counts the pieces, a second copies them into
+// one data buffer and writes their offsets, with no per-piece allocation.
 func (u *Unnest) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	defer b.Release()
 	src := b.Column(u.col).(*array.String)
 	n := src.Len()
-	words := array.NewStringBuilder(u.mem)
-	defer words.Release()
-	words.Reserve(n)
 	offs := src.ValueOffsets()
-	words.ReserveData(int(offs[n] - offs[0]))
-	u.idx = u.idx[:0]
-	single := b.NumCols() == 1
+	data := src.ValueBytes()
+	base := offs[0]
+	sep := unsafe.Slice(unsafe.StringData(u.sep), len(u.sep))
+	nulls := src.NullN() > 0
+
+	// Pass 1: how many pieces, and how many bytes they hold.
+	pieces, size := 0, 0
 	for i := 0; i < n; i++ {
-		if src.IsNull(i) {
+		if nulls && src.IsNull(i) {
 			continue
 		}
-		s := src.Value(i)
-		if s == "" {
+		line := data[offs[i]-base : offs[i+1]-base]
+		if len(line) == 0 {
 			continue
 		}
-		if u.sep == "" {
-			words.Append(s)
-			u.idx = append(u.idx, int32(i))
+		c := 0
+		if len(sep) > 0 {
+			c = bytes.Count(line, sep)
+		}
+		pieces += c + 1
+		size += len(line) - c*len(sep)
+	}
+	if pieces == 0 {
+		return nil, nil
+	}
+
+	// Pass 2: copy the pieces and write their offsets.
+	valBuf := memory.NewResizableBuffer(u.mem)
+	valBuf.Resize(size)
+	offBuf := memory.NewResizableBuffer(u.mem)
+	offBuf.Resize((pieces + 1) * 4)
+	vals := valBuf.Bytes()
+	outOffs := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(offBuf.Bytes()))), pieces+1)
+	repeat := b.NumCols() > 1
+	u.idx = u.idx[:0]
+	pos, k := 0, 0
+	outOffs[0] = 0
+	for i := 0; i < n; i++ {
+		if nulls && src.IsNull(i) {
+			continue
+		}
+		line := data[offs[i]-base : offs[i+1]-base]
+		if len(line) == 0 {
 			continue
 		}
 		for {
-			k := strings.Index(s, u.sep)
-			if k < 0 {
-				words.Append(s)
+			j := -1
+			switch len(sep) {
+			case 0:
+			case 1:
+				j = bytes.IndexByte(line, sep[0])
+			default:
+				j = bytes.Index(line, sep)
+			}
+			piece := line
+			if j >= 0 {
+				piece = line[:j]
+			}
+			pos += copy(vals[pos:], piece)
+			k++
+			outOffs[k] = int32(pos)
+			if repeat {
 				u.idx = append(u.idx, int32(i))
+			}
+			if j < 0 {
 				break
 			}
-			words.Append(s[:k])
-			u.idx = append(u.idx, int32(i))
-			s = s[k+len(u.sep):]
+			line = line[j+len(sep):]
 		}
 	}
-	if len(u.idx) == 0 {
-		return nil, nil
-	}
-	w := words.NewArray()
-	defer w.Release()
+	d := array.NewData(arrow.BinaryTypes.String, pieces, []*memory.Buffer{nil, offBuf, valBuf}, nil, 0, 0)
+	words := array.NewStringData(d)
+	d.Release()
+	offBuf.Release()
+	valBuf.Release()
+	defer words.Release()
+
 	cols := make([]arrow.Array, b.NumCols())
 	for c := range cols {
 		if c == u.col {
-			w.Retain()
-			cols[c] = w
+			words.Retain()
+			cols[c] = words
 			continue
-		}
-		if single {
-			break
 		}
 		t, err := takeArray(u.mem, b.Column(c), u.idx)
 		if err != nil {
@@ -99,7 +140,7 @@ func (u *Unnest) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 		}
 		cols[c] = t
 	}
-	out := array.NewRecordBatch(b.Schema(), cols, int64(len(u.idx)))
+	out := array.NewRecordBatch(b.Schema(), cols, int64(pieces))
 	releaseAll(cols)
 	return []arrow.RecordBatch{out}, nil
 }

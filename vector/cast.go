@@ -85,7 +85,7 @@ func canCast(from, to arrow.DataType) bool {
 //     decimal number truncated toward zero; anything else is NULL.
 //   - VARCHAR to DOUBLE: strconv.ParseFloat syntax; invalid is NULL.
 //   - VARCHAR to BOOLEAN: true/false/1/0 (any case); invalid is NULL.
-//   - VARCHAR to TIMESTAMP: the formats of parseTimestamp; invalid is NULL.
+//   - VARCHAR to TIMESTAMP: the formats of ParseTimestamp; invalid is NULL.
 //   - DOUBLE to BIGINT truncates toward zero; NaN and out of range are NULL.
 //   - BIGINT to DOUBLE rounds to the nearest float.
 //   - BIGINT <-> TIMESTAMP: epoch milliseconds (no copy).
@@ -293,7 +293,10 @@ func parseStrings(mem memory.Allocator, in arrow.Array, to arrow.DataType) arrow
 	default: // Int64, Timestamp
 		parse := parseIntText
 		if to.ID() == arrow.TIMESTAMP {
-			parse = parseTimestamp
+			parse = func(s string) (int64, bool) {
+				v, err := ParseTimestamp(s)
+				return v, err == nil
+			}
 		}
 		out = newBuffer(mem, 8*n)
 		vals := int64Slice(out)
@@ -391,7 +394,7 @@ func castToString(mem memory.Allocator, in arrow.Array) arrow.Array {
 		for i := 0; i < n; i++ {
 			if vbits == nil || bitutil.BitIsSet(vbits, i) {
 				out.reserve(32)
-				out.data = appendTimestamp(out.data, vals[i])
+				out.data = AppendTimestamp(out.data, vals[i], ' ', false)
 			}
 			out.end(i)
 		}

@@ -168,6 +168,14 @@ func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) []uint32 {
 		for i := 0; i < n; i++ {
 			ids[i] = g.probeFixed(h[i], vals[i], i)
 		}
+	} else if len(cols) == 1 && c.kind == groupString && g.in[0].str != nil && !g.in[0].nulls {
+		str := g.in[0].str
+		offs, data := str.ValueOffsets(), str.ValueBytes()
+		base := offs[0]
+		for i := 0; i < n; i++ {
+			v := data[offs[i]-base : offs[i+1]-base]
+			ids[i] = g.probeString(h[i], unsafe.String(unsafe.SliceData(v), len(v)), i)
+		}
 	} else {
 		for i := 0; i < n; i++ {
 			ids[i] = g.probe(h[i], i)
@@ -344,6 +352,30 @@ func (g *GroupTable) probeFixed(h uint64, v int64, i int) uint32 {
 		if s>>32 == tag {
 			if id := uint32(s) - 1; c.vals[id] == v && c.valid[id] {
 				return id
+			}
+		}
+		pos = (pos + 1) & g.mask
+	}
+}
+
+// probeString is probe for a single VARCHAR key column without NULLs:
+// row i's key is v.
+func (g *GroupTable) probeString(h uint64, v string, i int) uint32 {
+	tag := h >> 32
+	pos := h & g.mask
+	c := &g.cols[0]
+	for {
+		s := g.slots[pos]
+		if s == 0 {
+			return g.probe(h, i) // insert, growing if needed
+		}
+		if s>>32 == tag {
+			id := uint32(s) - 1
+			if int(c.lens[id]) == len(v) && c.valid[id] {
+				off := c.vals[id]
+				if unsafe.String(unsafe.SliceData(c.arena[off:]), len(v)) == v {
+					return id
+				}
 			}
 		}
 		pos = (pos + 1) & g.mask

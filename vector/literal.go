@@ -101,7 +101,7 @@ func normalizeLiteral(v any, typ arrow.DataType) (any, error) {
 		case time.Time:
 			return x.UnixMilli(), nil
 		case string:
-			if ms, ok := parseTimestamp(x); ok {
+			if ms, err := ParseTimestamp(x); err == nil {
 				return ms, nil
 			}
 		}
@@ -136,7 +136,7 @@ func formatLiteral(v any, typ arrow.DataType) string {
 		return s
 	case int64:
 		if typ.ID() == arrow.TIMESTAMP {
-			return "TIMESTAMP '" + formatTimestamp(x) + "'"
+			return "TIMESTAMP '" + string(AppendTimestamp(nil, x, ' ', false)) + "'"
 		}
 		return strconv.FormatInt(x, 10)
 	}

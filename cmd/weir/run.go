@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 
@@ -23,6 +24,7 @@ type runFlags struct {
 	batchInterval string
 	progress      bool
 	maxRows       int
+	cpuProfile    string
 }
 
 func newRunCmd() *cobra.Command {
@@ -48,6 +50,7 @@ With no script and no -e, run executes the bundled word-count example.`,
 	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
 	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
+	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
 	return cmd
 }
 
@@ -185,6 +188,16 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 }
 
 func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.Writer) error {
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	}
 	script, dir, err := loadScript(f.exprs, args)
 	if err != nil {
 		return err

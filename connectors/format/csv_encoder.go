@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
 )
 
 // csvEncoder writes CSV; see NewEncoder.
@@ -114,7 +115,7 @@ func (e *csvEncoder) Encode(batch arrow.RecordBatch) error {
 			case kindBool:
 				b = strconv.AppendBool(b, col.bln.Value(r))
 			case kindTimestamp:
-				b = AppendTimestamp(b, int64(col.ts.Value(r)), ' ', false)
+				b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), ' ', false)
 			}
 		}
 		b = append(b, '\n')

@@ -8,7 +8,8 @@
 // records are reported with their line numbers and skipped. An Encoder
 // writes batches as lines to an io.Writer.
 //
-// ParseTimestamp and FormatTimestamp are the one definition of how Weir
-// reads and writes TIMESTAMP(3) text; the planner reuses them for casts
-// and literals.
+// TIMESTAMP(3) text is read and written with vector.ParseTimestamp and
+// vector.AppendTimestamp, the one definition Weir's casts and literals use
+// too: RFC 3339 ("2024-01-01T00:00:05.000Z") in JSON, "2024-01-01
+// 00:00:05.000" in CSV.
 package format

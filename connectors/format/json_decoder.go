@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/vector"
 )
 
 // jsonDecoder decodes JSON lines: one object per line, blank lines skipped.
@@ -21,7 +22,7 @@ import (
 //	DOUBLE     any number
 //	VARCHAR    strings; numbers, booleans, objects and arrays as their JSON text
 //	BOOLEAN    true, false
-//	TIMESTAMP  strings ParseTimestamp accepts; integers as epoch milliseconds
+//	TIMESTAMP  strings vector.ParseTimestamp accepts; integers as epoch milliseconds
 //
 // String bytes are not checked to be valid UTF-8.
 type jsonDecoder struct {
@@ -242,7 +243,7 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		case kindString:
 			*v = value{valid: true, s: raw}
 		case kindTimestamp:
-			ms, err := ParseTimestamp(bytesString(raw))
+			ms, err := vector.ParseTimestamp(bytesString(raw))
 			if err != nil {
 				return fmt.Errorf("column %s: %w", col.name, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
 )
 
 // jsonEncoder writes JSON lines; see NewEncoder.
@@ -66,7 +67,7 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 				b = strconv.AppendBool(b, col.bln.Value(r))
 			case kindTimestamp:
 				b = append(b, '"')
-				b = AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
+				b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
 				b = append(b, '"')
 			}
 		}

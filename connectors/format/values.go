@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
+
+	"github.com/weirdb/weir/vector"
 )
 
 // errSyntax is the cause of every value that does not parse.
@@ -111,7 +113,7 @@ func parseText(k kind, b []byte, v *value) error {
 			v.i = 1
 		}
 	case kindTimestamp:
-		v.i, err = ParseTimestamp(bytesString(b))
+		v.i, err = vector.ParseTimestamp(bytesString(b))
 	}
 	return err
 }
