@@ -101,6 +101,11 @@ type SourceSpec struct {
 	// Log receives notices a person should see (a peer went away, a
 	// reconnect); it is never nil.
 	Log *slog.Logger
+	// Contains, when not empty, is a hint: the query keeps only rows whose
+	// first column contains this text (a LIKE '%text%' filter over a
+	// one-column table). A source may skip other rows without decoding
+	// them; the filter still runs, so ignoring the hint is always correct.
+	Contains string
 }
 
 // SinkSpec is what a sink factory is given.

@@ -213,7 +213,17 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	src, err := s.Registry.OpenSource(connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log})
+	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log}
+	if len(nodes) > 1 && t.Schema.NumFields() == 1 {
+		// A LIKE '%text%' filter right above the scan of a one-column table
+		// lets the source search its input for the text as a whole.
+		if f, ok := nodes[1].(*Filter); ok {
+			if col, lit, ok := vector.ContainsLiteral(f.Pred); ok && col == 0 {
+				spec.Contains = lit
+			}
+		}
+	}
+	src, err := s.Registry.OpenSource(spec)
 	if err != nil {
 		ops.Close()
 		return nil, err

@@ -380,3 +380,27 @@ func runeLen(s string, i int) int {
 	_, size := utf8.DecodeRuneInString(s[i:])
 	return size
 }
+
+// ContainsLiteral reports whether keeping only the rows where e is true
+// requires column col (a VARCHAR column reference) to contain lit: e is
+// `col LIKE '%lit%'` (case-sensitive, not negated, lit free of wildcards),
+// or an AND with such a term. Sources use it to skip rows early.
+func ContainsLiteral(e Expr) (col int, lit string, ok bool) {
+	switch x := e.(type) {
+	case *likeExpr:
+		if x.negated || x.ci || x.kind != likeContains || x.lit == "" {
+			return 0, "", false
+		}
+		c, isCol := IsColumnRef(x.e)
+		return c, x.lit, isCol
+	case *logicExpr:
+		if x.op != And {
+			return 0, "", false
+		}
+		if c, l, ok := ContainsLiteral(x.l); ok {
+			return c, l, true
+		}
+		return ContainsLiteral(x.r)
+	}
+	return 0, "", false
+}

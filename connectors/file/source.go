@@ -76,6 +76,9 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
 	}
+	if cf, ok := dec.(format.ContainsFilter); ok && spec.Contains != "" {
+		cf.SetContains(spec.Contains)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		dec.Release()

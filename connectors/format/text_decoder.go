@@ -25,7 +25,20 @@ type textDecoder struct {
 	hintV   int // capacity to start the next batch with
 	hintO   int
 	bom     bomState
+	// contains, when set, keeps only the lines holding it (see
+	// ContainsFilter): the chunk is searched as a whole, not line by line.
+	contains []byte
 }
+
+// ContainsFilter is implemented by decoders that can skip, without
+// decoding them, the records that do not contain a given text.
+type ContainsFilter interface {
+	// SetContains makes the decoder keep only records containing sub.
+	SetContains(sub string)
+}
+
+// SetContains implements ContainsFilter.
+func (d *textDecoder) SetContains(sub string) { d.contains = []byte(sub) }
 
 func newTextDecoder(schema *arrow.Schema, mem memory.Allocator) (*textDecoder, error) {
 	if schema.NumFields() != 1 || schema.Field(0).Type.ID() != arrow.STRING {
@@ -80,6 +93,22 @@ func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, _ func(BadRecor
 	}
 	vals, offs, nvals, rows := d.vals, d.offs, d.nvals, d.rows
 	for i < len(data) {
+		if len(d.contains) > 0 {
+			// Jump to the next line holding the text: one search over the
+			// whole chunk instead of one per line.
+			k := bytes.Index(data[i:], d.contains)
+			if k < 0 {
+				if atEOF {
+					i = len(data)
+				} else if nl := bytes.LastIndexByte(data[i:], '\n'); nl >= 0 {
+					i += nl + 1 // keep the unfinished last line for the next call
+				}
+				break
+			}
+			if nl := bytes.LastIndexByte(data[i:i+k], '\n'); nl >= 0 {
+				i += nl + 1 // the start of the line holding the match
+			}
+		}
 		if rows >= limit {
 			d.nvals, d.rows = nvals, rows
 			return i, true, nil
