@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -56,9 +57,13 @@ type Query struct {
 	ProcTimeWindows bool
 	// Clock is the time source (default WallClock).
 	Clock Clock
-	// OnBatch, if set, is called after every micro-batch, on the query's
-	// goroutine.
+	// OnBatch, if set, is called after every micro-batch, on the goroutine
+	// that writes to the sink, after the batch's output was written.
 	OnBatch func(BatchInfo)
+	// Serial keeps the whole query on one goroutine; by default, on a
+	// machine with more than one core, decoding and the operators before
+	// the first aggregation run on one goroutine and the rest on another.
+	Serial bool
 
 	rowsIn, rowsOut, batches atomic.Int64
 	watermark, late, bad     atomic.Int64
@@ -160,22 +165,43 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		}
 	}
 	r := &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
+	split := q.splitPoint()
+	r.front = q.Pipeline[:split]
+	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
 	if q.Live() {
 		err = r.runLive(ctx)
 	} else {
 		err = r.runBounded(ctx)
 	}
-	if err != nil || ctx.Err() != nil {
-		return err
+	if err == nil && ctx.Err() == nil {
+		err = r.finish()
 	}
-	return r.finish()
+	if berr := r.back.close(); err == nil {
+		err = berr
+	}
+	return err
+}
+
+// splitPoint is where the pipeline is cut between the two stages: at the
+// first aggregation, or before every operator when there is none.
+func (q *Query) splitPoint() int {
+	for i, op := range q.Pipeline {
+		if _, ok := op.(*WindowAgg); ok {
+			return i
+		}
+	}
+	return 0
 }
 
 // runner is the state of one Run.
 type runner struct {
 	q         *Query
 	wm, maxTs int64
-	epoch     int64
+	// front runs on the source's goroutine; back runs the operators from
+	// the first aggregation on, and the sink, on a second goroutine when
+	// the query is parallel, so that decoding and aggregating overlap.
+	front Pipeline
+	back  *backStage
 	// lastRow is the wall time the last row arrived (live sources), and
 	// idleBase the watermark then.
 	lastRow  time.Time
@@ -206,7 +232,7 @@ func (r *runner) runBounded(ctx context.Context) error {
 		if err := r.advance(r.eventWatermark()); err != nil {
 			return err
 		}
-		if err := r.commit(BatchInfo{Time: start, Rows: n, Processing: q.Clock.Now().Sub(start)}); err != nil {
+		if err := r.commit(BatchInfo{Time: start, Rows: n}, start); err != nil {
 			return err
 		}
 	}
@@ -261,9 +287,7 @@ func (r *runner) runLive(ctx context.Context) error {
 		if err := r.advance(wm); err != nil {
 			return err
 		}
-		end := q.Clock.Now()
-		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, Processing: end.Sub(start),
-			SchedulingDelay: start.Sub(due), TotalDelay: end.Sub(due)}); err != nil {
+		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, SchedulingDelay: start.Sub(due)}, start); err != nil {
 			return err
 		}
 		if ended {
@@ -283,7 +307,8 @@ func (r *runner) eventWatermark() int64 {
 	return r.maxTs - r.q.Input.Delay
 }
 
-// process runs one source batch through the pipeline.
+// process runs one source batch through the front operators and hands
+// what they produce to the back stage.
 func (r *runner) process(b arrow.RecordBatch) error {
 	q := r.q
 	q.rowsIn.Add(b.NumRows())
@@ -292,11 +317,21 @@ func (r *runner) process(b arrow.RecordBatch) error {
 			r.maxTs = t
 		}
 	}
-	out, err := q.Pipeline.Push(b)
+	out, err := r.front.Push(b)
 	if err != nil {
 		return err
 	}
-	return q.write(out)
+	return r.sendAll(out)
+}
+
+func (r *runner) sendAll(bs []arrow.RecordBatch) error {
+	for i, b := range bs {
+		if err := r.back.send(stageMsg{batch: b}); err != nil {
+			releaseBatches(bs[i+1:])
+			return err
+		}
+	}
+	return nil
 }
 
 // advance moves the watermark forward (never back) through the pipeline.
@@ -306,57 +341,29 @@ func (r *runner) advance(wm int64) error {
 	}
 	r.wm = wm
 	r.q.watermark.Store(wm)
-	out, err := r.q.Pipeline.Advance(wm)
+	out, err := r.front.Advance(wm)
 	if err != nil {
 		return err
 	}
-	return r.q.write(out)
-}
-
-// commit ends a micro-batch: the sink commits an epoch and the batch is
-// recorded.
-func (r *runner) commit(info BatchInfo) error {
-	q := r.q
-	r.epoch++
-	if err := q.Sink.Commit(r.epoch); err != nil {
+	if err := r.sendAll(out); err != nil {
 		return err
 	}
-	var st WindowStats
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok {
-			s := w.Stats()
-			st.LateRows += s.LateRows
-			st.Keys += s.Keys
-			st.Panes += s.Panes
-			st.StateBytes += s.StateBytes
-		}
-	}
-	q.state.Store(&st)
-	q.late.Store(st.LateRows)
-	info.Seq = q.batches.Add(1)
+	return r.back.send(stageMsg{advance: true, wm: wm})
+}
+
+// commit ends a micro-batch begun at start.
+func (r *runner) commit(info BatchInfo, start time.Time) error {
 	info.Watermark = r.wm
-	info.LateRows, info.BadRows = st.LateRows, q.bad.Load()
-	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
-	q.log.add(info)
-	if q.OnBatch != nil {
-		q.OnBatch(info)
-	}
-	return nil
+	return r.back.send(stageMsg{commit: true, info: info, start: start})
 }
 
 // finish emits every open window at the end of the input.
 func (r *runner) finish() error {
 	start := r.q.Clock.Now()
-	r.q.watermark.Store(MaxWatermark)
-	out, err := r.q.Pipeline.Advance(MaxWatermark)
-	if err != nil {
+	if err := r.advance(MaxWatermark); err != nil {
 		return err
 	}
-	if err := r.q.write(out); err != nil {
-		return err
-	}
-	r.wm = MaxWatermark
-	return r.commit(BatchInfo{Time: start, Processing: r.q.Clock.Now().Sub(start)})
+	return r.commit(BatchInfo{Time: start}, start)
 }
 
 func (q *Query) write(bs []arrow.RecordBatch) error {

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,13 +16,29 @@ import (
 
 // fakeClock runs on virtual time: SleepUntil jumps there at once, unless
 // the context is done.
-type fakeClock struct{ now time.Time }
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
 
-func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if t.After(c.now) {
 		c.now = t
 	}
@@ -57,7 +74,7 @@ func (s *tickSource) Next(context.Context, int) (arrow.RecordBatch, error) {
 		s.cancel()
 		return nil, connectors.ErrNoData
 	}
-	s.clock.now = s.clock.now.Add(s.work)
+	s.clock.add(s.work)
 	rows := s.script[s.k]
 	if len(rows) == 0 {
 		s.polled = false

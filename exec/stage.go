@@ -1,0 +1,141 @@
+package exec
+
+import (
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// stageMsg is what the front of a query hands its back stage, in order:
+// a batch, a watermark advance, or the end of a micro-batch.
+type stageMsg struct {
+	batch   arrow.RecordBatch
+	advance bool
+	wm      int64
+	commit  bool
+	info    BatchInfo
+	start   time.Time
+}
+
+// backStage runs the operators from the first aggregation on and writes
+// to the sink. It runs inline, or on its own goroutine fed through a small
+// bounded channel (so a slow back stage slows the source: backpressure).
+type backStage struct {
+	q     *Query
+	ops   Pipeline
+	epoch int64
+	ch    chan stageMsg
+	stop  chan struct{} // closed when the goroutine hit an error
+	done  chan struct{} // closed when the goroutine has ended
+	err   error
+}
+
+const stageQueue = 4
+
+func newBackStage(q *Query, ops Pipeline, async bool) *backStage {
+	s := &backStage{q: q, ops: ops}
+	if async {
+		s.ch = make(chan stageMsg, stageQueue)
+		s.stop = make(chan struct{})
+		s.done = make(chan struct{})
+		go s.loop()
+	}
+	return s
+}
+
+// send hands m to the stage; it takes ownership of m.batch. After the
+// stage failed it returns the stage's error.
+func (s *backStage) send(m stageMsg) error {
+	if s.ch == nil {
+		return s.handle(m)
+	}
+	select {
+	case s.ch <- m:
+		return nil
+	case <-s.stop:
+		if m.batch != nil {
+			m.batch.Release()
+		}
+		return s.err
+	}
+}
+
+func (s *backStage) loop() {
+	defer close(s.done)
+	for m := range s.ch {
+		if s.err != nil { // failed: drain what the front still sends
+			if m.batch != nil {
+				m.batch.Release()
+			}
+			continue
+		}
+		if err := s.handle(m); err != nil {
+			s.err = err
+			close(s.stop)
+		}
+	}
+}
+
+// close waits for the stage to finish what it was sent and returns its
+// error.
+func (s *backStage) close() error {
+	if s.ch == nil {
+		return nil
+	}
+	close(s.ch)
+	<-s.done
+	return s.err
+}
+
+func (s *backStage) handle(m stageMsg) error {
+	q := s.q
+	switch {
+	case m.batch != nil:
+		out, err := s.ops.Push(m.batch)
+		if err != nil {
+			return err
+		}
+		return q.write(out)
+	case m.advance:
+		out, err := s.ops.Advance(m.wm)
+		if err != nil {
+			return err
+		}
+		return q.write(out)
+	case m.commit:
+		return s.commit(m.info, m.start)
+	}
+	return nil
+}
+
+// commit ends a micro-batch: the sink commits an epoch and the batch is
+// recorded with the time it took, from its start on the front stage.
+func (s *backStage) commit(info BatchInfo, start time.Time) error {
+	q := s.q
+	s.epoch++
+	if err := q.Sink.Commit(s.epoch); err != nil {
+		return err
+	}
+	var st WindowStats
+	for _, op := range q.Pipeline {
+		if w, ok := op.(*WindowAgg); ok {
+			ws := w.Stats()
+			st.LateRows += ws.LateRows
+			st.Keys += ws.Keys
+			st.Panes += ws.Panes
+			st.StateBytes += ws.StateBytes
+		}
+	}
+	q.state.Store(&st)
+	q.late.Store(st.LateRows)
+	info.Processing = q.Clock.Now().Sub(start)
+	info.TotalDelay = info.SchedulingDelay + info.Processing
+	info.Seq = q.batches.Add(1)
+	info.LateRows, info.BadRows = st.LateRows, q.bad.Load()
+	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
+	q.log.add(info)
+	if q.OnBatch != nil {
+		q.OnBatch(info)
+	}
+	return nil
+}
