@@ -50,6 +50,30 @@ type Starter interface {
 	Start(ctx context.Context) error
 }
 
+// Seeker is implemented by sources whose read position can be saved and
+// restored (replayable sources): checkpoints store it, recovery seeks to
+// it.
+type Seeker interface {
+	// Position returns the position just after the last row returned by
+	// Next, as opaque bytes.
+	Position() ([]byte, error)
+	// Seek moves to a position returned by Position; it is called once,
+	// before the first Next.
+	Seek(pos []byte) error
+}
+
+// Checkpointer is implemented by sinks that take part in checkpoints, for
+// exactly-once output.
+type Checkpointer interface {
+	// Checkpoint makes everything written so far durable and visible, and
+	// returns the sink's state to keep in the checkpoint.
+	Checkpoint() ([]byte, error)
+	// Restore rolls the sink back to a state returned by Checkpoint,
+	// discarding output written after it; it is called once, before the
+	// first Write.
+	Restore(state []byte) error
+}
+
 // Bounded is implemented by sources that know whether their input ends.
 type Bounded interface {
 	// Bounded reports whether Next will eventually return ErrEndOfInput.

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"io"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,8 @@ type Query struct {
 	// OnBatch, if set, is called after every micro-batch, on the goroutine
 	// that writes to the sink, after the batch's output was written.
 	OnBatch func(BatchInfo)
+	// Closers are closed when the query ends (a dead-letter file).
+	Closers []io.Closer
 	// Serial keeps the whole query on one goroutine; by default, on a
 	// machine with more than one core, decoding and the operators before
 	// the first aggregation run on one goroutine and the rest on another.
@@ -101,6 +104,17 @@ func (q *Query) Metrics() Metrics {
 	return m
 }
 
+// Discard releases a query that will not run: its operators, source,
+// sink and closers.
+func (q *Query) Discard() {
+	q.Pipeline.Close()
+	q.Input.Source.Close()
+	q.Sink.Close()
+	for _, c := range q.Closers {
+		c.Close()
+	}
+}
+
 // Live reports whether the query reads a live source: one that works in
 // the background (a Starter, even if its input ends, like a datagen with a
 // row count) or one whose input never ends. Live sources are polled once
@@ -136,6 +150,11 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		}
 		if cerr := q.Sink.Close(); err == nil && cerr != nil {
 			err = cerr
+		}
+		for _, c := range q.Closers {
+			if cerr := c.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
 		}
 		switch {
 		case err != nil:

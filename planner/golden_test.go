@@ -115,11 +115,11 @@ func runGolden(t *testing.T, path string) {
 			}
 		case "statement":
 			err := execAll(sess, expand(r.body))
-			checkErr(t, where, r.args, err)
+			checkErr(t, where, strings.Fields(expand(strings.Join(r.args, " "))), err)
 		case "query":
 			if len(r.args) > 0 && r.args[0] == "error" {
 				_, err := runQuery(sess, expand(r.body), 1024, nil)
-				checkErr(t, where, r.args, err)
+				checkErr(t, where, strings.Fields(expand(strings.Join(r.args, " "))), err)
 				continue
 			}
 			opts := map[string]string{}

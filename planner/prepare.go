@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -208,7 +209,15 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	if bad == nil {
 		bad = func(connectors.BadRow) error { return nil }
 	}
-	count := func(b connectors.BadRow) error { q.CountBadRow(); return bad(b) }
+	policy, dead, err := badRowPolicy(t, bad)
+	if err != nil {
+		ops.Close()
+		return nil, err
+	}
+	if dead != nil {
+		q.Closers = append(q.Closers, dead)
+	}
+	count := func(b connectors.BadRow) error { q.CountBadRow(); return policy(b) }
 	log := s.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -226,6 +235,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	src, err := s.Registry.OpenSource(spec)
 	if err != nil {
 		ops.Close()
+		closeAll(q.Closers)
 		return nil, err
 	}
 	sink := console
@@ -233,6 +243,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		if sink, err = s.Registry.OpenSink(connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options}); err != nil {
 			src.Close()
 			ops.Close()
+			closeAll(q.Closers)
 			return nil, err
 		}
 	}
@@ -246,6 +257,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		if err != nil {
 			src.Close()
 			ops.Close()
+			closeAll(q.Closers)
 			return nil, fmt.Errorf("table %s: option idle_timeout: %v", t.Name, err)
 		}
 		in.IdleTimeout = d
@@ -285,4 +297,10 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 		return exec.NewLimit(n.Schema(), n.N), nil
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)
+}
+
+func closeAll(cs []io.Closer) {
+	for _, c := range cs {
+		c.Close()
+	}
 }

@@ -141,9 +141,7 @@ type job struct {
 
 func (j *job) close() {
 	for _, q := range j.queries {
-		q.Pipeline.Close()
-		q.Input.Source.Close()
-		q.Sink.Close()
+		q.Discard()
 	}
 }
 
