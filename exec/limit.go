@@ -1,6 +1,11 @@
 package exec
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"encoding/binary"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // Limit passes on the first N rows it is given and drops the rest.
 type Limit struct {
@@ -38,3 +43,13 @@ func (l *Limit) Advance(int64) ([]arrow.RecordBatch, error) { return nil, nil }
 
 // Close does nothing.
 func (l *Limit) Close() {}
+
+// Snapshot implements Snapshotter: the rows still to pass.
+func (l *Limit) Snapshot(w io.Writer) error {
+	return binary.Write(w, binary.BigEndian, l.left)
+}
+
+// Restore implements Snapshotter.
+func (l *Limit) Restore(r io.Reader) error {
+	return binary.Read(r, binary.BigEndian, &l.left)
+}

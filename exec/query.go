@@ -61,6 +61,9 @@ type Query struct {
 	// OnBatch, if set, is called after every micro-batch, on the goroutine
 	// that writes to the sink, after the batch's output was written.
 	OnBatch func(BatchInfo)
+	// Checkpoint, if set, makes the query save its state periodically and
+	// resume from the newest checkpoint when it starts.
+	Checkpoint *Checkpointing
 	// Closers are closed when the query ends (a dead-letter file).
 	Closers []io.Closer
 	// Serial keeps the whole query on one goroutine; by default, on a
@@ -69,6 +72,7 @@ type Query struct {
 	Serial bool
 
 	rowsIn, rowsOut, batches atomic.Int64
+	checkpoints              atomic.Int64
 	watermark, late, bad     atomic.Int64
 	state                    atomic.Pointer[WindowStats]
 	status                   atomic.Value // string
@@ -126,6 +130,9 @@ func (q *Query) Live() bool {
 	b, ok := q.Input.Source.(connectors.Bounded)
 	return ok && !b.Bounded()
 }
+
+// Checkpoints is the number of checkpoints taken so far.
+func (q *Query) Checkpoints() int64 { return q.checkpoints.Load() }
 
 // Batches returns the most recent micro-batches (up to 1024), oldest first.
 func (q *Query) Batches() []BatchInfo { return q.log.all() }
@@ -187,6 +194,16 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	split := q.splitPoint()
 	r.front = q.Pipeline[:split]
 	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	if q.Checkpoint != nil {
+		if err = q.checkStateful(); err == nil {
+			err = r.restore()
+		}
+		if err != nil {
+			r.back.close()
+			return err
+		}
+		r.lastCk = q.Clock.Now()
+	}
 	if q.Live() {
 		err = r.runLive(ctx)
 	} else {
@@ -194,6 +211,12 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	}
 	if err == nil && ctx.Err() == nil {
 		err = r.finish()
+		if err == nil && q.Checkpoint != nil {
+			err = r.checkpoint(true)
+		}
+	} else if err == nil && q.Checkpoint != nil {
+		// Stopped (SIGINT, SIGTERM): the batch in flight is done; save it.
+		err = r.checkpoint(false)
 	}
 	if berr := r.back.close(); err == nil {
 		err = berr
@@ -221,6 +244,12 @@ type runner struct {
 	// the query is parallel, so that decoding and aggregating overlap.
 	front Pipeline
 	back  *backStage
+	// checkpoint bookkeeping
+	ckSeq         int64
+	sinceCk       int
+	lastCk        time.Time
+	restoredEpoch int64
+	restoredFrom  string
 	// lastRow is the wall time the last row arrived (live sources), and
 	// idleBase the watermark then.
 	lastRow  time.Time
@@ -254,6 +283,9 @@ func (r *runner) runBounded(ctx context.Context) error {
 		if err := r.commit(BatchInfo{Time: start, Rows: n}, start); err != nil {
 			return err
 		}
+		if err := r.maybeCheckpoint(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -284,6 +316,9 @@ func (r *runner) runLive(ctx context.Context) error {
 				break
 			}
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped while reading
+				}
 				return err
 			}
 			rows += b.NumRows()
@@ -307,6 +342,9 @@ func (r *runner) runLive(ctx context.Context) error {
 			return err
 		}
 		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, SchedulingDelay: start.Sub(due)}, start); err != nil {
+			return err
+		}
+		if err := r.maybeCheckpoint(); err != nil {
 			return err
 		}
 		if ended {

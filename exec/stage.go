@@ -15,6 +15,8 @@ type stageMsg struct {
 	commit  bool
 	info    BatchInfo
 	start   time.Time
+	// checkpoint, when set, is a barrier: save the state reached so far.
+	checkpoint *checkpointMeta
 }
 
 // backStage runs the operators from the first aggregation on and writes
@@ -104,6 +106,8 @@ func (s *backStage) handle(m stageMsg) error {
 		return q.write(out)
 	case m.commit:
 		return s.commit(m.info, m.start)
+	case m.checkpoint != nil:
+		return s.writeCheckpoint(m.checkpoint)
 	}
 	return nil
 }

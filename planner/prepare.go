@@ -1,12 +1,15 @@
 package planner
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -29,6 +32,32 @@ type Prepared struct {
 	sess        *Session
 	proc        *atomic.Int64
 	procWindows bool
+}
+
+// Fingerprint identifies the query's plan for checkpoints: its SQL and the
+// definitions of the tables it reads and writes. A checkpoint taken under
+// another fingerprint is refused.
+func (p *Prepared) Fingerprint() string {
+	h := sha256.New()
+	io.WriteString(h, p.SQL)
+	for n := p.Plan; n != nil; n = n.Input() {
+		if s, ok := n.(*Scan); ok {
+			io.WriteString(h, "\x00"+s.Table.SQL)
+		}
+	}
+	if p.Into != nil {
+		io.WriteString(h, "\x00"+p.Into.SQL)
+	}
+	io.WriteString(h, "\x00"+Tree(p.Plan))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// CheckpointSettings returns the session's checkpoint interval and batch
+// count.
+func (p *Prepared) CheckpointSettings() (time.Duration, int) {
+	d, _ := sql.ParseInterval(p.sess.Settings["checkpoint_interval"])
+	n, _ := strconv.Atoi(p.sess.Settings["checkpoint_batches"])
+	return d, n
 }
 
 // Schema is the schema of the rows the query emits.

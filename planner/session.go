@@ -43,7 +43,7 @@ func NewSession(reg *connectors.Registry) *Session {
 		Catalog:  catalog.New(),
 		Registry: reg,
 		Alloc:    memory.DefaultAllocator,
-		Settings: map[string]string{"batch_interval": "1s", "batch_size": "8192"},
+		Settings: map[string]string{"batch_interval": "1s", "batch_size": "8192", "checkpoint_interval": "10s", "checkpoint_batches": "0"},
 	}
 }
 
@@ -74,8 +74,10 @@ type Result struct {
 
 // settings the SET statement knows, with what they mean.
 var knownSettings = map[string]string{
-	"batch_interval": "time between micro-batches of live sources, e.g. '200ms'",
-	"batch_size":     "maximum rows read from a source per micro-batch",
+	"batch_interval":      "time between micro-batches of live sources, e.g. '200ms'",
+	"batch_size":          "maximum rows read from a source per micro-batch",
+	"checkpoint_interval": "time between checkpoints with --checkpoint-dir, e.g. '10s'",
+	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
 }
 
 // Execute runs one statement: DDL and SET take effect at once; SELECT and
@@ -234,6 +236,15 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 		case "batch_interval":
 			if d, err := sql.ParseInterval(text); err != nil || d <= 0 {
 				return nil, errAt(stmt, v.Name, "SET batch_interval: bad interval %q", text)
+			}
+		case "checkpoint_interval":
+			if d, err := sql.ParseInterval(text); err != nil || d <= 0 {
+				return nil, errAt(stmt, v.Name, "SET checkpoint_interval: bad interval %q", text)
+			}
+		case "checkpoint_batches":
+			var n int
+			if _, err := fmt.Sscan(text, &n); err != nil || n < 0 {
+				return nil, errAt(stmt, v.Name, "SET checkpoint_batches: need a number of batches, got %q", text)
 			}
 		case "batch_size":
 			var n int

@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -193,6 +195,10 @@ func benchMain(ctx context.Context, workload string, f *benchFlags, stdout, stde
 		Workload: workload, Date: time.Now().UTC().Format(time.RFC3339), Machine: machineInfo(),
 		Seed: f.seed, Pattern: f.pattern, BatchInterval: f.batchInterval.String(),
 	}
+	// Ctrl-C stops the benchmark between phases (and an engine run at
+	// once) so that the generated text is removed.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	prog := newBenchProgress(stderr, f.progress && isTerminal(stderr))
 	defer prog.stop()
 
@@ -226,6 +232,9 @@ func benchMain(ctx context.Context, workload string, f *benchFlags, stdout, stde
 		return err
 	}
 	rep.GenerateSeconds = time.Since(start).Seconds()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	rep.Lines, rep.Bytes, rep.Words, rep.Matches = st.Lines, st.Bytes, st.Words, st.Matches
 
 	b := &benchRunner{workload: workload, f: f, path: path, gen: st, prog: prog, stderr: stderr}
@@ -237,6 +246,9 @@ func benchMain(ctx context.Context, workload string, f *benchFlags, stdout, stde
 	}
 	rep.Runs = append(rep.Runs, goRun)
 	rep.Expected = b.expected()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if workload == "grep" {
 		if r, ok, err := b.grepBaseline(); err != nil {
 			return err
@@ -250,6 +262,9 @@ func benchMain(ctx context.Context, workload string, f *benchFlags, stdout, stde
 			profile += ".socket"
 		}
 		r, err := b.engine(ctx, src, profile)
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		if err != nil {
 			return fmt.Errorf("weir %s run: %w", src, err)
 		}
@@ -393,21 +408,49 @@ func (b *benchRunner) grepBaseline() (benchRun, bool, error) {
 	b.prog.phase("grep: grep -c", nil, 0)
 	cmd := exec.Command(bin, "-c", "-F", "--", b.f.pattern, b.path)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	var out strings.Builder
+	cmd.Stdout = &out
 	start := time.Now()
-	out, err := cmd.Output()
+	if err := cmd.Start(); err != nil {
+		return benchRun{}, false, fmt.Errorf("%s: %w", cmd, err)
+	}
+	// The child's own maxrss would count this process's RSS (it is started
+	// with vfork), so poll its peak RSS while it runs instead.
+	var peak atomic.Int64
+	polled := make(chan struct{})
+	quit := make(chan struct{})
+	go func() {
+		defer close(polled)
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		for {
+			if b, err := os.ReadFile(status); err == nil {
+				if v, ok := statusBytes(b, "VmHWM"); ok {
+					peak.Store(max(peak.Load(), v))
+				}
+			}
+			select {
+			case <-quit:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	err = cmd.Wait()
 	wall := time.Since(start)
+	close(quit)
+	<-polled
 	var ee *exec.ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) { // 1: no line matched
 		return benchRun{}, false, fmt.Errorf("%s: %w", cmd, err)
 	}
-	meas := measurement{wall: wall, peakMemSource: "maxrss"}
-	meas.cpu, meas.peakMem = childUsage(cmd.ProcessState)
+	meas := measurement{wall: wall, peakMem: peak.Load(), peakMemSource: "VmHWM polled"}
+	meas.cpu, _ = childUsage(cmd.ProcessState)
 	r := meas.run("grep -c", "grep", b.gen)
 	var n int64
-	_, perr := fmt.Sscan(strings.TrimSpace(string(out)), &n)
+	_, perr := fmt.Sscan(strings.TrimSpace(out.String()), &n)
 	r.Check = benchCheck{OK: perr == nil && n == b.grep.Matches, Rows: n}
 	if !r.Check.OK {
-		r.Check.Detail = fmt.Sprintf("grep -c printed %q, want %d", strings.TrimSpace(string(out)), b.grep.Matches)
+		r.Check.Detail = fmt.Sprintf("grep -c printed %q, want %d", strings.TrimSpace(out.String()), b.grep.Matches)
 	}
 	return r, true, nil
 }

@@ -22,7 +22,8 @@ func rusageCPU(ru *syscall.Rusage) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// childUsage is a finished child's user+sys CPU time and peak RSS (bytes).
+// childUsage is a finished child's user+sys CPU time and its maxrss
+// (bytes); a child started with vfork counts its parent's RSS in it.
 func childUsage(ps *os.ProcessState) (time.Duration, int64) {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok {

@@ -31,6 +31,7 @@ Examples:
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd())
+	root.AddCommand(newBenchCmd())
 	if err := root.Execute(); err != nil {
 		report(err)
 		os.Exit(exitCode(err))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -25,6 +26,8 @@ type runFlags struct {
 	progress      bool
 	maxRows       int
 	cpuProfile    string
+	checkpointDir string
+	reset         bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -51,6 +54,8 @@ With no script and no -e, run executes the bundled word-count example.`,
 	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
 	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
+	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
+	cmd.Flags().BoolVar(&f.reset, "reset", false, "with --checkpoint-dir: discard the checkpoints there and start over")
 	return cmd
 }
 
@@ -137,6 +142,7 @@ type job struct {
 	printed  []func() error
 	queries  []*exec.Query
 	consoles map[*exec.Query]*consoleSink
+	prepared map[*exec.Query]*planner.Prepared
 }
 
 func (j *job) close() {
@@ -152,7 +158,7 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 	if err != nil {
 		return nil, err
 	}
-	j := &job{consoles: map[*exec.Query]*consoleSink{}}
+	j := &job{consoles: map[*exec.Query]*consoleSink{}, prepared: map[*exec.Query]*planner.Prepared{}}
 	for _, st := range stmts {
 		res, err := sess.Execute(st)
 		if err != nil {
@@ -177,6 +183,7 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 				return nil, err
 			}
 			j.queries = append(j.queries, q)
+			j.prepared[q] = res.Query
 			if console != nil {
 				j.consoles[q] = console
 			}
@@ -241,6 +248,22 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		return nil
 	}
 
+	if f.checkpointDir != "" {
+		if f.reset {
+			if err := os.RemoveAll(f.checkpointDir); err != nil {
+				j.close()
+				return err
+			}
+		}
+		for _, q := range j.queries {
+			every, batches := j.prepared[q].CheckpointSettings()
+			q.Checkpoint = &exec.Checkpointing{Dir: filepath.Join(f.checkpointDir, fmt.Sprintf("q%d", q.ID)),
+				Every: every, EveryBatches: batches, Fingerprint: j.prepared[q].Fingerprint()}
+		}
+	} else if f.reset {
+		j.close()
+		return fmt.Errorf("--reset needs --checkpoint-dir")
+	}
 	for _, q := range j.queries {
 		if q.WaitsForEndOfInput() {
 			fmt.Fprintf(stderr, "weir: warning: query %d: table %s declares no WATERMARK, so its event-time windows close only when its input ends; declare one, or window over PROCTIME()\n", q.ID, q.Input.Table)

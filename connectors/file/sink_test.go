@@ -61,15 +61,22 @@ func TestSinkRoundTrip(t *testing.T) {
 		}
 		src.Close()
 		mem.AssertSize(t, 0) // Write released every batch
-		// Committed output is in the file before Close.
-		if data, _ := os.ReadFile(out); !strings.Contains(string(data), "/a") {
-			t.Fatalf("%s after Commit: %q", name, data)
+		// Committed output is in the pending file before Close, and
+		// not yet in the final one (no checkpoint was taken).
+		if data, _ := os.ReadFile(out + ".pending"); !strings.Contains(string(data), "/a") {
+			t.Fatalf("%s.pending after Commit: %q", name, data)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("%s exists before the first checkpoint: %v", name, err)
 		}
 		if err := sink.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if err := sink.Close(); err != nil {
 			t.Fatal("second Close:", err)
+		}
+		if _, err := os.Stat(out + ".pending"); !os.IsNotExist(err) {
+			t.Fatalf("%s.pending after Close: %v", name, err)
 		}
 		readOpts := map[string]string{"path": out}
 		if name == "out.txt" {
@@ -101,7 +108,7 @@ func TestSinkErrors(t *testing.T) {
 		want string
 	}{
 		{map[string]string{}, "table out: connector 'file' needs option path (the file to write)"},
-		{map[string]string{"path": filepath.Join(dir, "missing", "x.json")}, "table out: open " + filepath.Join(dir, "missing", "x.json") + ": no such file or directory"},
+		{map[string]string{"path": filepath.Join(dir, "missing", "x.json")}, "table out: open " + filepath.Join(dir, "missing", "x.json.pending") + ": no such file or directory"},
 		{map[string]string{"path": filepath.Join(dir, "x.out"), "format": "text"}, `table out: unknown output format "text" (have csv, json)`},
 	} {
 		_, err := NewSink(connectors.SinkSpec{Table: "out", Schema: clicks, Options: tc.opts})
@@ -109,8 +116,10 @@ func TestSinkErrors(t *testing.T) {
 			t.Errorf("%v: %v\nwant %s", tc.opts, err, tc.want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "x.out")); !os.IsNotExist(err) {
-		t.Error("a sink that failed to open left its file")
+	for _, name := range []string{"x.out", "x.out.pending"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("a sink that failed to open left %s", name)
+		}
 	}
 	// An existing file is truncated; an empty CSV result still has a header.
 	out := filepath.Join(dir, "o.csv")

@@ -1,7 +1,9 @@
 package file
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,42 +16,61 @@ import (
 
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/connectors/live"
 )
 
 const (
-	// chunkSize is how much of the file one read asks for.
+	// chunkSize is how much of the file one read asks for (at most).
 	chunkSize = 4 << 20
-	// maxRecordSize bounds one record (a line, or a CSV record with quoted
-	// newlines): the read buffer grows to hold a record up to this size.
-	maxRecordSize = 256 << 20
+	// defaultMaxRecord is the default of option max_record_bytes.
+	defaultMaxRecord = 16 << 20
+	// maxMaxRecord bounds option max_record_bytes.
+	maxMaxRecord = 1 << 30
 	// maxBadRecord is how much of a bad record BadRow.Record keeps.
 	maxBadRecord = 200
 )
 
 // Source reads one file of records. It is bounded: Next returns
-// connectors.ErrEndOfInput after the last row.
+// connectors.ErrEndOfInput after the last row. It is a connectors.Seeker:
+// its position is the byte offset of the next unread record.
 type Source struct {
 	table  string
 	path   string
 	schema *arrow.Schema
 	f      *os.File
 	dec    format.Decoder
+	res    format.Resumer // dec, for Seek and line numbers
+	csv    bool           // the format is CSV
 	badRow connectors.BadRowHandler
 	badErr error // the last error the BadRow handler returned
 	bad    func(format.BadRecord) error
+
+	// maxRecord is option max_record_bytes. buf never grows beyond
+	// bufCap = maxRecord+2 (room for a "\r\n"), so whether a record fits
+	// does not depend on where the reads happened to cut the file: a
+	// record that does not fit is bad, wherever reading started.
+	maxRecord int
+	bufCap    int
 
 	buf        []byte // buf[start:end] is read but not yet decoded
 	start, end int
 	offset     int64 // file offset of buf[start]
 	eof        bool  // the whole file is in buf
+	started    bool  // Next or Seek was called
 	done       bool  // ErrEndOfInput was returned
 	err        error // a fatal error, returned again by every Next
 	closed     bool
+
+	// Lines of a text file are counted only when a bad row needs one:
+	// countLine is the line that starts at byte countOff.
+	countOff  int64
+	countLine int64
 }
 
 var (
 	_ connectors.Source  = (*Source)(nil)
 	_ connectors.Bounded = (*Source)(nil)
+	_ connectors.Seeker  = (*Source)(nil)
 )
 
 // sourceFormats maps path extensions to source formats.
@@ -72,9 +93,22 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 			return nil, fmt.Errorf("table %s: cannot tell the format of %q from its name; set option format to 'csv', 'json' or 'text'", spec.Table, path)
 		}
 	}
+	maxRecord := defaultMaxRecord
+	if v, ok := spec.Options["max_record_bytes"]; ok {
+		n, err := live.ParseBytes(v)
+		if err != nil || n > maxMaxRecord {
+			return nil, fmt.Errorf("table %s: option max_record_bytes: want a size from 1 byte to 1GiB such as '16MiB', got %q", spec.Table, v)
+		}
+		maxRecord = int(n)
+	}
 	dec, err := format.NewDecoder(fmtName, spec.Schema, spec.Options, spec.Alloc)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	res, ok := dec.(format.Resumer)
+	if !ok {
+		dec.Release()
+		return nil, fmt.Errorf("table %s: format %q cannot resume mid-file", spec.Table, fmtName)
 	}
 	if cf, ok := dec.(format.ContainsFilter); ok && spec.Contains != "" {
 		cf.SetContains(spec.Contains)
@@ -93,10 +127,11 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		dec.Release()
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
 	}
-	s := &Source{table: spec.Table, path: path, schema: spec.Schema, f: f, dec: dec, badRow: spec.BadRow}
+	s := &Source{table: spec.Table, path: path, schema: spec.Schema, f: f, dec: dec, res: res, csv: strings.EqualFold(fmtName, "csv"), badRow: spec.BadRow,
+		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1}
 	s.bad = s.reportBad
 	// Small files get a small buffer.
-	s.buf = make([]byte, max(4096, min(chunkSize, st.Size()+1)))
+	s.buf = make([]byte, min(int64(s.bufCap), max(4096, min(chunkSize, st.Size()+1))))
 	return s, nil
 }
 
@@ -107,8 +142,97 @@ func (s *Source) Schema() *arrow.Schema { return s.schema }
 func (s *Source) Bounded() bool { return true }
 
 // Offset is the byte offset in the file of the first record not yet
-// returned by Next (a checkpoint position; there is no Seek yet).
+// returned by Next.
 func (s *Source) Offset() int64 { return s.offset }
+
+// position is a Source's position, as Position encodes it in JSON.
+type position struct {
+	// Offset is the byte offset of the next unread record.
+	Offset int64 `json:"offset"`
+	// Line is the line that record starts on, for bad rows' positions;
+	// 0 (left out) for text, whose lines are counted only when needed.
+	Line int64 `json:"line,omitempty"`
+}
+
+// Position returns the position just after the last row Next returned:
+// JSON {"offset":N,"line":L}, the byte offset of the next unread record
+// and the line it starts on (no line for text). It implements
+// connectors.Seeker.
+func (s *Source) Position() ([]byte, error) {
+	if s.err != nil {
+		return nil, fmt.Errorf("table %s: no position after an error: %w", s.table, s.err)
+	}
+	return json.Marshal(position{Offset: s.offset, Line: s.res.Line()})
+}
+
+// Seek moves to a position returned by Position, of a source of the same
+// file and options; it must come before the first Next. A CSV file's
+// header is read first, to map its columns, however far the position is
+// past it. It implements connectors.Seeker.
+func (s *Source) Seek(pos []byte) error {
+	switch {
+	case s.closed:
+		return fmt.Errorf("table %s: source is closed", s.table)
+	case s.started:
+		return fmt.Errorf("table %s: Seek must come before the first Next", s.table)
+	}
+	var p position
+	if err := json.Unmarshal(pos, &p); err != nil || p.Offset < 0 || p.Line < 0 {
+		return fmt.Errorf("table %s: invalid file source position %q", s.table, pos)
+	}
+	st, err := s.f.Stat()
+	if err != nil {
+		return fmt.Errorf("table %s: %w", s.table, err)
+	}
+	if p.Offset > st.Size() {
+		return fmt.Errorf("table %s: %s is %d bytes, shorter than the saved position %d; it changed since the checkpoint", s.table, s.path, st.Size(), p.Offset)
+	}
+	s.started = true
+	if p.Offset == 0 {
+		return nil
+	}
+	if err := s.readHeader(); err != nil {
+		s.err = err
+		return err
+	}
+	if s.offset > p.Offset {
+		s.err = fmt.Errorf("table %s: %s: the saved position %d is inside the CSV header; it changed since the checkpoint", s.table, s.path, p.Offset)
+		return s.err
+	}
+	s.res.Resume(p.Line)
+	if _, err := s.f.Seek(p.Offset, io.SeekStart); err != nil {
+		s.err = fmt.Errorf("table %s: %w", s.table, err)
+		return s.err
+	}
+	s.start, s.end, s.eof, s.offset = 0, 0, false, p.Offset
+	if p.Line > 0 {
+		s.countOff, s.countLine = p.Offset, p.Line
+	}
+	return nil
+}
+
+// readHeader reads the file's header (CSV), if it has one, from the
+// start of the file.
+func (s *Source) readHeader() error {
+	for {
+		n, done, err := s.res.ReadHeader(s.buf[s.start:s.end], s.eof)
+		s.start += n
+		s.offset += int64(n)
+		if err != nil {
+			return fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
+		}
+		if done || s.eof {
+			return nil
+		}
+		full, err := s.fill()
+		if err != nil {
+			return err
+		}
+		if full {
+			return fmt.Errorf("table %s: %s: the CSV header is longer than %d bytes (max_record_bytes)", s.table, s.path, s.maxRecord)
+		}
+	}
+}
 
 // Next returns the next batch of at most maxRows rows, or
 // connectors.ErrEndOfInput after the last one. Bad records go to the
@@ -124,6 +248,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	case maxRows <= 0:
 		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
 	}
+	s.started = true
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -135,11 +260,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 			if s.badErr == nil || err != s.badErr {
 				err = fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
 			}
-			s.err = err
-			if b := s.dec.Flush(); b != nil {
-				b.Release()
-			}
-			return nil, err
+			return nil, s.fail(err)
 		}
 		if full || s.dec.Rows() >= maxRows {
 			return s.dec.Flush(), nil
@@ -151,43 +272,131 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 			s.done = true
 			return nil, connectors.ErrEndOfInput
 		}
-		if err := s.fill(); err != nil {
-			s.err = err
-			return nil, err
+		full, err = s.fill()
+		if err == nil && full {
+			err = s.skipRecord()
+		}
+		if err != nil {
+			return nil, s.fail(err)
 		}
 	}
 }
 
+// fail makes err the source's fatal error and drops the rows decoded for
+// the batch being built.
+func (s *Source) fail(err error) error {
+	s.err = err
+	if b := s.dec.Flush(); b != nil {
+		b.Release()
+	}
+	return err
+}
+
 // fill moves the undecoded tail of buf to its front and reads more after
-// it, growing buf if the tail fills it.
-func (s *Source) fill() error {
+// it, growing buf up to bufCap if the tail fills it. It reports full, and
+// reads nothing, if the tail fills a buffer of bufCap: an unfinished
+// record that is too long.
+func (s *Source) fill() (full bool, err error) {
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
 	}
 	if s.end == len(s.buf) {
-		if len(s.buf) >= maxRecordSize {
-			return fmt.Errorf("table %s: %s: the record at byte offset %d is longer than %d MiB (an unclosed quote?)",
-				s.table, s.path, s.offset, maxRecordSize>>20)
+		if len(s.buf) >= s.bufCap {
+			return true, nil
 		}
-		nb := make([]byte, min(2*len(s.buf), maxRecordSize))
+		nb := make([]byte, min(2*len(s.buf), s.bufCap))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
+	n, err := s.read(s.buf[s.end:])
+	s.end += n
+	return false, err
+}
+
+// read reads into b until it reads something or the file ends (setting
+// eof).
+func (s *Source) read(b []byte) (int, error) {
 	for {
-		n, err := s.f.Read(s.buf[s.end:])
-		s.end += n
+		n, err := s.f.Read(b)
 		if errors.Is(err, io.EOF) {
 			s.eof = true
-			return nil
+			return n, nil
 		}
 		if err != nil {
-			return fmt.Errorf("table %s: %w", s.table, err)
+			return n, fmt.Errorf("table %s: %w", s.table, err)
 		}
 		if n > 0 {
-			return nil
+			return n, nil
 		}
 	}
+}
+
+// skipRecord reports the unfinished record that fills buf as bad and
+// drops it, reading on to its end without holding more of it. The
+// decoder's SkipRecord says where it ends: at a newline, except inside a
+// CSV quoted field; a CSV record with an unclosed quote runs to the end
+// of the file, as it does when it is short enough to decode.
+func (s *Source) skipRecord() error {
+	if _, done, _ := s.res.ReadHeader(nil, false); !done {
+		// The decoder still wants its header.
+		return fmt.Errorf("table %s: %s: the CSV header is longer than %d bytes (max_record_bytes)", s.table, s.path, s.maxRecord)
+	}
+	line, err := s.line()
+	if err != nil {
+		return err
+	}
+	rec := s.buf[s.start:s.end]
+	msg := "record longer than %d bytes (max_record_bytes)"
+	if s.csv && bytes.IndexByte(rec, '"') >= 0 {
+		msg = "record longer than %d bytes (max_record_bytes; an unclosed quote?)"
+	}
+	if err := s.bad(format.BadRecord{Line: line, Record: rec, Err: fmt.Errorf(msg, s.maxRecord)}); err != nil {
+		return err
+	}
+	// Drop the record, reading on until it ends.
+	var nl int64
+	n, done, state := s.res.SkipRecord(rec, 0)
+	for {
+		nl += int64(bytes.Count(s.buf[s.start:s.start+n], []byte{'\n'}))
+		s.start += n
+		s.offset += int64(n)
+		if done || s.eof {
+			break
+		}
+		s.start, s.end = 0, 0
+		if s.end, err = s.read(s.buf); err != nil {
+			return err
+		}
+		n, done, state = s.res.SkipRecord(s.buf[:s.end], state)
+	}
+	s.res.Resume(line + nl)
+	if s.res.Line() == 0 {
+		s.countOff, s.countLine = s.offset, line+nl
+	}
+	return nil
+}
+
+// line returns the line on which the record at s.offset starts. Text
+// decoders do not count lines, so for them the lines of the file before
+// it are counted now, from the last place counted.
+func (s *Source) line() (int64, error) {
+	if l := s.res.Line(); l > 0 {
+		return l, nil
+	}
+	if s.countOff > s.offset {
+		s.countOff, s.countLine = 0, 1
+	}
+	buf := make([]byte, 64<<10)
+	for s.countOff < s.offset {
+		n, err := s.f.ReadAt(buf[:min(int64(len(buf)), s.offset-s.countOff)], s.countOff)
+		s.countLine += int64(bytes.Count(buf[:n], []byte{'\n'}))
+		s.countOff += int64(n)
+		if err != nil && s.countOff < s.offset {
+			return 0, fmt.Errorf("table %s: %w", s.table, err)
+		}
+	}
+	return s.countLine, nil
 }
 
 // reportBad passes a bad record to the BadRow handler.

@@ -20,7 +20,7 @@ import (
 const (
 	defaultMaxLine      = 1 << 20
 	defaultReconnectMax = 5 * time.Second
-	defaultBuffer       = 4 << 20
+	defaultBuffer       = 64 << 20 // about a batch interval of a fast peer: the buffer caps ingest at buffer/interval
 	// firstBackoff is the wait before the first reconnect attempt.
 	firstBackoff = 100 * time.Millisecond
 )

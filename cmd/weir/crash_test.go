@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/weirdb/weir/bench"
+)
+
+const crashScript = `SET batch_size = 100;
+SET checkpoint_batches = 2;
+CREATE TABLE clicks (ts TIMESTAMP(3), user_id BIGINT, url VARCHAR(32), amount DOUBLE,
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH (connector = 'file', path = 'clicks.csv', format = 'csv');
+CREATE TABLE sink_out (window_start TIMESTAMP(3), user_id BIGINT, n BIGINT, total DOUBLE, top DOUBLE)
+  WITH (connector = 'file', path = 'out.jsonl', format = 'json');
+INSERT INTO sink_out
+SELECT window_start, user_id, COUNT(*), SUM(amount), MAX(amount)
+FROM clicks GROUP BY user_id, TUMBLE(ts, INTERVAL '10' SECOND);
+`
+
+func writeCrashInput(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "clicks.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	err = bench.WriteClicksCSV(f, bench.Clicks(bench.ClicksConfig{Rows: 150000, Seed: 9, Start: 1704067200000,
+		StepMs: 20, DisorderMs: 3000, Users: 30, URLs: 10, NullEvery: 40}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "q.sql", crashScript)
+}
+
+func sortedLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// TestCrashRecoveryExactlyOnce kills `weir run --checkpoint-dir` with
+// SIGKILL at random moments, at least 20 times, restarting it each time,
+// and checks that the file sink ends up with exactly the rows of one
+// uninterrupted run: none lost, none duplicated.
+func TestCrashRecoveryExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	ref, crash := t.TempDir(), t.TempDir()
+	writeCrashInput(t, ref)
+	writeCrashInput(t, crash)
+	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+		t.Fatalf("reference run: exit %d: %s", code, errOut)
+	}
+	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
+	if len(want) < 1000 {
+		t.Fatalf("reference run wrote only %d rows", len(want))
+	}
+
+	r := rand.New(rand.NewPCG(1, 2))
+	kills, finished := 0, false
+	deadline := time.Now().Add(90 * time.Second)
+	for !finished && time.Now().Before(deadline) {
+		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
+		cmd.Dir = crash
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if kills < 20 {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("run %d failed: %v\n%s", kills, err, stderr.String())
+				}
+				finished = true
+			case <-time.After(time.Duration(20+r.IntN(100)) * time.Millisecond):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+				kills++
+			}
+			continue
+		}
+		if err := <-done; err != nil { // enough kills: let it finish
+			t.Fatalf("final run failed: %v\n%s", err, stderr.String())
+		}
+		finished = true
+	}
+	if !finished {
+		t.Fatalf("did not finish in time after %d kills", kills)
+	}
+	if kills < 20 {
+		t.Fatalf("the run finished after only %d kills: make it slower", kills)
+	}
+	got := sortedLines(t, filepath.Join(crash, "out.jsonl"))
+	if len(got) != len(want) {
+		t.Errorf("%d rows after %d kills, want %d", len(got), kills, len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Fatalf("row %d after %d kills:\n got %s\nwant %s", i, kills, got[i], want[i])
+		}
+	}
+	t.Logf("%d kills, %d rows, identical to the uninterrupted run", kills, len(got))
+}
+
+// TestCheckpointFingerprint: a changed script is refused against an old
+// checkpoint, unless --reset.
+func TestCheckpointFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	writeCrashInput(t, dir)
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	writeFile(t, dir, "q.sql", strings.Replace(crashScript, "INTERVAL '10' SECOND", "INTERVAL '20' SECOND", 1))
+	_, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck")
+	if code == 0 || !strings.Contains(errOut, "different query") || !strings.Contains(errOut, "--reset") {
+		t.Errorf("changed script: exit %d, stderr %s", code, errOut)
+	}
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--reset"); code != 0 {
+		t.Errorf("--reset: exit %d: %s", code, errOut)
+	}
+}
