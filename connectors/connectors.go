@@ -125,6 +125,10 @@ type SourceSpec struct {
 	// Log receives notices a person should see (a peer went away, a
 	// reconnect); it is never nil.
 	Log *slog.Logger
+	// StateDir, when not empty, is a directory of the source's own for
+	// durable state that checkpoints rely on (a socket's write-ahead log).
+	// It is set only when the query is checkpointed.
+	StateDir string
 	// Contains, when not empty, is a hint: the query keeps only rows whose
 	// first column contains this text (a LIKE '%text%' filter over a
 	// one-column table). A source may skip other rows without decoding

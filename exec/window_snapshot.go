@@ -637,7 +637,8 @@ func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader, vecs []winSnapV
 		return nil, err
 	}
 	defer rd.Release()
-	gids := make([]uint32, 0, min(h.Groups, winSnapChunk))
+	w.growGroups(h.Groups) // a fresh table hands out ids 0, 1, ...
+	gids := make([]uint32, 0, h.Groups)
 	var ids []uint32
 	nk := len(w.cfg.Keys)
 	for rd.Next() {
@@ -695,6 +696,7 @@ func (w *WindowAgg) restoreCells(r io.Reader, h *winSnapHeader, vecs []winSnapVe
 	for _, p := range h.Panes {
 		total += p.Cells
 	}
+	w.growCells(total)
 	var cells []uint32
 	pane, left := -1, 0 // the pane being filled, and its cells still to come
 	var pn *winPane
@@ -717,7 +719,7 @@ func (w *WindowAgg) restoreCells(r io.Reader, h *winSnapHeader, vecs []winSnapVe
 		for i, gi := range groups {
 			for left == 0 {
 				pane++
-				pn = &winPane{idx: h.Panes[pane].Idx, inRun: pane < h.Merged}
+				pn = &winPane{idx: h.Panes[pane].Idx} // mergePane marks the merged ones
 				w.panes = append(w.panes, pn)
 				left = h.Panes[pane].Cells
 			}

@@ -126,13 +126,34 @@ type winSnapResult struct {
 	stats []WindowStats // by call: Stats after it, StateBytes zeroed
 }
 
-// winSnapRun runs a case, checkpointing before the calls at the positions
-// of points (len(ops) is after the last); at a checkpoint, with keep the
-// original operator goes on (checking that Snapshot does not disturb it),
-// else the restored one.
-func winSnapRun(t *testing.T, c *winSnapCase, points map[int]bool, keep bool) winSnapResult {
-	t.Helper()
+// winSnapBatches builds the batches of a case's Process calls, by call,
+// from a checked allocator; they are released when the test ends.
+func winSnapBatches(t *testing.T, c *winSnapCase) (memory.Allocator, []arrow.RecordBatch) {
 	mem := winTestMem(t)
+	var bs []arrow.RecordBatch
+	for _, op := range c.ops() {
+		var b arrow.RecordBatch
+		if op.rows != nil {
+			b = winTestBatch(mem, winSnapSchema, op.rows)
+		}
+		bs = append(bs, b)
+	}
+	t.Cleanup(func() {
+		for _, b := range bs {
+			if b != nil {
+				b.Release()
+			}
+		}
+	})
+	return mem, bs
+}
+
+// winSnapRun runs a case on batches from winSnapBatches, checkpointing
+// before the calls at the positions of points (len(ops) is after the
+// last); at a checkpoint, with keep the original operator goes on
+// (checking that Snapshot does not disturb it), else the restored one.
+func winSnapRun(t *testing.T, c *winSnapCase, mem memory.Allocator, batches []arrow.RecordBatch, points map[int]bool, keep bool) winSnapResult {
+	t.Helper()
 	cfg := c.config(mem)
 	w, err := NewWindowAgg(cfg)
 	if err != nil {
@@ -156,8 +177,9 @@ func winSnapRun(t *testing.T, c *winSnapCase, points map[int]bool, keep bool) wi
 		}
 		op := ops[i]
 		var rows []string
-		if op.rows != nil {
-			got, err := w.Process(winTestBatch(mem, cfg.Input, op.rows))
+		if b := batches[i]; b != nil {
+			b.Retain()
+			got, err := w.Process(b)
 			if err != nil || got != nil {
 				t.Fatalf("op %d: Process = %v, %v", i, got, err)
 			}
@@ -349,7 +371,8 @@ func TestWindowSnapshotProperty(t *testing.T) {
 	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5a9))
 		c := winSnapGen(r, 2500)
-		want := winSnapRun(t, &c, nil, false)
+		mem, batches := winSnapBatches(t, &c)
+		want := winSnapRun(t, &c, mem, batches, nil, false)
 		n := len(c.ops())
 		points := map[int]bool{r.IntN(n + 1): true}
 		if r.IntN(3) == 0 {
@@ -357,9 +380,9 @@ func TestWindowSnapshotProperty(t *testing.T) {
 		}
 		what := fmt.Sprintf("seed %d (window %+v, keys %v, delay %d, %d rows, %d calls, checkpoints %v)",
 			seed, c.window, c.keys, c.delay, len(c.rows), n, points)
-		winSnapCompare(t, what, winSnapRun(t, &c, points, false), want)
+		winSnapCompare(t, what, winSnapRun(t, &c, mem, batches, points, false), want)
 		if seed%5 == 0 {
-			winSnapCompare(t, what+" keeping the original", winSnapRun(t, &c, points, true), want)
+			winSnapCompare(t, what+" keeping the original", winSnapRun(t, &c, mem, batches, points, true), want)
 		}
 	}
 }
@@ -370,15 +393,23 @@ func TestWindowSnapshotEveryPoint(t *testing.T) {
 	for seed := 0; seed < 24; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 0xe7e))
 		c := winSnapGen(r, 120)
-		want := winSnapRun(t, &c, nil, false)
+		c.splits = c.splits[:0]
+		for n := len(c.rows); n > 0; { // about 20 batches
+			k := min(n, 1+r.IntN(10))
+			c.splits = append(c.splits, k)
+			n -= k
+		}
+		c.tail = min(c.tail, len(c.splits))
+		mem, batches := winSnapBatches(t, &c)
+		want := winSnapRun(t, &c, mem, batches, nil, false)
 		n := len(c.ops())
 		all := map[int]bool{}
 		for p := 0; p <= n; p++ {
 			all[p] = true
 			what := fmt.Sprintf("seed %d (window %+v, keys %v, %d rows), checkpoint before call %d of %d", seed, c.window, c.keys, len(c.rows), p, n)
-			winSnapCompare(t, what, winSnapRun(t, &c, map[int]bool{p: true}, false), want)
+			winSnapCompare(t, what, winSnapRun(t, &c, mem, batches, map[int]bool{p: true}, false), want)
 		}
-		winSnapCompare(t, fmt.Sprintf("seed %d, a checkpoint before every call", seed), winSnapRun(t, &c, all, false), want)
+		winSnapCompare(t, fmt.Sprintf("seed %d, a checkpoint before every call", seed), winSnapRun(t, &c, mem, batches, all, false), want)
 	}
 }
 

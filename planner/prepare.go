@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -252,6 +253,9 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log}
+	if s.CheckpointDir != "" {
+		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
+	}
 	if len(nodes) > 1 && t.Schema.NumFields() == 1 {
 		// A LIKE '%text%' filter right above the scan of a one-column table
 		// lets the source search its input for the text as a whole.

@@ -28,6 +28,9 @@ type Session struct {
 	// BadRow is told of every input record a source skips; nil skips
 	// silently (the count is still kept by the caller's handler).
 	BadRow connectors.BadRowHandler
+	// CheckpointDir, when set, is where checkpointed queries keep their
+	// state: query n uses CheckpointDir/q<n>, its source CheckpointDir/q<n>/source.
+	CheckpointDir string
 	// Log receives notices from sources (reconnects and the like); nil
 	// discards them.
 	Log *slog.Logger

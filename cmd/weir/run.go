@@ -234,6 +234,12 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		}
 		sess.Settings["batch_interval"] = f.batchInterval
 	}
+	if f.reset && f.checkpointDir != "" {
+		if err := os.RemoveAll(f.checkpointDir); err != nil {
+			return err
+		}
+	}
+	sess.CheckpointDir = f.checkpointDir
 	j, err := plan(sess, script, out, format, f.maxRows)
 	if err != nil {
 		return err
@@ -249,12 +255,6 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 	}
 
 	if f.checkpointDir != "" {
-		if f.reset {
-			if err := os.RemoveAll(f.checkpointDir); err != nil {
-				j.close()
-				return err
-			}
-		}
 		for _, q := range j.queries {
 			every, batches := j.prepared[q].CheckpointSettings()
 			q.Checkpoint = &exec.Checkpointing{Dir: filepath.Join(f.checkpointDir, fmt.Sprintf("q%d", q.ID)),
