@@ -47,12 +47,15 @@ import (
 //
 // Stored versus rebuilt: group and cell ids are not stored (Restore hands
 // out new ones, which output never depends on: rows are emitted in key
-// order). The running values of a multi-pane window are rebuilt by merging
-// the panes of the running window again, which is exact for COUNT, integer
-// SUM and AVG (integer or 128-bit arithmetic) and for MIN and MAX (the
-// monotonic deque of a set of panes does not depend on the order it was
-// built in); only the compensated sums of Float64 SUM and AVG depend on
-// the history of merges and retractions, so they are stored, bit for bit.
+// order). The pane partials (cells) are stored. The running values of a
+// multi-pane window, and each key's rows in it, are rebuilt by merging the
+// panes of the running window again, which is exact for COUNT, integer SUM
+// and AVG (integer or 128-bit arithmetic) and for MIN and MAX (the
+// monotonic deque is determined by the extremes of the panes it covers);
+// only the compensated sums of Float64 SUM and AVG depend on the history
+// of merges and retractions, so they are stored, bit for bit. The key
+// table's, the panes' and the deques' spare capacity is not kept, so
+// Stats.StateBytes may differ after Restore.
 
 // winSnapMagic starts every snapshot.
 const winSnapMagic = "WEIRWAGG"
@@ -588,10 +591,15 @@ func (w *WindowAgg) checkHeader(h *winSnapHeader) error {
 	if (h.Merged > 0 || h.Fired) && w.span == 1 {
 		return errors.New("corrupt header: merged panes of a single-pane window")
 	}
+	cells := 0
 	for i, p := range h.Panes {
 		if p.Cells < 1 || i > 0 && p.Idx <= h.Panes[i-1].Idx {
 			return fmt.Errorf("corrupt header: pane %d", i)
 		}
+		cells += p.Cells
+	}
+	if h.Groups > cells { // every key has a cell
+		return fmt.Errorf("corrupt header: %d groups in %d cells", h.Groups, cells)
 	}
 	return nil
 }

@@ -570,8 +570,8 @@ func TestWindowSnapshotErrors(t *testing.T) {
 		edit func(h *winSnapHeader)
 		msg  string
 	}{
-		{func(h *winSnapHeader) { h.Groups++ }, "corrupt groups"},
-		{func(h *winSnapHeader) { h.Groups-- }, "corrupt groups"},
+		{func(h *winSnapHeader) { h.Groups++ }, "corrupt header: 4 groups in 3 cells"},
+		{func(h *winSnapHeader) { h.Groups-- }, "corrupt groups: more than 2"},
 		{func(h *winSnapHeader) { h.Panes[0].Cells++ }, "corrupt cells"},
 		{func(h *winSnapHeader) { h.Panes[0].Cells-- }, "corrupt"},
 		{func(h *winSnapHeader) { h.Panes = h.Panes[1:] }, "corrupt"},
