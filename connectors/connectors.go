@@ -50,6 +50,13 @@ type Starter interface {
 	Start(ctx context.Context) error
 }
 
+// Backlogger is implemented by live sources that can tell when input
+// waits in their buffer faster than batches take it out: the scheduler
+// then starts the next micro-batch at once instead of at the next tick.
+type Backlogger interface {
+	Backlogged() bool
+}
+
 // Seeker is implemented by sources whose read position can be saved and
 // restored (replayable sources): checkpoints store it, recovery seeks to
 // it.

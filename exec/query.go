@@ -350,6 +350,11 @@ func (r *runner) runLive(ctx context.Context) error {
 		if ended {
 			return nil
 		}
+		if bl, ok := q.Input.Source.(connectors.Backlogger); ok && bl.Backlogged() {
+			// Input waits faster than one batch per tick takes it: go again
+			// at once, with the same batch time.
+			continue
+		}
 		// A batch that ran long delays the next one; none is skipped, so a
 		// query that falls behind shows a growing scheduling delay.
 		due = due.Add(iv)

@@ -91,6 +91,9 @@ func (s *Source) Generated() int64 { return s.generated.Load() }
 // Buffered is how many bytes of generated rows wait for Next.
 func (s *Source) Buffered() int64 { return s.q.Buffered() }
 
+// Backlogged implements connectors.Backlogger.
+func (s *Source) Backlogged() bool { return s.q.Backlogged() }
+
 // Start generates rows in the background until the end (if bounded), ctx
 // ends or Close is called.
 func (s *Source) Start(ctx context.Context) error {

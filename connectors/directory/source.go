@@ -133,6 +133,9 @@ func (s *Source) Bounded() bool { return false }
 // Buffered is how many bytes of decoded rows wait for Next.
 func (s *Source) Buffered() int64 { return s.q.Buffered() }
 
+// Backlogged implements connectors.Backlogger.
+func (s *Source) Backlogged() bool { return s.q.Backlogged() }
+
 // Done returns the base names of the files whose rows have all been
 // returned by Next (or that held none), in the order they were finished.
 // It may be called from any goroutine.

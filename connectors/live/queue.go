@@ -87,6 +87,9 @@ func (q *Queue) Buffered() int64 {
 	return q.bytes
 }
 
+// Backlogged reports whether at least half the budget is in use.
+func (q *Queue) Backlogged() bool { return q.Buffered() >= q.budget/2 }
+
 // Budget is the queue's byte bound.
 func (q *Queue) Budget() int64 { return q.budget }
 
