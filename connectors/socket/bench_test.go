@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ func BenchmarkIngest(b *testing.B) {
 		{"csv", userSchema, map[string]string{"format": "csv"}, func(i int) string {
 			return strconv.Itoa(i) + "," + strings.Repeat("n", 50)
 		}},
+		// With a write-ahead log (a checkpointed query).
+		{"text+wal", lineSchema, map[string]string{"wal": "yes"}, func(i int) string { return strings.Repeat("word ", 12) + "last" }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			const lines = 1 << 20
@@ -49,8 +52,14 @@ func BenchmarkIngest(b *testing.B) {
 				BadRow: func(connectors.BadRow) error { return nil }, Log: livetest.Discard}
 			b.SetBytes(int64(len(payload)) * lines / 4096)
 			for b.Loop() {
+				if opts["wal"] != "" {
+					spec.StateDir = filepath.Join(b.TempDir(), "wal") // fresh: no replay
+				}
 				src, _ := NewSource(spec)
 				src.(connectors.Starter).Start(context.Background())
+				if spec.StateDir != "" {
+					src.Next(context.Background(), 1) // starts it
+				}
 				c, err := ln.Accept()
 				if err != nil {
 					b.Fatal(err)

@@ -13,6 +13,9 @@ import (
 // it received and nil if the peer closed the connection, a network
 // error, ctx's error, or a live.FatalError.
 func (s *Source) serve(ctx context.Context, conn net.Conn) (int64, error) {
+	if s.stateDir != "" {
+		return s.serveWAL(ctx, conn)
+	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	dec, err := format.NewDecoder(s.format, s.schema, s.opts, s.alloc)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -42,6 +43,24 @@ type Source struct {
 	q      *live.Queue
 	worker live.Worker
 	closed bool
+
+	// With a write-ahead log (stateDir set; see WALSource):
+	stateDir string
+	segBytes int64         // the size at which log segments rotate
+	wal      *wal          // opened by Seek or begin
+	begun    chan struct{} // closed by begin, once from is set
+	from     position      // where the background goroutine starts reading the log
+	// On the goroutine of Next:
+	began    bool
+	beginErr error
+	countBad connectors.BadRowHandler // badRow, counting into gotBad
+	gotRows  int64                    // rows returned, and bad rows reported,
+	gotBad   int64                    // of the items of marks not yet settled
+	// Shared with the background goroutine:
+	mu    sync.Mutex
+	marks []mark   // marks[head:] are of the items not yet fully delivered
+	head  int      // the first mark in use
+	pos   position // the position after the last fully delivered item
 }
 
 var (
@@ -50,8 +69,9 @@ var (
 	_ connectors.Bounded = (*Source)(nil)
 )
 
-// NewSource validates spec's options and returns a *Source. It does not
-// connect: Start does, in the background.
+// NewSource validates spec's options and returns a *Source, or a
+// *WALSource if spec.StateDir is set. It does not connect: Start does, in
+// the background.
 func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	o := spec.Options
 	host := o["host"]
@@ -115,6 +135,14 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		}
 	}
 	s.q = live.NewQueue(budget)
+	if spec.StateDir != "" {
+		s.stateDir, s.segBytes, s.begun = spec.StateDir, defaultSegmentBytes, make(chan struct{})
+		s.countBad = func(b connectors.BadRow) error {
+			s.gotBad++
+			return s.badRow(b)
+		}
+		return &WALSource{Source: s}, nil
+	}
 	return s, nil
 }
 
@@ -133,9 +161,14 @@ func (s *Source) Addr() string { return s.addr }
 func (s *Source) Buffered() int64 { return s.q.Buffered() }
 
 // Start connects in the background and keeps reconnecting until ctx ends
-// or Close is called.
+// or Close is called. With a write-ahead log, the background goroutine
+// first waits for Seek or the first Next and replays the log.
 func (s *Source) Start(ctx context.Context) error {
-	if err := s.worker.Start(ctx, s.run, s.fail); err != nil {
+	run := s.run
+	if s.stateDir != "" {
+		run = s.runWAL
+	}
+	if err := s.worker.Start(ctx, run, s.fail); err != nil {
 		return fmt.Errorf("table %s: %w", s.table, err)
 	}
 	return nil
@@ -159,7 +192,18 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return s.q.Next(maxRows, s.badRow)
+	if s.stateDir == "" {
+		return s.q.Next(maxRows, s.badRow)
+	}
+	if err := s.begin(nil); err != nil {
+		return nil, err
+	}
+	b, err := s.q.Next(maxRows, s.countBad)
+	if b != nil {
+		s.gotRows += b.NumRows()
+	}
+	s.settle()
+	return b, err
 }
 
 // Close stops reading, closes the connection, waits for the background
@@ -171,5 +215,8 @@ func (s *Source) Close() error {
 	s.closed = true
 	s.worker.Stop()
 	s.q.Close()
+	if s.wal != nil {
+		return s.wal.close()
+	}
 	return nil
 }

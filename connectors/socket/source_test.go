@@ -63,12 +63,19 @@ func accept(t *testing.T, ln net.Listener) net.Conn {
 	}
 }
 
+// withWAL makes open give sources a write-ahead log (TestWALParity).
+var withWAL bool
+
 // open builds and starts a source; it is closed at the end of the test,
 // after which no goroutine of it may remain.
 func open(t *testing.T, env *livetest.Env, schema *arrow.Schema, opts map[string]string) *Source {
 	t.Helper()
 	before := runtime.NumGoroutine()
-	src, err := NewSource(env.Spec(schema, opts))
+	spec := env.Spec(schema, opts)
+	if withWAL {
+		spec.StateDir = t.TempDir()
+	}
+	src, err := NewSource(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +94,13 @@ func open(t *testing.T, env *livetest.Env, schema *arrow.Schema, opts map[string
 			t.Errorf("%d goroutines after Close, %d before", n, before)
 		}
 	})
+	if ws, ok := src.(*WALSource); ok {
+		// The first Next (or Seek) starts it.
+		if _, err := ws.Next(context.Background(), 1); !errors.Is(err, connectors.ErrNoData) {
+			t.Fatalf("first Next: %v", err)
+		}
+		return ws.Source
+	}
 	return src.(*Source)
 }
 
