@@ -160,6 +160,10 @@ func (s *Source) Addr() string { return s.addr }
 // within the buffer_bytes option (or one batch, if that is larger).
 func (s *Source) Buffered() int64 { return s.q.Buffered() }
 
+// Backlogged implements connectors.Backlogger: input arrives faster than
+// one batch per tick takes it.
+func (s *Source) Backlogged() bool { return s.q.Backlogged() }
+
 // Start connects in the background and keeps reconnecting until ctx ends
 // or Close is called. With a write-ahead log, the background goroutine
 // first waits for Seek or the first Next and replays the log.
