@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
@@ -259,6 +260,9 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 			every, batches := j.prepared[q].CheckpointSettings()
 			q.Checkpoint = &exec.Checkpointing{Dir: filepath.Join(f.checkpointDir, fmt.Sprintf("q%d", q.ID)),
 				Every: every, EveryBatches: batches, Fingerprint: j.prepared[q].Fingerprint()}
+			if _, ok := q.Input.Source.(connectors.Seeker); !ok {
+				fmt.Fprintf(stderr, "weir: warning: query %d: table %s cannot be replayed from a checkpoint: after a restart its source starts over, so rows may be counted twice or lost\n", q.ID, q.Input.Table)
+			}
 		}
 	} else if f.reset {
 		j.close()
