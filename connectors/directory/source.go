@@ -169,13 +169,7 @@ func (s *Source) fail(ctx context.Context, err error) {
 // it never waits. Bad records are reported to the spec's BadRow handler
 // first; if it returns an error, so does Next.
 func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
-	switch {
-	case s.closed:
-		return nil, fmt.Errorf("table %s: source is closed", s.table)
-	case maxRows <= 0:
-		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
-	}
-	if err := ctx.Err(); err != nil {
+	if err := live.CheckNext(ctx, s.table, s.closed, maxRows); err != nil {
 		return nil, err
 	}
 	return s.q.Next(maxRows, s.badRow)

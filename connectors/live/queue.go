@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -297,4 +298,16 @@ func dataBytes(d arrow.ArrayData) int64 {
 		n += dataBytes(c)
 	}
 	return n
+}
+
+// CheckNext is the check every live source's Next starts with: the source
+// is open, maxRows is positive and ctx is not done.
+func CheckNext(ctx context.Context, table string, closed bool, maxRows int) error {
+	switch {
+	case closed:
+		return fmt.Errorf("table %s: source is closed", table)
+	case maxRows <= 0:
+		return fmt.Errorf("table %s: Next needs maxRows > 0, got %d", table, maxRows)
+	}
+	return ctx.Err()
 }
