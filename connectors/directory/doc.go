@@ -34,7 +34,13 @@
 // A file that vanishes before it is read is logged and skipped. A file
 // that cannot be read, or whose CSV header names none of the table's
 // columns, is a bad row (Position "path:line") and is skipped. Done lists
-// the files whose rows have all been returned by Next, for checkpoints.
+// the files whose rows have all been returned by Next.
+//
+// The source is a connectors.Seeker, so checkpoints can replay it: its
+// position is JSON {"done":[...],"file":"...","rows":N}, the files fully
+// returned, the file partly returned and how many of its rows and bad
+// rows were returned or reported. Seek skips those; reading starts at
+// Seek or the first Next, whichever comes first.
 //
 // The command registers the connector explicitly:
 //

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -51,12 +52,31 @@ type Source struct {
 
 	mu   sync.Mutex
 	done []string // base names, in the order they were finished
+	// The file Next is in (set by its start marker) and how many of its
+	// rows and bad rows Next has returned or reported: rows for the
+	// batches fully returned and bad rows, inCur for the part of the
+	// current batch returned so far.
+	file        string
+	rows, inCur int64
+	// Set by the Done hook of a batch item, for Next.
+	itemDone bool
+	itemFile string
+	// From Seek: the files to skip, the file partly returned and how many
+	// of its rows and bad rows are still to be dropped.
+	seekDone map[string]bool
+	seekFile string
+	skip     int64
+
+	began     bool
+	ready     chan struct{} // closed by Seek or the first Next
+	readyOnce sync.Once
 }
 
 var (
 	_ connectors.Source  = (*Source)(nil)
 	_ connectors.Starter = (*Source)(nil)
 	_ connectors.Bounded = (*Source)(nil)
+	_ connectors.Seeker  = (*Source)(nil)
 )
 
 // NewSource validates spec's options and returns a *Source. The
@@ -96,6 +116,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	s := &Source{
 		table: spec.Table, dir: dir, pattern: pattern, format: fmtName, opts: o, schema: spec.Schema,
 		alloc: alloc, poll: defaultPoll, maxLine: defaultMaxLine, log: spec.Log, badRow: spec.BadRow,
+		ready: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -145,10 +166,98 @@ func (s *Source) Done() []string {
 	return append([]string(nil), s.done...)
 }
 
+// markDone is the Done hook of a file's last item.
 func (s *Source) markDone(name string) {
 	s.mu.Lock()
 	s.done = append(s.done, name)
+	s.file, s.rows, s.inCur = "", 0, 0
+	if name == s.seekFile {
+		s.skip = 0
+	}
 	s.mu.Unlock()
+}
+
+// startFile is the Done hook of the marker queued before a file's items.
+func (s *Source) startFile(name string) {
+	s.mu.Lock()
+	s.file, s.rows, s.inCur = name, 0, 0
+	s.mu.Unlock()
+}
+
+// batchDone is the Done hook of an item with n rows of file name.
+func (s *Source) batchDone(name string, n int64) func() {
+	return func() {
+		s.mu.Lock()
+		s.rows += n
+		s.inCur = 0
+		s.itemDone, s.itemFile = true, name
+		s.mu.Unlock()
+	}
+}
+
+// position is what Position encodes.
+type position struct {
+	Done []string `json:"done"`
+	File string   `json:"file"`
+	Rows int64    `json:"rows"`
+}
+
+// Position returns the position just after the last row Next returned:
+// JSON {"done":[...],"file":"...","rows":N}, the files whose rows have
+// all been returned, the file partly returned, and how many of its rows
+// and bad rows were returned or reported.
+func (s *Source) Position() ([]byte, error) {
+	s.mu.Lock()
+	p := position{Done: append([]string{}, s.done...), File: s.file, Rows: s.rows + s.inCur}
+	if s.file != "" && s.file == s.seekFile {
+		p.Rows += s.skip
+	}
+	s.mu.Unlock()
+	return json.Marshal(p)
+}
+
+// Seek makes the source skip the files pos lists as done and the rows
+// (and bad rows) of its partly returned file already returned. It must
+// come before the first Next (before or after Start).
+func (s *Source) Seek(pos []byte) error {
+	if s.closed {
+		return fmt.Errorf("table %s: source is closed", s.table)
+	}
+	var p position
+	if err := json.Unmarshal(pos, &p); err != nil || p.Rows < 0 || (p.File == "" && p.Rows != 0) {
+		return fmt.Errorf("table %s: invalid directory source position %q", s.table, pos)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.began {
+		return fmt.Errorf("table %s: Seek must come before the first Next", s.table)
+	}
+	s.seekDone = map[string]bool{}
+	for _, name := range p.Done {
+		s.seekDone[name] = true
+	}
+	s.done = append([]string(nil), p.Done...)
+	s.file, s.rows, s.inCur = p.File, 0, 0
+	s.seekFile, s.skip = p.File, p.Rows
+	s.began = true
+	s.readyOnce.Do(func() { close(s.ready) })
+	return nil
+}
+
+// report reports a bad row to the spec's handler, unless Seek said it
+// was reported already.
+func (s *Source) report(b connectors.BadRow) error {
+	s.mu.Lock()
+	s.rows++
+	skip := s.skip > 0 && s.file == s.seekFile
+	if skip {
+		s.skip--
+	}
+	s.mu.Unlock()
+	if skip || s.badRow == nil {
+		return nil
+	}
+	return s.badRow(b)
 }
 
 // Start lists the directory and reads its files in the background, then
@@ -172,7 +281,42 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if err := live.CheckNext(ctx, s.table, s.closed, maxRows); err != nil {
 		return nil, err
 	}
-	return s.q.Next(maxRows, s.badRow)
+	s.mu.Lock()
+	s.began = true
+	s.mu.Unlock()
+	s.readyOnce.Do(func() { close(s.ready) })
+	for {
+		s.mu.Lock()
+		s.itemDone = false
+		s.mu.Unlock()
+		b, err := s.q.Next(maxRows, s.report)
+		if err != nil {
+			return nil, err
+		}
+		n := b.NumRows()
+		s.mu.Lock()
+		file := s.file
+		if s.itemDone {
+			file = s.itemFile
+		} else {
+			s.inCur += n
+		}
+		k := int64(0)
+		if s.skip > 0 && file == s.seekFile {
+			k = min(s.skip, n)
+			s.skip -= k
+		}
+		s.mu.Unlock()
+		switch {
+		case k == 0:
+			return b, nil
+		case k < n:
+			out := b.NewSlice(k, n)
+			b.Release()
+			return out, nil
+		}
+		b.Release()
+	}
 }
 
 // Close stops watching, waits for the background goroutine and frees

@@ -215,7 +215,11 @@ func TestBackpressure(t *testing.T) {
 	writeAt(t, filepath.Join(dir, "big.csv"), sb.String(), time.Now())
 	writeAt(t, filepath.Join(dir, "next.csv"), "id,name\n-1,last\n", time.Now().Add(time.Second))
 	src := open(t, env, map[string]string{"path": dir, "format": "csv", "buffer_bytes": strconv.Itoa(budget)})
-	// Without Next, reading pauses with a bounded buffer.
+	// Reading starts at Seek (or the first Next); without Next, it pauses
+	// with a bounded buffer.
+	if err := src.Seek([]byte(`{"done":[],"file":"","rows":0}`)); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(200 * time.Millisecond)
 	if b := src.Buffered(); b == 0 || b > budget+2*live.ReadChunk {
 		t.Fatalf("buffered %d, budget %d", b, budget)
@@ -278,5 +282,140 @@ func TestOptions(t *testing.T) {
 		if Ignored(name) != want {
 			t.Errorf("Ignored(%q) = %v", name, !want)
 		}
+	}
+}
+
+// nextBatch calls Next until it returns rows or the source has finished
+// want files; it returns the rows (nil if none came).
+func nextBatch(t *testing.T, src *Source, maxRows, want int) []string {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		b, err := src.Next(context.Background(), maxRows)
+		if err == nil {
+			rows := livetest.Render(b)
+			b.Release()
+			return rows
+		}
+		if !errors.Is(err, connectors.ErrNoData) {
+			t.Fatal(err)
+		}
+		if len(src.Done()) >= want {
+			return nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("timed out")
+	return nil
+}
+
+func badPositions(dir string, env *livetest.Env) []string {
+	var pos []string
+	for _, b := range env.Bad {
+		pos = append(pos, strings.TrimPrefix(b.Position, dir+string(filepath.Separator)))
+	}
+	return pos
+}
+
+func TestSeek(t *testing.T) {
+	old := time.Now().Add(-time.Hour)
+	setup := func() string {
+		dir := t.TempDir()
+		writeAt(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\nx,b\n3,c\n", old)
+		writeAt(t, filepath.Join(dir, "b.csv"), "id,name\ny,d\n4,e\n5,f\n6,g\n", old.Add(time.Second))
+		writeAt(t, filepath.Join(dir, "c.csv"), "id,name\n7,h\n8,"+strings.Repeat("x", 2000)+"\n9,i\n", old.Add(2*time.Second))
+		writeAt(t, filepath.Join(dir, "d.csv"), "foo,bar\n1,2\n", old.Add(3*time.Second))
+		return dir
+	}
+	const files = 4
+	opts := func(dir string) map[string]string {
+		return map[string]string{"path": dir, "format": "csv", "max_line_bytes": "1KiB", "poll_interval": "10ms"}
+	}
+	for _, maxRows := range []int{1, 3} {
+		// The full read, batch by batch.
+		dir := setup()
+		env := livetest.NewEnv(t)
+		src := open(t, env, opts(dir))
+		var full []string
+		batches := 0
+		for {
+			rows := nextBatch(t, src, maxRows, files)
+			if rows == nil {
+				break
+			}
+			full = append(full, rows...)
+			batches++
+		}
+		fullBad := badPositions(dir, env)
+		if strings.Join(full, ",") != "1|a,3|c,4|e,5|f,6|g,7|h,9|i" || strings.Join(fullBad, ",") != "a.csv:3,b.csv:2,c.csv:3,d.csv:1" {
+			t.Fatalf("full read: %q, bad %q", full, fullBad)
+		}
+		src.Close()
+		for k := 0; k <= batches; k++ {
+			dir := setup()
+			env1 := livetest.NewEnv(t)
+			src1 := open(t, env1, opts(dir))
+			var got []string
+			for range k {
+				got = append(got, nextBatch(t, src1, maxRows, files)...)
+			}
+			pos, err := src1.Position()
+			if err != nil {
+				t.Fatal(err)
+			}
+			src1.Close()
+			// A file that appears after the checkpoint is read after the rest.
+			moveIn(t, dir, "e.csv", "id,name\n10,j\n", time.Now())
+
+			env2 := livetest.NewEnv(t)
+			src2, err := NewSource(env2.Spec(userSchema, opts(dir)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2 := src2.(*Source)
+			if err := s2.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(5 * time.Millisecond) // Start before Seek, as exec does
+			if err := s2.Seek(pos); err != nil {
+				t.Fatal(err)
+			}
+			if p2, _ := s2.Position(); string(p2) != string(pos) {
+				t.Errorf("maxRows %d, k %d: Position after Seek %s, want %s", maxRows, k, p2, pos)
+			}
+			for {
+				rows := nextBatch(t, s2, maxRows, files+1)
+				if rows == nil {
+					break
+				}
+				got = append(got, rows...)
+			}
+			bad := append(badPositions(dir, env1), badPositions(dir, env2)...)
+			want := append(append([]string(nil), full...), "10|j")
+			if strings.Join(got, ",") != strings.Join(want, ",") || strings.Join(bad, ",") != strings.Join(fullBad, ",") {
+				t.Errorf("maxRows %d, k %d (position %s): rows %q, bad %q", maxRows, k, pos, got, bad)
+			}
+			if d := strings.Join(s2.Done(), ","); d != "a.csv,b.csv,c.csv,d.csv,e.csv" {
+				t.Errorf("maxRows %d, k %d: Done %s", maxRows, k, d)
+			}
+			s2.Close()
+		}
+	}
+}
+
+func TestSeekErrors(t *testing.T) {
+	env := livetest.NewEnv(t)
+	dir := t.TempDir()
+	src := open(t, env, map[string]string{"path": dir, "format": "csv"})
+	for _, pos := range []string{"x", `{"rows":-1,"file":"a"}`, `{"rows":2}`} {
+		if err := src.Seek([]byte(pos)); err == nil || !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("Seek(%s): %v", pos, err)
+		}
+	}
+	if _, err := src.Next(context.Background(), 1); !errors.Is(err, connectors.ErrNoData) {
+		t.Fatal(err)
+	}
+	if err := src.Seek([]byte(`{}`)); err == nil || !strings.Contains(err.Error(), "before the first Next") {
+		t.Fatalf("Seek after Next: %v", err)
 	}
 }

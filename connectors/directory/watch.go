@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -48,7 +50,15 @@ type candidate struct {
 
 // run reads the files present, then polls for new ones, until ctx ends.
 func (s *Source) run(ctx context.Context) {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return
+	}
 	seen := map[string]bool{}
+	for name := range s.seekDone {
+		seen[name] = true
+	}
 	listFailed := false
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
@@ -61,6 +71,12 @@ func (s *Source) run(ctx context.Context) {
 		case err == nil && listFailed:
 			s.log.Info("directory source can list the directory again", "table", s.table, "path", s.dir)
 			listFailed = false
+		}
+		if s.seekFile != "" && !seen[s.seekFile] {
+			// The file partly returned before the checkpoint comes first.
+			slices.SortStableFunc(files, func(a, b candidate) int {
+				return cmp.Compare(btoi(a.name != s.seekFile), btoi(b.name != s.seekFile))
+			})
 		}
 		for _, f := range files {
 			seen[f.name] = true
@@ -82,6 +98,13 @@ func (s *Source) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // scan lists the directory's new files to read, oldest first.
@@ -117,9 +140,11 @@ func (s *Source) scan(seen map[string]bool) ([]candidate, error) {
 	return out, nil
 }
 
-// readFile reads one file whole and queues its rows. It returns nil when
-// the file was read or skipped, errVanished if it is gone, and otherwise
-// an error that stops the source (ctx ended, or a live.FatalError).
+// readFile reads one file whole and queues its rows, after a marker
+// that makes it the file Next is in and before one that marks it done.
+// It returns nil when the file was read or skipped, errVanished if it is
+// gone, and otherwise an error that stops the source (ctx ended, or a
+// live.FatalError).
 func (s *Source) readFile(ctx context.Context, name string) error {
 	p := filepath.Join(s.dir, name)
 	f, err := os.Open(p)
@@ -127,24 +152,38 @@ func (s *Source) readFile(ctx context.Context, name string) error {
 		s.log.Warn("directory source: file vanished before it was read; skipped", "table", s.table, "path", p)
 		return errVanished
 	}
+	if f != nil {
+		defer f.Close()
+	}
+	if err := s.q.Put(ctx, live.Item{Done: func() { s.startFile(name) }}); err != nil {
+		return err
+	}
 	if err != nil {
 		return s.skipFile(ctx, name, p, err)
 	}
-	defer f.Close()
 	dec, err := format.NewDecoder(s.format, s.schema, s.opts, s.alloc)
 	if err != nil {
 		return live.FatalError{Err: err}
 	}
 	defer dec.Release()
+	m := &mover{s: s, ctx: ctx, name: name, q: live.NewQueue(1 << 62), in: f}
+	defer m.q.Close()
 	r := &live.RecordReader{
-		Table: s.table, Queue: s.q, Decoder: dec, MaxLine: s.maxLine,
+		Table: s.table, Queue: m.q, Decoder: dec, MaxLine: s.maxLine,
 		Where: func(line int64) string { return fmt.Sprintf("%s:%d", p, line) },
 	}
-	_, err = r.ReadFrom(ctx, f)
+	_, err = r.ReadFrom(ctx, m)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if m.err != nil {
+		return m.err
+	}
+	if err := m.move(); err != nil {
+		return err
+	}
 	var fatal live.FatalError
 	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
 	case errors.As(err, &fatal):
 		// A decoder error about the whole file (a CSV header naming none
 		// of the columns): the file is bad, not the source.
@@ -154,6 +193,53 @@ func (s *Source) readFile(ctx context.Context, name string) error {
 		s.log.Warn("directory source: cannot read file; rest skipped", "table", s.table, "path", p, "err", err)
 	}
 	return s.q.Put(ctx, live.Item{Done: func() { s.markDone(name) }})
+}
+
+// mover is the input of a file's RecordReader, which queues on a private
+// queue: before each read it moves the items queued so far to the
+// source's queue, each batch with a Done hook that counts its rows, so
+// that Next knows exactly which file the rows it returns come from.
+type mover struct {
+	s    *Source
+	ctx  context.Context
+	name string
+	q    *live.Queue
+	in   io.Reader
+	err  error
+}
+
+func (m *mover) Read(p []byte) (int, error) {
+	if err := m.move(); err != nil {
+		m.err = err
+		return 0, err
+	}
+	return m.in.Read(p)
+}
+
+// move moves the queued items to the source's queue.
+func (m *mover) move() error {
+	var bad []connectors.BadRow
+	collect := func(b connectors.BadRow) error {
+		bad = append(bad, b)
+		return nil
+	}
+	for {
+		b, err := m.q.Next(math.MaxInt, collect)
+		switch {
+		case errors.Is(err, connectors.ErrNoData):
+			if len(bad) == 0 {
+				return nil
+			}
+			return m.s.q.Put(m.ctx, live.Item{Bad: bad})
+		case err != nil:
+			return err
+		}
+		it := live.Item{Batch: b, Bad: bad, Done: m.s.batchDone(m.name, b.NumRows())}
+		bad = nil
+		if err := m.s.q.Put(m.ctx, it); err != nil {
+			return err
+		}
+	}
 }
 
 // skipFile reports a file that cannot be decoded as a bad row.
