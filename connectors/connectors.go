@@ -162,23 +162,51 @@ type SinkFactory func(spec SinkSpec) (Sink, error)
 
 // Registry maps connector names to factories.
 type Registry struct {
-	sources map[string]SourceFactory
-	sinks   map[string]SinkFactory
+	sources     map[string]SourceFactory
+	sinks       map[string]SinkFactory
+	sourceSpecs map[string]ConfigSpec
+	sinkSpecs   map[string]ConfigSpec
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{sources: map[string]SourceFactory{}, sinks: map[string]SinkFactory{}}
+	return &Registry{sources: map[string]SourceFactory{}, sinks: map[string]SinkFactory{},
+		sourceSpecs: map[string]ConfigSpec{}, sinkSpecs: map[string]ConfigSpec{}}
 }
 
-// RegisterSource makes name usable as a source connector.
-func (r *Registry) RegisterSource(name string, f SourceFactory) {
-	r.sources[strings.ToLower(name)] = f
+// RegisterSource makes name usable as a source connector. spec, if given
+// (once), declares the options the source takes: CheckOptions then
+// refuses others. A source registered without one accepts any options.
+func (r *Registry) RegisterSource(name string, f SourceFactory, spec ...ConfigSpec) {
+	name = strings.ToLower(name)
+	r.sources[name] = f
+	for _, c := range spec {
+		r.sourceSpecs[name] = c
+	}
 }
 
-// RegisterSink makes name usable as a sink connector.
-func (r *Registry) RegisterSink(name string, f SinkFactory) {
-	r.sinks[strings.ToLower(name)] = f
+// RegisterSink makes name usable as a sink connector; spec is as for
+// RegisterSource.
+func (r *Registry) RegisterSink(name string, f SinkFactory, spec ...ConfigSpec) {
+	name = strings.ToLower(name)
+	r.sinks[name] = f
+	for _, c := range spec {
+		r.sinkSpecs[name] = c
+	}
+}
+
+// SourceConfig returns the ConfigSpec the source connector name was
+// registered with, and whether it has one.
+func (r *Registry) SourceConfig(name string) (ConfigSpec, bool) {
+	c, ok := r.sourceSpecs[strings.ToLower(name)]
+	return c, ok
+}
+
+// SinkConfig returns the ConfigSpec the sink connector name was
+// registered with, and whether it has one.
+func (r *Registry) SinkConfig(name string) (ConfigSpec, bool) {
+	c, ok := r.sinkSpecs[strings.ToLower(name)]
+	return c, ok
 }
 
 // HasSource reports whether name is a registered source connector.

@@ -16,7 +16,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/datagen"
+	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/socket"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
 )
@@ -99,8 +102,11 @@ func runGolden(t *testing.T, path string) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	reg := connectors.NewRegistry()
-	reg.RegisterSource("file", file.NewSource)
-	reg.RegisterSink("file", file.NewSink)
+	reg.RegisterSource("file", file.NewSource, file.SourceConfig())
+	reg.RegisterSink("file", file.NewSink, file.SinkConfig())
+	reg.RegisterSource("socket", socket.NewSource, socket.Config())
+	reg.RegisterSource("directory", directory.NewSource, directory.Config())
+	reg.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	sess := planner.NewSession(reg)
 	sess.Alloc = mem
 	var bad int64

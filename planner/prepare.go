@@ -286,7 +286,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		in.Delay = w.Delay.Milliseconds()
 	}
 	if v := t.Options["idle_timeout"]; v != "" {
-		d, err := sql.ParseInterval(v)
+		d, err := connectors.ParseDuration(v)
 		if err != nil {
 			src.Close()
 			ops.Close()

@@ -111,6 +111,9 @@ func (s *Session) Execute(stmt *sql.Statement) (*Result, error) {
 	case *ast.SetStmt:
 		return s.set(stmt, n)
 	case nil:
+		if stmt.Command == "SHOW CONNECTORS" {
+			return s.showConnectors(), nil
+		}
 		return nil, errAt(stmt, "", "%s is available only in the shell", stmt.Command)
 	}
 	return nil, errAt(stmt, "", "statement not supported: %s", firstWord(stmt.Text))
@@ -157,6 +160,10 @@ func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Res
 		return nil, errAt(stmt, "connector", "unknown connector %q (have %s)", opts["connector"], s.connectorNames())
 	}
 	schema := arrow.NewSchema(fields, nil)
+	opts, err := s.checkOptions(stmt, name, schema, opts)
+	if err != nil {
+		return nil, err
+	}
 	t := &catalog.Table{Name: name, Schema: schema, Options: opts, SQL: stmt.Text}
 	if w := stmt.Watermark; w != nil {
 		idx := schema.FieldIndices(w.Column)
@@ -198,13 +205,13 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 		if t == nil {
 			return nil, errAt(stmt, n.Table.Name.O, "unknown table %s", n.Table.Name.O)
 		}
-		r := &Result{Kind: ResultRows, Columns: []string{"column", "type", "watermark"}}
+		r := &Result{Kind: ResultRows, Columns: []string{"column", "type", "watermark", "doc"}}
 		for _, f := range t.Schema.Fields() {
 			wm := ""
 			if t.Watermark != nil && strings.EqualFold(t.Watermark.Column, f.Name) {
 				wm = fmt.Sprintf("%s - %s", f.Name, t.Watermark.Delay)
 			}
-			r.Rows = append(r.Rows, []string{f.Name, vector.TypeName(f.Type), wm})
+			r.Rows = append(r.Rows, []string{f.Name, vector.TypeName(f.Type), wm, ""})
 		}
 		keys := make([]string, 0, len(t.Options))
 		for k := range t.Options {
@@ -212,11 +219,11 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			r.Rows = append(r.Rows, []string{"", "option " + k, t.Options[k]})
+			r.Rows = append(r.Rows, []string{"", "option " + k, t.Options[k], s.optionDoc(t.Connector(), k)})
 		}
 		return r, nil
 	}
-	return nil, errAt(stmt, "SHOW", "only SHOW TABLES and DESCRIBE table are supported")
+	return nil, errAt(stmt, "SHOW", "only SHOW TABLES, SHOW CONNECTORS and DESCRIBE table are supported")
 }
 
 func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {

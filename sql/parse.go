@@ -29,8 +29,9 @@ type Statement struct {
 	// Watermark is CREATE TABLE's WATERMARK FOR clause, nil if none.
 	Watermark *Watermark
 	// Command names a statement TiDB has no grammar for, parsed by Weir
-	// itself with Node == nil: "SHOW QUERIES" (no Args) or "STOP QUERY"
-	// (Args holds the query id, e.g. ["3"]). Empty for TiDB statements.
+	// itself with Node == nil: "SHOW CONNECTORS" or "SHOW QUERIES" (no
+	// Args), or "STOP QUERY" (Args holds the query id, e.g. ["3"]). Empty
+	// for TiDB statements.
 	Command string
 	// Args are Command's arguments, string literals unquoted.
 	Args []string
@@ -163,8 +164,8 @@ func tidbParse(p *parser.Parser, text string) (nodes []ast.StmtNode, err error) 
 	return nodes, err
 }
 
-// command parses the shell statements TiDB lacks: SHOW QUERIES and
-// STOP QUERY id. It reports whether the statement was one of them.
+// command parses the statements TiDB lacks: SHOW CONNECTORS, and the
+// shell's SHOW QUERIES and STOP QUERY id. It reports whether the statement was one of them.
 func (s *Statement) command() (bool, *Error) {
 	t := s.toks
 	switch {
@@ -173,6 +174,12 @@ func (s *Statement) command() (bool, *Error) {
 			return true, errAt(s.script, t[2].start, t[2].end-t[2].start, "SHOW QUERIES takes no arguments")
 		}
 		s.Command = "SHOW QUERIES"
+		return true, nil
+	case len(t) >= 2 && t[0].kw("SHOW") && t[1].kw("CONNECTORS"):
+		if len(t) > 2 {
+			return true, errAt(s.script, t[2].start, t[2].end-t[2].start, "SHOW CONNECTORS takes no arguments")
+		}
+		s.Command = "SHOW CONNECTORS"
 		return true, nil
 	case len(t) >= 2 && t[0].kw("STOP") && t[1].kw("QUERY"):
 		s.Command = "STOP QUERY"

@@ -8,13 +8,14 @@ import (
 	"github.com/weirdb/weir/connectors/socket"
 )
 
-// registry registers every connector Weir ships, explicitly.
+// registry registers every connector Weir ships, explicitly, each with
+// the options it declares.
 func registry() *connectors.Registry {
 	r := connectors.NewRegistry()
-	r.RegisterSource("file", file.NewSource)
-	r.RegisterSink("file", file.NewSink)
-	r.RegisterSource("socket", socket.NewSource)
-	r.RegisterSource("directory", directory.NewSource)
-	r.RegisterSource("datagen", datagen.NewSource)
+	r.RegisterSource("file", file.NewSource, file.SourceConfig())
+	r.RegisterSink("file", file.NewSink, file.SinkConfig())
+	r.RegisterSource("socket", socket.NewSource, socket.Config())
+	r.RegisterSource("directory", directory.NewSource, directory.Config())
+	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	return r
 }

@@ -125,7 +125,7 @@ func (c *config) newGenerator(f arrow.Field, i int, mem memory.Allocator) (gener
 	slices.Sort(names)
 	for _, name := range names {
 		if !slices.Contains(allowed, name) {
-			return nil, bad(name, "no such option for a %s column (have %s)", typeName(f.Type), strings.Join(allowed, ", "))
+			return nil, fmt.Errorf("unknown option '%s' for a %s column (have %s)", keys[name], typeName(f.Type), strings.Join(allowed, ", "))
 		}
 	}
 	kind := "random"

@@ -312,8 +312,8 @@ func TestOptions(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"fields.nope.kind": "random"}, `option fields.nope.kind: the table has no column "nope"`},
-		{map[string]string{"fields.word.min": "1"}, "option fields.word.min: no such option for a VARCHAR column"},
-		{map[string]string{"fields.id.bogus": "1"}, "option fields.id.bogus: no such option"},
+		{map[string]string{"fields.word.min": "1"}, "unknown option 'fields.word.min' for a VARCHAR column"},
+		{map[string]string{"fields.id.bogus": "1"}, "unknown option 'fields.id.bogus' for a BIGINT column"},
 		{map[string]string{"fields.id.kind": "zipf"}, "option fields.id.kind: want 'random' or 'sequence'"},
 		{map[string]string{"fields.x.kind": "sequence"}, "option fields.x.kind: a sequence must be a BIGINT"},
 		{map[string]string{"fields.id.start": "1"}, "option fields.id.start: applies only with kind = 'sequence'"},

@@ -1,0 +1,138 @@
+package planner
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/sql"
+)
+
+// checkOptions checks a new table's WITH options against its connector's
+// declared options (see connectors.Registry.CheckOptions) and returns them
+// with each key spelled as declared. MySQL's CONNECTION='...' is the path
+// of a connector that has one. An error names the table and the option,
+// and points at the option in the statement when it can.
+func (s *Session) checkOptions(stmt *sql.Statement, table string, schema *arrow.Schema, opts map[string]string) (map[string]string, error) {
+	if v, ok := opts["connection"]; ok && opts["path"] == "" && s.declares(opts["connector"], "path") {
+		delete(opts, "connection")
+		opts["path"] = v
+	}
+	out, err := s.Registry.CheckOptions(schema, opts)
+	if err == nil {
+		return out, nil
+	}
+	key := ""
+	var oe *connectors.OptionError
+	if errors.As(err, &oe) {
+		key = oe.Key
+	}
+	return nil, optionErrAt(stmt, key, "table %s: %v", table, err)
+}
+
+// declares reports whether connector conn declares option name, as a
+// source or a sink.
+func (s *Session) declares(conn, name string) bool {
+	if c, ok := s.Registry.SourceConfig(conn); ok {
+		if _, ok := c.Option(name); ok {
+			return true
+		}
+	}
+	if c, ok := s.Registry.SinkConfig(conn); ok {
+		if _, ok := c.Option(name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// optionErrAt is errAt pointing at WITH option key: its first occurrence
+// after the statement's last WITH (so not a column of the same name), or
+// the statement's start.
+func optionErrAt(stmt *sql.Statement, key string, format string, args ...any) error {
+	off, n := stmt.Offset, 1
+	from := stmt.Offset
+	for {
+		o, _, ok := stmt.LocateAfter("WITH", from)
+		if !ok {
+			break
+		}
+		from = o + 1
+	}
+	if key != "" {
+		if o, l, ok := stmt.LocateAfter(key, from); ok {
+			off, n = o, l
+		}
+	}
+	return stmt.ErrorAt(off, n, format, args...)
+}
+
+// optionDoc is the doc of option name of connector conn (its source's,
+// else its sink's), or "" if it declares none.
+func (s *Session) optionDoc(conn, name string) string {
+	for _, get := range []func(string) (connectors.ConfigSpec, bool){s.Registry.SourceConfig, s.Registry.SinkConfig} {
+		if c, ok := get(conn); ok {
+			if o, ok := c.Option(name); ok {
+				return o.Doc
+			}
+		}
+	}
+	return ""
+}
+
+// showConnectors is SHOW CONNECTORS: every registered connector's options,
+// one row each, sources before sinks.
+func (s *Session) showConnectors() *Result {
+	r := &Result{Kind: ResultRows, Columns: []string{"connector", "kind", "option", "type", "default", "doc"}}
+	for _, c := range ConnectorDocs(s.Registry) {
+		for _, o := range c.Spec.Options {
+			r.Rows = append(r.Rows, []string{c.Name, c.Kind, o.Name, OptionTypeName(o), OptionDefault(o), o.Doc})
+		}
+	}
+	return r
+}
+
+// ConnectorDoc is one registered connector of one kind with its declared
+// options, for SHOW CONNECTORS and `weir connectors`.
+type ConnectorDoc struct {
+	// Name is the connector's name; Kind is "source" or "sink".
+	Name, Kind string
+	// Spec is what it was registered with (no options if nothing).
+	Spec connectors.ConfigSpec
+}
+
+// ConnectorDocs lists the connectors of reg by name, each source before
+// its sink.
+func ConnectorDocs(reg *connectors.Registry) []ConnectorDoc {
+	var out []ConnectorDoc
+	for _, name := range reg.Names() {
+		if reg.HasSource(name) {
+			c, _ := reg.SourceConfig(name)
+			out = append(out, ConnectorDoc{Name: name, Kind: "source", Spec: c})
+		}
+		if reg.HasSink(name) {
+			c, _ := reg.SinkConfig(name)
+			out = append(out, ConnectorDoc{Name: name, Kind: "sink", Spec: c})
+		}
+	}
+	return out
+}
+
+// OptionTypeName is an option's type as SHOW CONNECTORS prints it: an
+// enum lists its values ("enum(skip|dead_letter|fail)").
+func OptionTypeName(o connectors.Option) string {
+	if o.Type == connectors.Enum {
+		return "enum(" + strings.Join(o.Values, "|") + ")"
+	}
+	return o.Type.String()
+}
+
+// OptionDefault is an option's default as SHOW CONNECTORS prints it:
+// "required" for a required option without one.
+func OptionDefault(o connectors.Option) string {
+	if o.Default == "" && o.Required {
+		return "required"
+	}
+	return o.Default
+}
