@@ -3,7 +3,8 @@
 // and benchmarks.
 //
 // Table options (keys lower-case; '-' and '_' are interchangeable, so
-// Flink's spellings work too):
+// Flink's spellings work too; Config declares them, with the options every
+// source takes):
 //
 //	rows_per_second  rows generated per second (default 1000; decimals
 //	                 allowed)
@@ -44,5 +45,5 @@
 //
 // The command registers the connector explicitly:
 //
-//	reg.RegisterSource("datagen", datagen.NewSource)
+//	reg.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 package datagen

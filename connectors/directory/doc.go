@@ -2,22 +2,24 @@
 // watches a directory and reads every file that appears in it, like
 // Spark's textFileStream.
 //
-// Table options (keys lower-case):
+// Table options (keys lower-case; Config declares them, with the options
+// every source takes: on_error, dead_letter_path, idle_timeout,
+// invalid_utf8):
 //
-//	path            the directory (required; it must exist)
-//	format          csv, json or text; if left out, taken from the
-//	                extension in pattern ('*.csv' means csv)
-//	pattern         a glob the base name must match, e.g. '*.csv'
-//	                (path.Match syntax; default: every name)
-//	poll_interval   how often the directory is listed (default 200ms)
-//	header          csv: whether each file starts with a header line
-//	                (default true)
-//	delimiter       csv: the field separator (default ",")
-//	max_line_bytes  the longest line accepted (default 16MiB); a longer
-//	                line is a bad row, skipped
-//	buffer_bytes    how many bytes of decoded rows may wait for the query
-//	                (default 4MiB); while they do, reading and scanning
-//	                pause
+//	path              the directory (required; it must exist)
+//	format            csv, json or text; if left out, taken from the
+//	                  extension in pattern ('*.csv' means csv)
+//	pattern           a glob the base name must match, e.g. '*.csv'
+//	                  (path.Match syntax; default: every name)
+//	poll_interval     how often the directory is listed (default 200ms)
+//	header            csv: whether each file starts with a header line
+//	                  (default true)
+//	delimiter         csv: the field separator (default ",")
+//	max_record_bytes  the longest record accepted (default 16MiB), as for
+//	                  every source; a longer one is a bad row, skipped
+//	buffer_bytes      how many bytes of decoded rows may wait for the
+//	                  query (default 4MiB); while they do, reading and
+//	                  scanning pause
 //
 // Files present when the source starts are read first, oldest
 // modification time first (then by name); after that each new file is
@@ -44,5 +46,5 @@
 //
 // The command registers the connector explicitly:
 //
-//	reg.RegisterSource("directory", directory.NewSource)
+//	reg.RegisterSource("directory", directory.NewSource, directory.Config())
 package directory

@@ -158,7 +158,7 @@ func TestBadRows(t *testing.T) {
 	writeAt(t, filepath.Join(dir, "a.csv"), "id,name\n1,a\nx,b\n3,c\n", old)
 	writeAt(t, filepath.Join(dir, "b.csv"), "foo,bar\n1,2\n", old.Add(time.Second))
 	writeAt(t, filepath.Join(dir, "c.csv"), "id,name\n4,"+strings.Repeat("x", 2000)+"\n5,d\n", old.Add(2*time.Second))
-	src := open(t, env, map[string]string{"path": dir, "format": "csv", "max_line_bytes": "1KiB"})
+	src := open(t, env, map[string]string{"path": dir, "format": "csv", "max_record_bytes": "1KiB"})
 	if got := livetest.Poll(t, src, 3, 100, wait); strings.Join(got, ",") != "1|a,3|c,5|d" {
 		t.Fatalf("rows %q", got)
 	}
@@ -329,7 +329,7 @@ func TestSeek(t *testing.T) {
 	}
 	const files = 4
 	opts := func(dir string) map[string]string {
-		return map[string]string{"path": dir, "format": "csv", "max_line_bytes": "1KiB", "poll_interval": "10ms"}
+		return map[string]string{"path": dir, "format": "csv", "max_record_bytes": "1KiB", "poll_interval": "10ms"}
 	}
 	for _, maxRows := range []int{1, 3} {
 		// The full read, batch by batch.

@@ -2,7 +2,9 @@
 // file of CSV, JSON lines or text, and a sink that writes JSON lines or CSV
 // to one file.
 //
-// Table options (keys lower-case):
+// Table options (keys lower-case; SourceConfig and SinkConfig declare
+// them, with the options every source takes: on_error, dead_letter_path,
+// idle_timeout, invalid_utf8):
 //
 //	path       the file, relative to the working directory (required)
 //	format     csv, json (also jsonl, ndjson) or text for a source, json or
@@ -35,6 +37,6 @@
 //
 // The command registers the connector explicitly:
 //
-//	reg.RegisterSource("file", file.NewSource)
-//	reg.RegisterSink("file", file.NewSink)
+//	reg.RegisterSource("file", file.NewSource, file.SourceConfig())
+//	reg.RegisterSink("file", file.NewSink, file.SinkConfig())
 package file

@@ -186,7 +186,7 @@ func (r *RecordReader) tooLong(end int) error {
 	}
 	lines := int64(bytes.Count(r.buf[r.start:r.line0], nl))
 	r.addBad(r.line-lines, r.buf[r.start:min(end, r.start+MaxBadRecord+8)],
-		fmt.Errorf("line longer than %d bytes (max_line_bytes)", r.MaxLine))
+		fmt.Errorf("line longer than %d bytes (max_record_bytes)", r.MaxLine))
 	r.dropped += lines
 	if end < r.end && r.buf[end] == '\n' {
 		r.dropped++ // the over-long line's own newline

@@ -2,22 +2,25 @@
 // to a TCP server as a client, like Spark's socketTextStream (run
 // `nc -lk 9999` on the other side), and reads newline-delimited records.
 //
-// Table options (keys lower-case):
+// Table options (keys lower-case; Config declares them, with the options
+// every source takes: on_error, dead_letter_path, idle_timeout,
+// invalid_utf8):
 //
-//	host            the server (default 127.0.0.1)
-//	port            its port, 1..65535 (required)
-//	format          text (default; one VARCHAR column), csv or json
-//	header          csv: whether each connection starts with a header line
-//	                (default false: fields map to columns by position)
-//	delimiter       csv: the field separator (default ",")
-//	max_line_bytes  the longest line accepted (default 1MiB; also KiB,
-//	                MiB suffixes); a longer line is a bad row, skipped,
-//	                and never buffered whole
-//	reconnect_max   the longest wait between reconnect attempts (default
-//	                5s); waits start at 100ms and double
-//	buffer_bytes    how many bytes of decoded rows may wait for the query
-//	                (default 4MiB); when they do, the socket is not read
-//	                and TCP flow control slows the sender
+//	host              the server (default 127.0.0.1)
+//	port              its port, 1..65535 (required)
+//	format            text (default; one VARCHAR column), csv or json
+//	header            csv: whether each connection starts with a header
+//	                  line (default false: fields map to columns by
+//	                  position)
+//	delimiter         csv: the field separator (default ",")
+//	max_record_bytes  the longest record accepted (default 1MiB; also KiB,
+//	                  MiB suffixes), as for every source; a longer one is
+//	                  a bad row, skipped, and never buffered whole
+//	reconnect_max     the longest wait between reconnect attempts (default
+//	                  5s); waits start at 100ms and double
+//	buffer_bytes      how many bytes of decoded rows may wait for the
+//	                  query (default 64MiB); when they do, the socket is
+//	                  not read and TCP flow control slows the sender
 //
 // When the peer closes the connection or it fails, and when a connect
 // fails, the source logs a warning and tries again, forever, until the
@@ -38,8 +41,8 @@
 // durable input. Segments are files wal-<offset>.log, where a connection's
 // input starts, and wal-<offset>.cont.log, rotated at 64MiB; <offset>
 // counts bytes from the first record ever logged. A line longer than
-// max_line_bytes is logged cut to max_line_bytes+1 bytes (it is a bad row
-// either way), and a last line ended by the peer closing gets a '\n'.
+// max_record_bytes is logged cut to max_record_bytes+1 bytes (it is a bad
+// row either way), and a last line ended by the peer closing gets a '\n'.
 //
 // Position is a log offset at a record boundary, with what a decoder
 // starting there needs (the line number, a CSV header) and how many rows
@@ -60,5 +63,5 @@
 //
 // The command registers the connector explicitly:
 //
-//	reg.RegisterSource("socket", socket.NewSource)
+//	reg.RegisterSource("socket", socket.NewSource, socket.Config())
 package socket

@@ -114,10 +114,10 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if v, ok := o["max_line_bytes"]; ok {
+	if v, ok := o["max_record_bytes"]; ok {
 		n, err := live.ParseBytes(v)
 		if err != nil || n > 1<<30 {
-			return nil, fmt.Errorf("table %s: option max_line_bytes: want a size from 1 byte to 1GiB such as '1MiB', got %q", spec.Table, v)
+			return nil, fmt.Errorf("table %s: option max_record_bytes: want a size from 1 byte to 1GiB such as '1MiB', got %q", spec.Table, v)
 		}
 		s.maxLine = int(n)
 	}

@@ -223,7 +223,7 @@ func TestFirstConnectFails(t *testing.T) {
 func TestOverLongLine(t *testing.T) {
 	env := livetest.NewEnv(t)
 	ln, port := listen(t)
-	src := open(t, env, userSchema, map[string]string{"port": port, "format": "csv", "max_line_bytes": "1KiB"})
+	src := open(t, env, userSchema, map[string]string{"port": port, "format": "csv", "max_record_bytes": "1KiB"})
 	c := accept(t, ln)
 	long := strings.Repeat("x", 3<<20)
 	write(t, c, "1,ok\n"+long+"\n2,ok\n3,"+strings.Repeat("y", 1025)+"\nbad\n4,ok\n5,"+strings.Repeat("z", 1000)+"\n")
@@ -238,7 +238,7 @@ func TestOverLongLine(t *testing.T) {
 			t.Errorf("bad record of %d bytes kept", len(b.Record))
 		}
 	}
-	if strings.Join(pos, ",") != "line 2,line 4,line 5" || !strings.Contains(env.Bad[0].Err.Error(), "max_line_bytes") {
+	if strings.Join(pos, ",") != "line 2,line 4,line 5" || !strings.Contains(env.Bad[0].Err.Error(), "max_record_bytes") {
 		t.Fatalf("bad rows %v", env.Bad)
 	}
 }
@@ -342,7 +342,7 @@ func TestOptions(t *testing.T) {
 		{map[string]string{"port": "70000"}, "option port"},
 		{map[string]string{"port": "http"}, "option port"},
 		{map[string]string{"port": "1", "format": "xml"}, "unknown format"},
-		{map[string]string{"port": "1", "max_line_bytes": "-1"}, "option max_line_bytes"},
+		{map[string]string{"port": "1", "max_record_bytes": "-1"}, "option max_record_bytes"},
 		{map[string]string{"port": "1", "reconnect_max": "soon"}, "option reconnect_max"},
 		{map[string]string{"port": "1", "buffer_bytes": "0"}, "option buffer_bytes"},
 	}

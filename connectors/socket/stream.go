@@ -17,7 +17,7 @@ import (
 // and bad rows that the live input yielded. It notes for every queued
 // item the log positions before and after it (a mark).
 //
-// Records longer than max_line_bytes are bad rows: a line, or for CSV a
+// Records longer than max_record_bytes are bad rows: a line, or for CSV a
 // record whose quoted fields span lines, found with the decoder's
 // SkipRecord; they are dropped without being decoded.
 type stream struct {
@@ -117,7 +117,7 @@ func (st *stream) process(atEOF bool) error {
 		}
 		if !done && !atEOF {
 			if lim-st.start > maxLine {
-				return live.FatalError{Err: fmt.Errorf("the CSV header is longer than %d bytes (max_line_bytes)", maxLine)}
+				return live.FatalError{Err: fmt.Errorf("the CSV header is longer than %d bytes (max_record_bytes)", maxLine)}
 			}
 			return nil
 		}
@@ -182,9 +182,9 @@ func (st *stream) tooLong(done bool) {
 	if done {
 		body = rec[:len(rec)-1]
 	}
-	msg := "line longer than %d bytes (max_line_bytes)"
+	msg := "line longer than %d bytes (max_record_bytes)"
 	if bytes.IndexByte(body, '\n') >= 0 {
-		msg = "record longer than %d bytes (max_line_bytes; an unclosed quote?)"
+		msg = "record longer than %d bytes (max_record_bytes; an unclosed quote?)"
 	}
 	line := st.line + int64(bytes.Count(st.buf[st.start:st.rs], []byte{'\n'}))
 	st.addBad(line, rec[:min(len(rec), live.MaxBadRecord+8)], fmt.Errorf(msg, st.s.maxLine))

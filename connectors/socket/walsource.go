@@ -278,7 +278,7 @@ func (s *Source) replaySegment(st *stream, g segment, at int64, buf []byte) erro
 
 // serveWAL reads conn like serve, appending every complete record to the
 // log before decoding it. A line is held until its '\n' arrives, at most
-// max_line_bytes+1 bytes of it: the rest of a longer line is dropped, and
+// max_record_bytes+1 bytes of it: the rest of a longer line is dropped, and
 // the line, a bad row either way, is logged cut. A last line ended by the
 // peer closing the connection is logged with a '\n' added.
 func (s *Source) serveWAL(ctx context.Context, conn net.Conn) (int64, error) {
