@@ -109,16 +109,15 @@ func (c ConfigSpec) Option(name string) (Option, bool) {
 	return Option{}, false
 }
 
-// Merge returns the options of lists in order; an option of a later list
-// replaces the earlier one of the same name in place (a connector
-// redeclares a shared option to give it its own default).
-func Merge(lists ...[]Option) []Option {
-	var out []Option
-	for _, l := range lists {
+// Declare lists a connector's options: connector first, then own, then
+// the options of shared that own does not redeclare (a connector
+// redeclares a shared option to give it its own default or doc).
+func Declare(own []Option, shared ...[]Option) []Option {
+	out := []Option{{Name: "connector", Type: String, Required: true, Doc: "the connector that reads or writes the table"}}
+	has := func(name string) bool { return slices.ContainsFunc(out, func(o Option) bool { return o.Name == name }) }
+	for _, l := range append([][]Option{own}, shared...) {
 		for _, o := range l {
-			if i := slices.IndexFunc(out, func(p Option) bool { return p.Name == o.Name }); i >= 0 {
-				out[i] = o
-			} else {
+			if !has(o.Name) {
 				out = append(out, o)
 			}
 		}
@@ -129,11 +128,10 @@ func Merge(lists ...[]Option) []Option {
 // OnErrorValues are the values of option on_error.
 var OnErrorValues = []string{"skip", "dead_letter", "fail"}
 
-// SourceOptions are the options every source takes; the planner reads
-// them, not the connector.
+// SourceOptions are the options every source takes besides connector;
+// the planner reads them, not the connector.
 func SourceOptions() []Option {
 	return []Option{
-		{Name: "connector", Type: String, Required: true, Doc: "the connector that reads or writes the table"},
 		{Name: "on_error", Type: Enum, Values: OnErrorValues, Default: "skip",
 			Doc: "a bad input row is skipped (counted, with a warning), also appended to dead_letter_path (dead_letter), or stops the query (fail)"},
 		{Name: "dead_letter_path", Type: String, Doc: "the file bad rows are appended to as JSON lines, with on_error = 'dead_letter'"},

@@ -32,6 +32,7 @@ Examples:
 	}
 	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd())
 	root.AddCommand(newBenchCmd())
+	root.AddCommand(newConnectorsCmd())
 	if err := root.Execute(); err != nil {
 		report(err)
 		os.Exit(exitCode(err))

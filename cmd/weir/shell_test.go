@@ -158,7 +158,7 @@ SET batch_size = 100`
 	// QUERY of an unknown id is an error line.
 	writeFile(t, dir, "setup.sql", clicksDDL)
 	out, errOut, code = runShell(t, dir, "DESCRIBE clicks;\nSTOP QUERY 7;\nexit\nSHOW TABLES;\n", "-f", "setup.sql", "--format", "csv")
-	if code != 1 || !strings.HasPrefix(out, "column,type,watermark\nts,TIMESTAMP(3),ts - 5s\n") ||
+	if code != 1 || !strings.HasPrefix(out, "column,type,watermark,doc\nts,TIMESTAMP(3),ts - 5s,\n") ||
 		!strings.Contains(errOut, "error: no query 7") || strings.Contains(out, "connector,columns") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}

@@ -21,7 +21,7 @@ func Config() connectors.ConfigSpec {
 	kind.Values = []string{"random", "sequence"}
 	return connectors.ConfigSpec{
 		Summary: "makes up rows at a steady rate, like Flink's datagen (live, or bounded with number_of_rows)",
-		Options: connectors.Merge(connectors.SourceOptions(), []connectors.Option{
+		Options: connectors.Declare([]connectors.Option{
 			{Name: "rows_per_second", Type: connectors.Number, Default: strconv.Itoa(defaultRate), Doc: "rows generated per second (decimals allowed)"},
 			{Name: "number_of_rows", Type: connectors.Int, Doc: "stop after this many rows, making the source bounded (default: never stop)"},
 			{Name: "seed", Type: connectors.Int, Doc: "seed of the random values, for the same values on every run (default: random, logged)"},
@@ -36,7 +36,7 @@ func Config() connectors.ConfigSpec {
 			field("words", connectors.Int, "1", "VARCHAR: a line of this many random words"),
 			field("null_rate", connectors.Number, "0", "the chance, 0 to 1, that a value is NULL"),
 			field("max_past", connectors.Duration, "", "TIMESTAMP: each value is the generation time minus a random delay up to this"),
-		}),
+		}, connectors.SourceOptions()),
 		Check: check,
 	}
 }

@@ -7,7 +7,7 @@ import "github.com/weirdb/weir/connectors"
 func Config() connectors.ConfigSpec {
 	return connectors.ConfigSpec{
 		Summary: "connects to a TCP server and reads newline-delimited records (live)",
-		Options: connectors.Merge(connectors.SourceOptions(), connectors.RecordOptions(), connectors.CSVOptions(), []connectors.Option{
+		Options: connectors.Declare([]connectors.Option{
 			{Name: "host", Type: connectors.String, Default: "127.0.0.1", Doc: "the server to connect to"},
 			{Name: "port", Type: connectors.Int, Required: true, Doc: "the server's TCP port, 1 to 65535"},
 			{Name: "format", Type: connectors.Enum, Values: []string{"csv", "json", "jsonl", "ndjson", "text"}, Default: "text",
@@ -18,6 +18,6 @@ func Config() connectors.ConfigSpec {
 			{Name: "reconnect_max", Type: connectors.Duration, Default: "5s", Doc: "the longest wait between reconnect attempts (waits start at 100ms and double)"},
 			{Name: "buffer_bytes", Type: connectors.Size, Default: "64MiB",
 				Doc: "decoded rows that may wait for the query; when full, the socket is not read"},
-		}),
+		}, connectors.SourceOptions(), connectors.RecordOptions(), connectors.CSVOptions()),
 	}
 }
