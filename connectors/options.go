@@ -277,10 +277,10 @@ func (r *Registry) CheckOptions(schema *arrow.Schema, opts map[string]string) (m
 		if col, ok := matchColumn(decl[0].Name, k); ok && schema != nil && !hasColumn(schema, col) {
 			return nil, optionErr(key, "option %s: the table has no column %q", key, col)
 		}
-		var err error
-		for _, o := range decl {
-			if err = o.CheckValue(key, opts[key]); err == nil {
-				break
+		err := decl[0].CheckValue(key, opts[key])
+		for _, o := range decl[1:] {
+			if err != nil && o.CheckValue(key, opts[key]) == nil {
+				err = nil
 			}
 		}
 		if err != nil {
@@ -314,6 +314,13 @@ func unknownOption(key, conn string, specs []ConfigSpec) error {
 	for _, c := range specs {
 		for _, o := range c.Options {
 			name := o.Name
+			listed := name
+			if pre, suf, ok := strings.Cut(name, ColumnPlaceholder); ok && strings.HasPrefix(suf, ".") {
+				listed = pre + ColumnPlaceholder + ".<option>" // one entry for them all
+			}
+			if !slices.Contains(all, listed) {
+				all = append(all, listed)
+			}
 			if pre, suf, ok := strings.Cut(name, ColumnPlaceholder); ok {
 				// Suggest fields.<the key's column>.x.
 				if !strings.HasPrefix(k, pre) {
@@ -325,8 +332,6 @@ func unknownOption(key, conn string, specs []ConfigSpec) error {
 					col = rest[:dot]
 				}
 				name = pre + col + suf
-			} else if !slices.Contains(all, name) {
-				all = append(all, name)
 			}
 			if d := editDistance(k, name); d <= max(2, len(k)/2) && (bestDist < 0 || d < bestDist) {
 				best, bestDist = name, d
