@@ -48,8 +48,8 @@ func (s *Session) declares(conn, name string) bool {
 }
 
 // optionErrAt is errAt pointing at WITH option key: its first occurrence
-// after the statement's last WITH (so not a column of the same name), or
-// the statement's start.
+// after the statement's last WITH (so not a column of the same name), as
+// a name or else as text (a quoted key), or the statement's start.
 func optionErrAt(stmt *sql.Statement, key string, format string, args ...any) error {
 	off, n := stmt.Offset, 1
 	from := stmt.Offset
@@ -63,6 +63,8 @@ func optionErrAt(stmt *sql.Statement, key string, format string, args ...any) er
 	if key != "" {
 		if o, l, ok := stmt.LocateAfter(key, from); ok {
 			off, n = o, l
+		} else if i := strings.Index(strings.ToLower(stmt.Text[from-stmt.Offset:]), strings.ToLower(key)); i >= 0 {
+			off, n = from+i, len(key) // a quoted or hyphenated key
 		}
 	}
 	return stmt.ErrorAt(off, n, format, args...)
