@@ -138,3 +138,22 @@ func OptionDefault(o connectors.Option) string {
 	}
 	return o.Default
 }
+
+// defaultOptions are the options of connector conn that set leaves out
+// and that have a default, in declaration order: its source's, then those
+// only its sink declares.
+func (s *Session) defaultOptions(conn string, set map[string]string) []connectors.Option {
+	var out []connectors.Option
+	seen := map[string]bool{}
+	for _, get := range []func(string) (connectors.ConfigSpec, bool){s.Registry.SourceConfig, s.Registry.SinkConfig} {
+		c, _ := get(conn)
+		for _, o := range c.Options {
+			_, isSet := set[o.Name]
+			if !seen[o.Name] && !isSet && o.Default != "" && !strings.Contains(o.Name, connectors.ColumnPlaceholder) {
+				out = append(out, o)
+			}
+			seen[o.Name] = true
+		}
+	}
+	return out
+}

@@ -221,6 +221,9 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 		for _, k := range keys {
 			r.Rows = append(r.Rows, []string{"", "option " + k, t.Options[k], s.optionDoc(t.Connector(), k)})
 		}
+		for _, o := range s.defaultOptions(t.Connector(), t.Options) {
+			r.Rows = append(r.Rows, []string{"", "option " + o.Name, o.Default + " (default)", o.Doc})
+		}
 		return r, nil
 	}
 	return nil, errAt(stmt, "SHOW", "only SHOW TABLES, SHOW CONNECTORS and DESCRIBE table are supported")
