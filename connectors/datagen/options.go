@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/live"
 )
 
@@ -112,7 +113,7 @@ var (
 func (c *config) newGenerator(f arrow.Field, i int, mem memory.Allocator) (generator, error) {
 	o, keys := c.fields[i], c.keys[i]
 	bad := func(name, format string, args ...any) error {
-		return fmt.Errorf("option %s: %s", keys[name], fmt.Sprintf(format, args...))
+		return &connectors.OptionError{Key: keys[name], Msg: fmt.Sprintf("option %s: %s", keys[name], fmt.Sprintf(format, args...))}
 	}
 	allowed, ok := fieldOptions[f.Type.ID()]
 	if tt, isTS := f.Type.(*arrow.TimestampType); !ok || isTS && tt.Unit != arrow.Millisecond {
@@ -125,7 +126,8 @@ func (c *config) newGenerator(f arrow.Field, i int, mem memory.Allocator) (gener
 	slices.Sort(names)
 	for _, name := range names {
 		if !slices.Contains(allowed, name) {
-			return nil, fmt.Errorf("unknown option '%s' for a %s column (have %s)", keys[name], typeName(f.Type), strings.Join(allowed, ", "))
+			return nil, &connectors.OptionError{Key: keys[name],
+				Msg: fmt.Sprintf("unknown option '%s' for a %s column (have %s)", keys[name], typeName(f.Type), strings.Join(allowed, ", "))}
 		}
 	}
 	kind := "random"
