@@ -165,6 +165,29 @@ func TestBundledExample(t *testing.T) {
 	}
 }
 
+// TestBundledExamplePiped: the example follows the rule of every script,
+// a table on a terminal and JSON lines otherwise; its first window's
+// counts are exact.
+func TestBundledExamplePiped(t *testing.T) {
+	out, errOut, code := runWeir(t, t.TempDir(), "run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 34 {
+		t.Fatalf("%d lines, want 34:\n%s", len(lines), out)
+	}
+	want := `{"window_start":"2024-01-01T00:00:00.000Z","window_end":"2024-01-01T00:01:00.000Z","word":"user","n":5}`
+	if lines[0] != want {
+		t.Errorf("first line %s, want %s", lines[0], want)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, `"word":""`) {
+			t.Errorf("empty word counted: %s", l)
+		}
+	}
+}
+
 func TestExplain(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "clicks.csv", clicksCSV)
@@ -177,16 +200,6 @@ func TestExplain(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Errorf("explain lacks %q:\n%s", s, out)
 		}
-	}
-}
-
-func TestBundledExampleDefaultsToTable(t *testing.T) {
-	out, errOut, code := runWeir(t, t.TempDir(), "run")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	if !strings.Contains(out, "┌") || !strings.Contains(out, "│ window_start") {
-		t.Errorf("example did not print a table:\n%s", out)
 	}
 }
 

@@ -215,11 +215,7 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 			return err
 		}
 	}
-	flagFormat := f.format
-	if dir != "" && flagFormat == "" {
-		flagFormat = "table" // the bundled example is a demo: show tables
-	}
-	format, err := outputFormat(flagFormat, stdout)
+	format, err := outputFormat(f.format, stdout)
 	if err != nil {
 		return err
 	}
