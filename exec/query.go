@@ -147,9 +147,13 @@ func (q *Query) CountBadRow() { q.bad.Add(1) }
 // Interval. After each batch the watermark advances once; at the end of a
 // bounded source it becomes MaxWatermark and every open window is emitted.
 // Run closes the source, the pipeline and the sink. It returns nil when
-// the input ended or ctx was cancelled, or the error that stopped it.
+// the input ended or ctx was cancelled, or the error that stopped it. A
+// panic in the query (an operator's bug) stops only this query: Run
+// returns it as a *PanicError, after stopping the back stage and closing
+// the source, the pipeline and the sink.
 func (q *Query) Run(ctx context.Context) (err error) {
 	q.status.Store("running")
+	var r *runner
 	defer func() {
 		q.Pipeline.Close()
 		if cerr := q.Input.Source.Close(); err == nil && cerr != nil {
@@ -172,6 +176,15 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			q.status.Store("finished")
 		}
 	}()
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError("the query's driver", v)
+			if r != nil && r.back != nil {
+				r.back.close() // its own error, if any, comes second
+			}
+		}
+		setPanicQuery(err, q.ID)
+	}()
 	if q.Clock == nil {
 		q.Clock = WallClock{}
 	}
@@ -190,7 +203,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	r := &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
+	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
 	split := q.splitPoint()
 	r.front = q.Pipeline[:split]
 	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
@@ -260,7 +273,7 @@ func (r *runner) runBounded(ctx context.Context) error {
 	q := r.q
 	for ctx.Err() == nil {
 		start := q.Clock.Now()
-		b, err := q.Input.Source.Next(ctx, q.BatchRows)
+		b, err := r.next(ctx)
 		if errors.Is(err, connectors.ErrEndOfInput) {
 			return nil
 		}
@@ -307,7 +320,7 @@ func (r *runner) runLive(ctx context.Context) error {
 		var rows int64
 		ended := false
 		for rows < q.MaxBatchRows {
-			b, err := q.Input.Source.Next(ctx, q.BatchRows)
+			b, err := r.next(ctx)
 			if errors.Is(err, connectors.ErrNoData) {
 				break
 			}
@@ -359,6 +372,16 @@ func (r *runner) runLive(ctx context.Context) error {
 		// query that falls behind shows a growing scheduling delay.
 		due = due.Add(iv)
 	}
+}
+
+// next is the source's Next; a panic in the source fails the query.
+func (r *runner) next(ctx context.Context) (b arrow.RecordBatch, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			b, err = nil, newPanicError("source "+r.q.Input.Table, v)
+		}
+	}()
+	return r.q.Input.Source.Next(ctx, r.q.BatchRows)
 }
 
 // eventWatermark is the largest event time seen minus the delay.

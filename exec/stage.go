@@ -30,6 +30,8 @@ type backStage struct {
 	stop  chan struct{} // closed when the goroutine hit an error
 	done  chan struct{} // closed when the goroutine has ended
 	err   error
+	// closed is set by close; it is only used by the front's goroutine.
+	closed bool
 }
 
 const stageQueue = 4
@@ -71,19 +73,32 @@ func (s *backStage) loop() {
 			}
 			continue
 		}
-		if err := s.handle(m); err != nil {
+		if err := s.safeHandle(m); err != nil {
 			s.err = err
 			close(s.stop)
 		}
 	}
 }
 
+// safeHandle is handle on the stage's own goroutine: a panic there (in
+// the sink, a callback) fails the query instead of the process. Panics in
+// operators are already turned into errors naming the operator.
+func (s *backStage) safeHandle(m stageMsg) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError("the query's output stage", v)
+		}
+	}()
+	return s.handle(m)
+}
+
 // close waits for the stage to finish what it was sent and returns its
-// error.
+// error. Later calls return nil.
 func (s *backStage) close() error {
-	if s.ch == nil {
+	if s.ch == nil || s.closed {
 		return nil
 	}
+	s.closed = true
 	close(s.ch)
 	<-s.done
 	return s.err

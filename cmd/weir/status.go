@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -126,4 +127,18 @@ func batchSummary(bs []exec.BatchInfo) string {
 		len(bs), humanCount(float64(rows)),
 		round(exec.Percentile(bs, 50, proc)), round(exec.Percentile(bs, 99, proc)),
 		round(exec.Percentile(bs, 50, sched)), round(exec.Percentile(bs, 99, sched)))
+}
+
+// failureText is the message for query id's error: "query N failed: ...",
+// without a second "query N: " from the error itself, followed by the
+// stack when the query panicked (an internal error: the stack is for the
+// bug report).
+func failureText(id int, err error) string {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("query %d: ", id))
+	text := fmt.Sprintf("query %d failed: %s", id, msg)
+	var pe *exec.PanicError
+	if errors.As(err, &pe) && len(pe.Stack) > 0 {
+		text += "\n" + strings.TrimRight(string(pe.Stack), "\n")
+	}
+	return text
 }
