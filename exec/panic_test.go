@@ -160,3 +160,16 @@ func TestQueryPanicInSink(t *testing.T) {
 		t.Error("sink not closed")
 	}
 }
+
+// TestSnapshotUnknownVectorIsAnError: a state vector the snapshot code
+// does not know is an internal error returned, not a panic.
+func TestSnapshotUnknownVectorIsAnError(t *testing.T) {
+	var v []int8
+	vecs := []winSnapVec{{name: "x", ptr: &v}}
+	if _, err := winSnapFields(vecs); err == nil || err.Error() != "internal error: state vector x of type *[]int8 cannot be saved" {
+		t.Errorf("winSnapFields = %v", err)
+	}
+	if _, err := winSnapTake(vecs, nil); err == nil || err.Error() != "internal error: state vector x of type *[]int8 cannot be restored" {
+		t.Errorf("winSnapTake = %v", err)
+	}
+}
