@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,14 @@ type Query struct {
 	Checkpoint *Checkpointing
 	// Closers are closed when the query ends (a dead-letter file).
 	Closers []io.Closer
+	// MaxStateBytes, when positive, caps the state of each stateful
+	// operator (StateReporter): after a micro-batch that leaves one over
+	// it, the query fails with an error naming the operator and its size.
+	// See DefaultMaxStateBytes.
+	MaxStateBytes int64
+	// Log receives the query's warnings (its state nearing
+	// MaxStateBytes); nil discards them.
+	Log *slog.Logger
 	// Serial keeps the whole query on one goroutine; by default, on a
 	// machine with more than one core, decoding and the operators before
 	// the first aggregation run on one goroutine and the rest on another.
@@ -75,6 +84,7 @@ type Query struct {
 	checkpoints              atomic.Int64
 	watermark, late, bad     atomic.Int64
 	state                    atomic.Pointer[WindowStats]
+	operators                atomic.Pointer[[]OperatorState]
 	status                   atomic.Value // string
 	log                      batchLog
 }
@@ -90,6 +100,8 @@ type Metrics struct {
 	Watermark int64
 	// State sizes the query's window state.
 	State WindowStats
+	// Operators sizes each stateful operator's state.
+	Operators []OperatorState
 	// Status is "running", "finished", "stopped" or "failed: ...".
 	Status string
 }
@@ -101,6 +113,9 @@ func (q *Query) Metrics() Metrics {
 		Watermark: q.watermark.Load(), LateRows: q.late.Load(), BadRows: q.bad.Load(), Status: "starting"}
 	if s := q.state.Load(); s != nil {
 		m.State = *s
+	}
+	if o := q.operators.Load(); o != nil {
+		m.Operators = *o
 	}
 	if s, ok := q.status.Load().(string); ok {
 		m.Status = s

@@ -32,6 +32,8 @@ type backStage struct {
 	err   error
 	// closed is set by close; it is only used by the front's goroutine.
 	closed bool
+	// limits holds the state of the operators to MaxStateBytes.
+	limits stateCheck
 }
 
 const stageQueue = 4
@@ -127,7 +129,8 @@ func (s *backStage) handle(m stageMsg) error {
 	return nil
 }
 
-// commit ends a micro-batch: the sink commits an epoch and the batch is
+// commit ends a micro-batch: the sink commits an epoch, the state of the
+// operators is measured and held to the query's limit, and the batch is
 // recorded with the time it took, from its start on the front stage.
 func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	q := s.q
@@ -135,23 +138,19 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	if err := q.Sink.Commit(s.epoch); err != nil {
 		return err
 	}
-	var st WindowStats
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok {
-			ws := w.Stats()
-			st.LateRows += ws.LateRows
-			st.Keys += ws.Keys
-			st.Panes += ws.Panes
-			st.StateBytes += ws.StateBytes
-		}
-	}
+	per, st := measure(s.ops)
 	q.state.Store(&st)
+	q.operators.Store(&per)
 	q.late.Store(st.LateRows)
+	if err := s.limits.check(q, per); err != nil {
+		return err
+	}
 	info.Processing = q.Clock.Now().Sub(start)
 	info.TotalDelay = info.SchedulingDelay + info.Processing
 	info.Seq = q.batches.Add(1)
 	info.LateRows, info.BadRows = st.LateRows, q.bad.Load()
 	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
+	info.State = per
 	q.log.add(info)
 	if q.OnBatch != nil {
 		q.OnBatch(info)

@@ -301,6 +301,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	q.Input, q.Sink = in, sink
 	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
 	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
+	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
 	s.nextID++
 	q.ID = s.nextID
 	return q, nil
