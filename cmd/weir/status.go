@@ -101,8 +101,21 @@ func statusText(q *exec.Query, b exec.BatchInfo, span time.Duration) string {
 	if b.Watermark != exec.MinWatermark && b.Watermark != exec.MaxWatermark {
 		fmt.Fprintf(&sb, ", wm %s", time.UnixMilli(b.Watermark).UTC().Format("15:04:05"))
 	}
-	fmt.Fprintf(&sb, ", late %d, bad %d, state %d keys/%d panes", b.LateRows, b.BadRows, b.StateKeys, b.StatePanes)
+	fmt.Fprintf(&sb, ", late %d, bad %d, state %s", b.LateRows, b.BadRows, stateText(b))
 	return sb.String()
+}
+
+// stateText sizes a batch's state: "12 keys/3 panes/1.5 KiB", per
+// stateful operator when there are several.
+func stateText(b exec.BatchInfo) string {
+	if len(b.State) <= 1 {
+		return fmt.Sprintf("%d keys/%d panes/%s", b.StateKeys, b.StatePanes, exec.FormatBytes(b.StateBytes))
+	}
+	parts := make([]string, len(b.State))
+	for i, o := range b.State {
+		parts[i] = fmt.Sprintf("op%d %d keys/%d panes/%s", i+1, o.Keys, o.Panes, exec.FormatBytes(o.Bytes))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func round(d time.Duration) time.Duration {
