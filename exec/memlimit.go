@@ -16,9 +16,10 @@ const minDefaultStateBytes = 64 << 20
 // DefaultMaxStateBytes is the state limit of a query that sets none (SET
 // max_state_bytes): half the memory the process may use, and at least
 // 64 MiB. That memory is GOMEMLIMIT when it is set; otherwise the
-// smallest of the cgroup v2 memory limit, the address-space limit (ulimit
-// -v) and the machine's memory, of those that are known. It is 0 (no
-// limit) when none is.
+// smallest of the cgroup v2 memory limit, half the address-space limit
+// (ulimit -v: Go's address space runs to about twice its heap) and the
+// machine's memory, of those that are known. It is 0 (no limit) when none
+// is.
 func DefaultMaxStateBytes() int64 {
 	return defaultStateBytes()
 }
@@ -51,7 +52,9 @@ func memoryLimit() int64 {
 	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
 		lower(parseCgroupMax(string(b)))
 	}
-	lower(addressSpaceLimit())
+	// Go's address space runs to about twice its heap: an address-space
+	// limit counts for half as much memory.
+	lower(addressSpaceLimit() / 2)
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
 		lower(parseMemTotal(string(b)))
 	}

@@ -114,7 +114,12 @@ func (s *backStage) handle(m stageMsg) error {
 		if err != nil {
 			return err
 		}
-		return q.write(out)
+		if err := q.write(out); err != nil {
+			return err
+		}
+		// A live micro-batch can hold millions of rows: hold the state to
+		// its limit after each batch read, not only at the commit.
+		return s.limits.check(q, s.ops)
 	case m.advance:
 		out, err := s.ops.Advance(m.wm)
 		if err != nil {
@@ -142,7 +147,7 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	q.state.Store(&st)
 	q.operators.Store(&per)
 	q.late.Store(st.LateRows)
-	if err := s.limits.check(q, per); err != nil {
+	if err := s.limits.checkSizes(q, per); err != nil {
 		return err
 	}
 	info.Processing = q.Clock.Now().Sub(start)

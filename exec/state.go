@@ -53,9 +53,30 @@ func measure(ops Pipeline) ([]OperatorState, WindowStats) {
 	return per, total
 }
 
-// check fails query q if an operator's state is over q.MaxStateBytes,
-// and warns once, through q.Log, when one first passes 80% of it.
-func (c *stateCheck) check(q *Query, ops []OperatorState) error {
+// check measures the state of ops and holds it to q.MaxStateBytes, as
+// checkSizes does.
+func (c *stateCheck) check(q *Query, ops Pipeline) error {
+	if q.MaxStateBytes <= 0 {
+		return nil
+	}
+	for _, op := range ops {
+		r, ok := op.(StateReporter)
+		if !ok {
+			continue
+		}
+		// Names are built only when there is something to say.
+		if st := r.Stats(); float64(st.StateBytes) >= stateWarnFraction*float64(q.MaxStateBytes) {
+			per, _ := measure(ops)
+			return c.checkSizes(q, per)
+		}
+	}
+	return nil
+}
+
+// checkSizes fails query q if an operator's state is over
+// q.MaxStateBytes, and warns once, through q.Log, when one first passes
+// 80% of it.
+func (c *stateCheck) checkSizes(q *Query, ops []OperatorState) error {
 	limit := q.MaxStateBytes
 	if limit <= 0 {
 		return nil
@@ -99,20 +120,16 @@ func FormatBytes(n int64) string {
 	return s + " " + units[i:i+1] + "iB"
 }
 
-// sizeSetting writes n as a value SET max_state_bytes takes: a whole
-// number of GiB, MiB or KiB when n is one, else rounded up to MiB, or
-// bytes.
+// sizeSetting writes n as a value SET max_state_bytes takes, rounded up
+// to a whole number of GiB, MiB or KiB: "2GiB".
 func sizeSetting(n int64) string {
 	for _, u := range []struct {
 		name string
 		size int64
 	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return fmt.Sprintf("%d%s", n/u.size, u.name)
+		if n >= u.size {
+			return fmt.Sprintf("%d%s", (n+u.size-1)/u.size, u.name)
 		}
-	}
-	if n >= 1<<20 {
-		return fmt.Sprintf("%dMiB", (n+1<<20-1)>>20)
 	}
 	return fmt.Sprint(n)
 }

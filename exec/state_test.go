@@ -78,8 +78,9 @@ func TestMaxStateBytes(t *testing.T) {
 		if got := strings.Join(sizes, ", "); got != "12.5 KiB, 24.2 KiB, 47.5 KiB, 47.5 KiB, 63.1 KiB, 89.9 KiB, 89.9 KiB, 89.9 KiB" {
 			t.Errorf("serial %v: state after each batch: %s", serial, got)
 		}
-		m := q.Metrics()
-		if len(m.Operators) != 1 || m.Operators[0].Op != "WindowAgg (GROUP BY k)" || m.Operators[0].Keys != 900 || m.Operators[0].Bytes != 135784 {
+		m := q.Metrics() // as of the last batch committed: the 900th key failed the next
+
+		if len(m.Operators) != 1 || m.Operators[0].Op != "WindowAgg (GROUP BY k)" || m.Operators[0].Keys != 800 || m.Operators[0].Bytes != 92008 {
 			t.Errorf("serial %v: metrics operators %+v", serial, m.Operators)
 		}
 		if m.Status != "failed: "+want {
@@ -145,7 +146,7 @@ func TestFormatBytes(t *testing.T) {
 			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
-	for n, want := range map[int64]string{2 << 30: "2GiB", 3 << 20: "3MiB", 2048: "2KiB", 1000: "1000", (1 << 20) + 1: "2MiB"} {
+	for n, want := range map[int64]string{2 << 30: "2GiB", 3 << 20: "3MiB", 2048: "2KiB", 1000: "1000", (1 << 20) + 1: "2MiB", 2048000000: "2GiB", 3 << 30: "3GiB"} {
 		if got := sizeSetting(n); got != want {
 			t.Errorf("sizeSetting(%d) = %q, want %q", n, got, want)
 		}

@@ -142,6 +142,7 @@ type WindowAgg struct {
 
 	stats WindowStats
 	out   winOutput
+	label string // String, once built
 
 	// scratch, reused across batches
 	keyCols []arrow.Array
@@ -250,6 +251,13 @@ func (w *WindowAgg) Schema() *arrow.Schema { return w.schema }
 // String names the operator for messages, with what it groups by:
 // "WindowAgg (GROUP BY word, TUMBLE(ts, INTERVAL '1' MINUTE))".
 func (w *WindowAgg) String() string {
+	if w.label == "" {
+		w.label = w.describe()
+	}
+	return w.label
+}
+
+func (w *WindowAgg) describe() string {
 	by := slices.Clone(w.cfg.KeyNames)
 	if spec := w.cfg.Window; w.win {
 		t := w.cfg.Input.Field(spec.TimeCol).Name
