@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
 
@@ -81,4 +82,15 @@ func opAdvance(op Operator, wm int64) (out []arrow.RecordBatch, err error) {
 func opClose(op Operator) {
 	defer func() { _ = recover() }()
 	op.Close()
+}
+
+// safeClose is c.Close, with a panic turned into a *PanicError naming
+// what was closed.
+func safeClose(what string, c io.Closer) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(what, v)
+		}
+	}()
+	return c.Close()
 }

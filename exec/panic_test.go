@@ -173,3 +173,23 @@ func TestSnapshotUnknownVectorIsAnError(t *testing.T) {
 		t.Errorf("winSnapTake = %v", err)
 	}
 }
+
+// closePanicSink panics when closed.
+type closePanicSink struct{ memSink }
+
+func (s *closePanicSink) Close() error { panic("close bug") }
+
+// TestQueryPanicInClose: a panic while the query closes its sink fails
+// the query, after the rest was closed.
+func TestQueryPanicInClose(t *testing.T) {
+	mem := winTestMem(t)
+	s := winTestSchema("ts:ts", "v:int")
+	sink := &closePanicSink{}
+	q := &Query{ID: 4, Input: Input{Table: "t", Source: &sliceSource{mem: mem, schema: s, rows: [][]any{{int64(1), int64(1)}}}, TimeCol: -1},
+		Pipeline: Pipeline{NewLimit(s, 10)}, Sink: sink, BatchRows: 1}
+	err := q.Run(context.Background())
+	if want := "query 4: internal error in the sink: close bug"; err == nil || err.Error() != want {
+		t.Fatalf("Run = %v, want %s", err, want)
+	}
+	releaseBatches(sink.batches)
+}

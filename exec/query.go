@@ -171,17 +171,18 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	var r *runner
 	defer func() {
 		q.Pipeline.Close()
-		if cerr := q.Input.Source.Close(); err == nil && cerr != nil {
+		if cerr := safeClose("source "+q.Input.Table, q.Input.Source); err == nil && cerr != nil {
 			err = cerr
 		}
-		if cerr := q.Sink.Close(); err == nil && cerr != nil {
+		if cerr := safeClose("the sink", q.Sink); err == nil && cerr != nil {
 			err = cerr
 		}
 		for _, c := range q.Closers {
-			if cerr := c.Close(); err == nil && cerr != nil {
+			if cerr := safeClose("a closer", c); err == nil && cerr != nil {
 				err = cerr
 			}
 		}
+		setPanicQuery(err, q.ID)
 		switch {
 		case err != nil:
 			q.status.Store("failed: " + err.Error())
