@@ -54,3 +54,32 @@ func TestFailureText(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestShellStateLimit: in the shell, a query over max_state_bytes fails
+// with one line and the shell runs the queries after it.
+func TestShellStateLimit(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "words.txt", "a\nb\nc\na\n")
+	script := `CREATE TABLE t (w VARCHAR) WITH (connector = 'file', path = 'words.txt', format = 'text');
+SET max_state_bytes = '1KiB';
+SELECT w, COUNT(*) AS n FROM t GROUP BY w;
+SET max_state_bytes = 0;
+SELECT COUNT(*) AS n FROM t;
+`
+	out, errOut, code := runShell(t, dir, script, "--format", "jsonl")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (a query failed)", code)
+	}
+	if out != "{\"n\":4}\n" {
+		t.Errorf("stdout %q", out)
+	}
+	for _, s := range []string{
+		"set max_state_bytes = 1KiB\n",
+		"query 1 failed: state of WindowAgg (GROUP BY w) holds 3 keys in 1.7 KiB, over max_state_bytes = 1 KiB: raise it with SET max_state_bytes = '2KiB', or bound the state (a shorter window, fewer distinct keys)\n",
+		"query 2 finished (4 rows in, 1 rows out)\n",
+	} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, errOut)
+		}
+	}
+}
