@@ -137,8 +137,12 @@ func accumGrow[T any](s []T, n int) []T {
 	return t
 }
 
+// accumValue is the Go type of an aggregate's values: BIGINT, TIMESTAMP
+// and BOOLEAN as int64, DOUBLE as float64, VARCHAR as string.
+type accumValue interface{ int64 | float64 | string }
+
 // accumOut collects output values until finish turns them into an array.
-type accumOut[T any] struct {
+type accumOut[T accumValue] struct {
 	vals  []T
 	valid []bool
 }
@@ -186,13 +190,12 @@ func (o *accumOut[T]) build(mem memory.Allocator, typ arrow.DataType) arrow.Arra
 		defer b.Release()
 		b.AppendValues(vals, o.valid)
 		return b.NewArray()
-	case []string:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.AppendValues(vals, o.valid)
-		return b.NewArray()
 	}
-	panic(fmt.Sprintf("accumOut: unsupported value type %T", o.vals))
+	// T is string: accumValue allows nothing else.
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	b.AppendValues(any(o.vals).([]string), o.valid)
+	return b.NewArray()
 }
 
 func (o *accumOut[T]) bytes() int64 {

@@ -21,7 +21,7 @@ import (
 // Int64, Timestamp and Boolean (as 0/1) use T = int64. Floats order NaN
 // above every number (as PostgreSQL does). Strings are copied into the
 // cell, never referenced in a batch.
-type accumMinMax[T cmp.Ordered] struct {
+type accumMinMax[T accumValue] struct {
 	isMax bool
 	typ   arrow.DataType
 
@@ -107,7 +107,7 @@ func (a *accumMinMax[T]) update(cells []uint32, arg arrow.Array) {
 }
 
 // accumMinMaxUpdate folds fixed-width vals into the cells' extremes.
-func accumMinMaxUpdate[T cmp.Ordered](a *accumMinMax[T], cells []uint32, vals []T, arg arrow.Array) {
+func accumMinMaxUpdate[T accumValue](a *accumMinMax[T], cells []uint32, vals []T, arg arrow.Array) {
 	val, has := a.val, a.has
 	nulls := arg.NullN() > 0
 	if a.isMax {

@@ -29,6 +29,9 @@ type BatchInfo struct {
 	StateKeys, StatePanes int
 	// StateBytes estimates the window state's memory.
 	StateBytes int64
+	// State sizes each stateful operator's state after the batch, in
+	// pipeline order.
+	State []OperatorState
 }
 
 // batchLog keeps the last batches for percentiles.

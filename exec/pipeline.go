@@ -6,7 +6,8 @@ import "github.com/apache/arrow-go/v18/arrow"
 type Pipeline []Operator
 
 // Push runs b through every operator and returns what comes out of the
-// last one. Ownership of b passes to the pipeline.
+// last one. Ownership of b passes to the pipeline. A panic in an operator
+// is returned as a *PanicError naming it.
 func (p Pipeline) Push(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	return p.pushFrom(0, []arrow.RecordBatch{b})
 }
@@ -15,7 +16,7 @@ func (p Pipeline) pushFrom(i int, in []arrow.RecordBatch) ([]arrow.RecordBatch, 
 	for ; i < len(p) && len(in) > 0; i++ {
 		var next []arrow.RecordBatch
 		for k, b := range in {
-			out, err := p[i].Process(b)
+			out, err := opProcess(p[i], b)
 			if err != nil {
 				releaseBatches(in[k+1:])
 				releaseBatches(next)
@@ -34,7 +35,7 @@ func (p Pipeline) pushFrom(i int, in []arrow.RecordBatch) ([]arrow.RecordBatch, 
 func (p Pipeline) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	var out []arrow.RecordBatch
 	for i, op := range p {
-		emitted, err := op.Advance(wm)
+		emitted, err := opAdvance(op, wm)
 		if err != nil {
 			releaseBatches(out)
 			return nil, err
@@ -54,7 +55,7 @@ func (p Pipeline) Advance(wm int64) ([]arrow.RecordBatch, error) {
 // Close closes every operator.
 func (p Pipeline) Close() {
 	for _, op := range p {
-		op.Close()
+		opClose(op)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,14 @@ type Query struct {
 	Checkpoint *Checkpointing
 	// Closers are closed when the query ends (a dead-letter file).
 	Closers []io.Closer
+	// MaxStateBytes, when positive, caps the state of each stateful
+	// operator (StateReporter): after a micro-batch that leaves one over
+	// it, the query fails with an error naming the operator and its size.
+	// See DefaultMaxStateBytes.
+	MaxStateBytes int64
+	// Log receives the query's warnings (its state nearing
+	// MaxStateBytes); nil discards them.
+	Log *slog.Logger
 	// Serial keeps the whole query on one goroutine; by default, on a
 	// machine with more than one core, decoding and the operators before
 	// the first aggregation run on one goroutine and the rest on another.
@@ -75,6 +84,7 @@ type Query struct {
 	checkpoints              atomic.Int64
 	watermark, late, bad     atomic.Int64
 	state                    atomic.Pointer[WindowStats]
+	operators                atomic.Pointer[[]OperatorState]
 	status                   atomic.Value // string
 	log                      batchLog
 }
@@ -90,6 +100,8 @@ type Metrics struct {
 	Watermark int64
 	// State sizes the query's window state.
 	State WindowStats
+	// Operators sizes each stateful operator's state.
+	Operators []OperatorState
 	// Status is "running", "finished", "stopped" or "failed: ...".
 	Status string
 }
@@ -101,6 +113,9 @@ func (q *Query) Metrics() Metrics {
 		Watermark: q.watermark.Load(), LateRows: q.late.Load(), BadRows: q.bad.Load(), Status: "starting"}
 	if s := q.state.Load(); s != nil {
 		m.State = *s
+	}
+	if o := q.operators.Load(); o != nil {
+		m.Operators = *o
 	}
 	if s, ok := q.status.Load().(string); ok {
 		m.Status = s
@@ -147,22 +162,27 @@ func (q *Query) CountBadRow() { q.bad.Add(1) }
 // Interval. After each batch the watermark advances once; at the end of a
 // bounded source it becomes MaxWatermark and every open window is emitted.
 // Run closes the source, the pipeline and the sink. It returns nil when
-// the input ended or ctx was cancelled, or the error that stopped it.
+// the input ended or ctx was cancelled, or the error that stopped it. A
+// panic in the query (an operator's bug) stops only this query: Run
+// returns it as a *PanicError, after stopping the back stage and closing
+// the source, the pipeline and the sink.
 func (q *Query) Run(ctx context.Context) (err error) {
 	q.status.Store("running")
+	var r *runner
 	defer func() {
 		q.Pipeline.Close()
-		if cerr := q.Input.Source.Close(); err == nil && cerr != nil {
+		if cerr := safeClose("source "+q.Input.Table, q.Input.Source); err == nil && cerr != nil {
 			err = cerr
 		}
-		if cerr := q.Sink.Close(); err == nil && cerr != nil {
+		if cerr := safeClose("the sink", q.Sink); err == nil && cerr != nil {
 			err = cerr
 		}
 		for _, c := range q.Closers {
-			if cerr := c.Close(); err == nil && cerr != nil {
+			if cerr := safeClose("a closer", c); err == nil && cerr != nil {
 				err = cerr
 			}
 		}
+		setPanicQuery(err, q.ID)
 		switch {
 		case err != nil:
 			q.status.Store("failed: " + err.Error())
@@ -171,6 +191,15 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		default:
 			q.status.Store("finished")
 		}
+	}()
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError("the query's driver", v)
+			if r != nil && r.back != nil {
+				r.back.close() // its own error, if any, comes second
+			}
+		}
+		setPanicQuery(err, q.ID)
 	}()
 	if q.Clock == nil {
 		q.Clock = WallClock{}
@@ -190,7 +219,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	r := &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
+	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
 	split := q.splitPoint()
 	r.front = q.Pipeline[:split]
 	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
@@ -260,7 +289,7 @@ func (r *runner) runBounded(ctx context.Context) error {
 	q := r.q
 	for ctx.Err() == nil {
 		start := q.Clock.Now()
-		b, err := q.Input.Source.Next(ctx, q.BatchRows)
+		b, err := r.next(ctx)
 		if errors.Is(err, connectors.ErrEndOfInput) {
 			return nil
 		}
@@ -307,7 +336,7 @@ func (r *runner) runLive(ctx context.Context) error {
 		var rows int64
 		ended := false
 		for rows < q.MaxBatchRows {
-			b, err := q.Input.Source.Next(ctx, q.BatchRows)
+			b, err := r.next(ctx)
 			if errors.Is(err, connectors.ErrNoData) {
 				break
 			}
@@ -359,6 +388,16 @@ func (r *runner) runLive(ctx context.Context) error {
 		// query that falls behind shows a growing scheduling delay.
 		due = due.Add(iv)
 	}
+}
+
+// next is the source's Next; a panic in the source fails the query.
+func (r *runner) next(ctx context.Context) (b arrow.RecordBatch, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			b, err = nil, newPanicError("source "+r.q.Input.Table, v)
+		}
+	}()
+	return r.q.Input.Source.Next(ctx, r.q.BatchRows)
 }
 
 // eventWatermark is the largest event time seen minus the delay.

@@ -30,6 +30,10 @@ type backStage struct {
 	stop  chan struct{} // closed when the goroutine hit an error
 	done  chan struct{} // closed when the goroutine has ended
 	err   error
+	// closed is set by close; it is only used by the front's goroutine.
+	closed bool
+	// limits holds the state of the operators to MaxStateBytes.
+	limits stateCheck
 }
 
 const stageQueue = 4
@@ -71,19 +75,32 @@ func (s *backStage) loop() {
 			}
 			continue
 		}
-		if err := s.handle(m); err != nil {
+		if err := s.safeHandle(m); err != nil {
 			s.err = err
 			close(s.stop)
 		}
 	}
 }
 
+// safeHandle is handle on the stage's own goroutine: a panic there (in
+// the sink, a callback) fails the query instead of the process. Panics in
+// operators are already turned into errors naming the operator.
+func (s *backStage) safeHandle(m stageMsg) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError("the query's output stage", v)
+		}
+	}()
+	return s.handle(m)
+}
+
 // close waits for the stage to finish what it was sent and returns its
-// error.
+// error. Later calls return nil.
 func (s *backStage) close() error {
-	if s.ch == nil {
+	if s.ch == nil || s.closed {
 		return nil
 	}
+	s.closed = true
 	close(s.ch)
 	<-s.done
 	return s.err
@@ -97,7 +114,12 @@ func (s *backStage) handle(m stageMsg) error {
 		if err != nil {
 			return err
 		}
-		return q.write(out)
+		if err := q.write(out); err != nil {
+			return err
+		}
+		// A live micro-batch can hold millions of rows: hold the state to
+		// its limit after each batch read, not only at the commit.
+		return s.limits.check(q, s.ops)
 	case m.advance:
 		out, err := s.ops.Advance(m.wm)
 		if err != nil {
@@ -112,7 +134,8 @@ func (s *backStage) handle(m stageMsg) error {
 	return nil
 }
 
-// commit ends a micro-batch: the sink commits an epoch and the batch is
+// commit ends a micro-batch: the sink commits an epoch, the state of the
+// operators is measured and held to the query's limit, and the batch is
 // recorded with the time it took, from its start on the front stage.
 func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	q := s.q
@@ -120,23 +143,19 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	if err := q.Sink.Commit(s.epoch); err != nil {
 		return err
 	}
-	var st WindowStats
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok {
-			ws := w.Stats()
-			st.LateRows += ws.LateRows
-			st.Keys += ws.Keys
-			st.Panes += ws.Panes
-			st.StateBytes += ws.StateBytes
-		}
-	}
+	per, st := measure(s.ops)
 	q.state.Store(&st)
+	q.operators.Store(&per)
 	q.late.Store(st.LateRows)
+	if err := s.limits.checkSizes(q, per); err != nil {
+		return err
+	}
 	info.Processing = q.Clock.Now().Sub(start)
 	info.TotalDelay = info.SchedulingDelay + info.Processing
 	info.Seq = q.batches.Add(1)
 	info.LateRows, info.BadRows = st.LateRows, q.bad.Load()
 	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
+	info.State = per
 	q.log.add(info)
 	if q.OnBatch != nil {
 		q.OnBatch(info)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -140,6 +142,7 @@ type WindowAgg struct {
 
 	stats WindowStats
 	out   winOutput
+	label string // String, once built
 
 	// scratch, reused across batches
 	keyCols []arrow.Array
@@ -244,6 +247,47 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 // (COUNT: Int64; SUM: Int64 of Int64, else Float64; AVG: Float64; MIN and
 // MAX: the argument's type).
 func (w *WindowAgg) Schema() *arrow.Schema { return w.schema }
+
+// String names the operator for messages, with what it groups by:
+// "WindowAgg (GROUP BY word, TUMBLE(ts, INTERVAL '1' MINUTE))".
+func (w *WindowAgg) String() string {
+	if w.label == "" {
+		w.label = w.describe()
+	}
+	return w.label
+}
+
+func (w *WindowAgg) describe() string {
+	by := slices.Clone(w.cfg.KeyNames)
+	if spec := w.cfg.Window; w.win {
+		t := w.cfg.Input.Field(spec.TimeCol).Name
+		if spec.Kind == Hop {
+			by = append(by, fmt.Sprintf("HOP(%s, %s, %s)", t, sqlInterval(w.slide), sqlInterval(w.size)))
+		} else {
+			by = append(by, fmt.Sprintf("TUMBLE(%s, %s)", t, sqlInterval(w.size)))
+		}
+	}
+	if len(by) == 0 {
+		return "WindowAgg"
+	}
+	return "WindowAgg (GROUP BY " + strings.Join(by, ", ") + ")"
+}
+
+// sqlInterval writes ms milliseconds as a SQL interval in the largest
+// unit that divides it.
+func sqlInterval(ms int64) string {
+	for _, u := range []struct {
+		name string
+		ms   int64
+	}{{"DAY", 86400000}, {"HOUR", 3600000}, {"MINUTE", 60000}, {"SECOND", 1000}} {
+		if ms%u.ms == 0 {
+			return fmt.Sprintf("INTERVAL '%d' %s", ms/u.ms, u.name)
+		}
+	}
+	return fmt.Sprintf("INTERVAL '%d' MILLISECOND", ms)
+}
+
+var _ StateReporter = (*WindowAgg)(nil)
 
 // Stats reports the dropped rows and the size of the state.
 func (w *WindowAgg) Stats() WindowStats {

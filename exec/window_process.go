@@ -25,7 +25,10 @@ func (w *WindowAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	ids := w.groupIDs(b, n)
+	ids, err := w.groupIDs(b, n)
+	if err != nil {
+		return nil, fmt.Errorf("window aggregate: %w", err)
+	}
 	w.growGroups(w.table.NumIDs())
 	if cap(w.cells) < n {
 		w.cells = make([]uint32, n)
@@ -99,24 +102,31 @@ func (w *WindowAgg) checkBatch(b arrow.RecordBatch) error {
 }
 
 // groupIDs maps every row of b to its group id.
-func (w *WindowAgg) groupIDs(b arrow.RecordBatch, n int) []uint32 {
+func (w *WindowAgg) groupIDs(b arrow.RecordBatch, n int) ([]uint32, error) {
 	if len(w.cfg.Keys) == 0 {
 		if cap(w.ids) < n {
 			w.ids = make([]uint32, n)
 		}
 		ids := w.ids[:n]
-		id := w.table.InsertEmpty()
+		id, err := w.table.InsertEmpty()
+		if err != nil {
+			return nil, err
+		}
 		for i := range ids {
 			ids[i] = id
 		}
-		return ids
+		return ids, nil
 	}
 	for i, k := range w.cfg.Keys {
 		w.keyCols[i] = b.Column(k)
 	}
-	w.ids = w.table.Insert(w.keyCols, w.ids)
+	ids, err := w.table.Insert(w.keyCols, w.ids)
 	clear(w.keyCols)
-	return w.ids
+	if err != nil {
+		return nil, err
+	}
+	w.ids = ids
+	return ids, nil
 }
 
 // assignPlain puts every row in the single pane of a plain GROUP BY.

@@ -304,7 +304,11 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 		fields = append(fields, arrow.Field{Name: fmt.Sprintf("k%d", i), Type: w.cfg.Input.Field(k).Type, Nullable: true})
 	}
 	fields = append(fields, arrow.Field{Name: "rows", Type: arrow.PrimitiveTypes.Int64})
-	fields = append(fields, winSnapFields(cols.groups)...)
+	vf, err := winSnapFields(cols.groups)
+	if err != nil {
+		return err
+	}
+	fields = append(fields, vf...)
 	err = w.snapStream(bw, fields, len(gids), func(lo, hi int) []arrow.Array {
 		ids := gids[lo:hi]
 		out := w.table.Keys(ids, w.mem)
@@ -317,7 +321,10 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 
 	// The cells stream.
 	fields = []arrow.Field{{Name: "group", Type: arrow.PrimitiveTypes.Uint32}, {Name: "rows", Type: arrow.PrimitiveTypes.Int64}}
-	fields = append(fields, winSnapFields(cols.cells)...)
+	if vf, err = winSnapFields(cols.cells); err != nil {
+		return err
+	}
+	fields = append(fields, vf...)
 	nCells := 0
 	for _, pn := range w.panes {
 		nCells += len(pn.cells)
@@ -380,7 +387,7 @@ func (w *WindowAgg) snapStream(wr io.Writer, fields []arrow.Field, n int, batch 
 
 // winSnapFields is the fields of state vectors; a vector allocated on
 // first use has none until it is.
-func winSnapFields(vecs []winSnapVec) []arrow.Field {
+func winSnapFields(vecs []winSnapVec) ([]arrow.Field, error) {
 	var fs []arrow.Field
 	for _, v := range vecs {
 		var t arrow.DataType
@@ -403,11 +410,11 @@ func winSnapFields(vecs []winSnapVec) []arrow.Field {
 			}
 			continue
 		default:
-			panic(fmt.Sprintf("winSnapFields: %T", v.ptr))
+			return nil, fmt.Errorf("internal error: state vector %s of type %T cannot be saved", v.name, v.ptr)
 		}
 		fs = append(fs, arrow.Field{Name: v.name, Type: t})
 	}
-	return fs
+	return fs, nil
 }
 
 // winSnapGather builds the columns of winSnapFields(vecs) from the

@@ -140,7 +140,12 @@ func (w *WindowAgg) winSnapReader(r io.Reader, what string, want []arrow.Field, 
 			v.alloc()
 		}
 	}
-	want = append(want, winSnapFields(vecs)...)
+	vf, err := winSnapFields(vecs)
+	if err != nil {
+		rd.Release()
+		return nil, err
+	}
+	want = append(want, vf...)
 	ok := got.NumFields() == len(want)
 	for i := 0; ok && i < len(want); i++ {
 		f := got.Field(i)
@@ -183,10 +188,12 @@ func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader, vecs []winSnapV
 		if nk == 0 {
 			ids = append(ids[:0], make([]uint32, n)...)
 			for i := range ids {
-				ids[i] = w.table.InsertEmpty()
+				if ids[i], err = w.table.InsertEmpty(); err != nil {
+					return nil, fmt.Errorf("corrupt groups: %w", err)
+				}
 			}
-		} else {
-			ids = w.table.Insert(rec.Columns()[:nk], ids)
+		} else if ids, err = w.table.Insert(rec.Columns()[:nk], ids); err != nil {
+			return nil, fmt.Errorf("corrupt groups: %w", err)
 		}
 		if rec.Column(nk).NullN() != 0 {
 			return nil, errors.New("corrupt groups: NULL rows")
@@ -345,7 +352,10 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, stored []winSnapVec, gids []uint32
 	for i, g := range gids {
 		rows[i], w.winRows[g] = w.winRows[g], 0
 	}
-	saved := winSnapTake(stored, gids)
+	saved, err := winSnapTake(stored, gids)
+	if err != nil {
+		return err
+	}
 	for _, pn := range w.panes[:h.Merged] {
 		w.mergePane(pn)
 	}
@@ -365,7 +375,7 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, stored []winSnapVec, gids []uint32
 
 // winSnapTake moves the entries gids of vectors out (zeroing them) and
 // returns them; winSnapPut puts them back.
-func winSnapTake(vecs []winSnapVec, gids []uint32) []any {
+func winSnapTake(vecs []winSnapVec, gids []uint32) ([]any, error) {
 	out := make([]any, len(vecs))
 	for k, v := range vecs {
 		switch p := v.ptr.(type) {
@@ -378,10 +388,10 @@ func winSnapTake(vecs []winSnapVec, gids []uint32) []any {
 				out[k] = winSnapMove(*p, gids)
 			}
 		default:
-			panic(fmt.Sprintf("winSnapTake: %T", v.ptr))
+			return nil, fmt.Errorf("internal error: state vector %s of type %T cannot be restored", v.name, v.ptr)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func winSnapPut(vecs []winSnapVec, saved []any, gids []uint32) {

@@ -75,7 +75,10 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 			return nil, err
 		}
 	}
-	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root), Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
+	if root, err = optimize(root); err != nil {
+		return nil, err
+	}
+	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: root, Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {
@@ -298,6 +301,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	q.Input, q.Sink = in, sink
 	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
 	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
+	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
 	s.nextID++
 	q.ID = s.nextID
 	return q, nil

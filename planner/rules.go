@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/weirdb/weir/vector"
 )
@@ -18,17 +21,28 @@ var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
 }
 
-// optimize runs every rule over root.
-func optimize(root Node) Node {
+// optimize runs every rule over root. A rule that changes the plan's
+// schema is a bug in the planner; the query is refused with an error
+// saying so.
+func optimize(root Node) (Node, error) {
 	for _, r := range rules {
 		before := root.Schema()
 		next := r.apply(root)
-		if !next.Schema().Equal(before) {
-			panic("planner: rule " + r.name + " changed the plan's schema")
+		if after := next.Schema(); !after.Equal(before) {
+			return nil, fmt.Errorf("internal error: planner rule %s changed the query's columns from (%s) to (%s)", r.name, schemaColumns(before), schemaColumns(after))
 		}
 		root = next
 	}
-	return root
+	return root, nil
+}
+
+// schemaColumns renders a schema as "name TYPE, ...".
+func schemaColumns(s *arrow.Schema) string {
+	cols := make([]string, s.NumFields())
+	for i, f := range s.Fields() {
+		cols[i] = f.Name + " " + vector.TypeName(f.Type)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // eliminateIdentityProjections drops projections that pass their input

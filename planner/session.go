@@ -12,6 +12,8 @@ import (
 	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/live"
+	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/sql"
 	"github.com/weirdb/weir/vector"
 )
@@ -81,6 +83,7 @@ var knownSettings = map[string]string{
 	"batch_size":          "maximum rows read from a source per micro-batch",
 	"checkpoint_interval": "time between checkpoints with --checkpoint-dir, e.g. '10s'",
 	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
+	"max_state_bytes":     "most state one operator of a query may hold, e.g. '512MiB' (0: no limit; default: half the memory available)",
 }
 
 // Execute runs one statement: DDL and SET take effect at once; SELECT and
@@ -259,6 +262,10 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 			if _, err := fmt.Sscan(text, &n); err != nil || n < 0 {
 				return nil, errAt(stmt, v.Name, "SET checkpoint_batches: need a number of batches, got %q", text)
 			}
+		case "max_state_bytes":
+			if _, err := parseStateBytes(text); err != nil {
+				return nil, errAt(stmt, v.Name, "SET max_state_bytes: %v", err)
+			}
 		case "batch_size":
 			var n int
 			if _, err := fmt.Sscan(text, &n); err != nil || n <= 0 {
@@ -268,4 +275,27 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 		s.Settings[name] = text
 	}
 	return &Result{Kind: ResultOK, Message: "set"}, nil
+}
+
+// parseStateBytes reads max_state_bytes: a size such as '512MiB' or a
+// plain number of bytes; 0 means no limit.
+func parseStateBytes(text string) (int64, error) {
+	if strings.TrimSpace(text) == "0" {
+		return 0, nil
+	}
+	n, err := live.ParseBytes(text)
+	if err != nil {
+		return 0, fmt.Errorf("invalid size %q: want a number of bytes such as '536870912', '512MiB' or '2GiB' (0: no limit)", text)
+	}
+	return n, nil
+}
+
+// maxStateBytes is the session's state limit: SET max_state_bytes, or
+// the process's default.
+func (s *Session) maxStateBytes() int64 {
+	if v, ok := s.Settings["max_state_bytes"]; ok {
+		n, _ := parseStateBytes(v)
+		return n
+	}
+	return exec.DefaultMaxStateBytes()
 }

@@ -201,7 +201,13 @@ func arith(op BinaryOp, l, r Expr) (Expr, error) {
 		return nil, bad
 	}
 	if float {
-		l, r = mustCast(l, Float64), mustCast(r, Float64)
+		var err error
+		if l, err = Cast(l, Float64); err != nil {
+			return nil, err
+		}
+		if r, err = Cast(r, Float64); err != nil {
+			return nil, err
+		}
 	}
 	// A NULL operand makes the result NULL.
 	if v, ok := IsLiteral(l); ok && v == nil {

@@ -108,15 +108,6 @@ func Cast(e Expr, to arrow.DataType) (Expr, error) {
 	return fold(&castExpr{e: e, to: to}, e), nil
 }
 
-// mustCast is Cast for conversions the caller has already checked.
-func mustCast(e Expr, to arrow.DataType) Expr {
-	out, err := Cast(e, to)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
-
 // Type implements Expr.
 func (c *castExpr) Type() arrow.DataType { return c.to }
 

@@ -181,6 +181,24 @@ func TestLiteral(t *testing.T) {
 	}
 }
 
+// TestLiteralMisfitDoesNotPanic: Literal with a value that does not fit
+// its type gives an expression whose evaluation fails.
+func TestLiteralMisfitDoesNotPanic(t *testing.T) {
+	mem := newMem(t)
+	b := makeBatch(t, mem, testCol{"x", Int64, `[1]`})
+	defer b.Release()
+	e := Literal("x", Int64)
+	if e.Type() != Int64 {
+		t.Errorf("type %s", e.Type())
+	}
+	if _, err := e.Eval(mem, b); err == nil || !strings.HasPrefix(err.Error(), "internal error: bad literal: ") {
+		t.Errorf("Eval = %v, want an internal error", err)
+	}
+	if _, ok := IsLiteral(e); ok {
+		t.Error("a bad literal must not be taken for a constant")
+	}
+}
+
 func TestColumnRef(t *testing.T) {
 	mem := newMem(t)
 	b := makeBatch(t, mem, testCol{"x", Int64, `[1, null, 3]`}, testCol{"s", String, `["a", "b", null]`})

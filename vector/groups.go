@@ -139,10 +139,11 @@ func (g *GroupTable) Bytes() int64 {
 // Insert looks up the key of every row of cols (one array per key column,
 // all of the same length, of the table's types) and returns its group id,
 // adding the keys not yet present. ids is reused for the result if it is
-// large enough.
-func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) []uint32 {
-	if len(cols) != len(g.cols) {
-		panic(fmt.Sprintf("GroupTable.Insert: %d key columns, table has %d", len(cols), len(g.cols)))
+// large enough. Columns that do not match the table's key columns in
+// number, type or length are an error.
+func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) ([]uint32, error) {
+	if err := g.checkCols(cols); err != nil {
+		return ids, err
 	}
 	n := 0
 	if len(cols) > 0 {
@@ -153,7 +154,7 @@ func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) []uint32 {
 	}
 	ids = ids[:n]
 	if len(cols) == 0 {
-		return ids // n == 0: nothing to do
+		return ids, nil // n == 0: nothing to do
 	}
 	if cap(g.hbuf) < n {
 		g.hbuf = make([]uint64, n)
@@ -184,14 +185,47 @@ func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) []uint32 {
 	for k := range g.in {
 		g.in[k].arr, g.in[k].str, g.in[k].ints = nil, nil, nil
 	}
-	return ids
+	return ids, nil
+}
+
+// checkCols checks that cols fit the table's key columns.
+func (g *GroupTable) checkCols(cols []arrow.Array) error {
+	if len(cols) != len(g.cols) {
+		return fmt.Errorf("group table: %d key columns given, the table has %d", len(cols), len(g.cols))
+	}
+	for k, a := range cols {
+		var ok bool
+		switch g.cols[k].kind {
+		case groupInt:
+			switch a.(type) {
+			case *array.Int64, *array.Timestamp:
+				ok = true
+			}
+		case groupFloat:
+			_, ok = a.(*array.Float64)
+		case groupBool:
+			_, ok = a.(*array.Boolean)
+		case groupString:
+			_, ok = a.(*array.String)
+		case groupNull:
+			ok = true // every value is NULL, whatever the type
+		}
+		if !ok {
+			return fmt.Errorf("group table: key column %d is %s, want %s", k, TypeName(a.DataType()), TypeName(g.cols[k].typ))
+		}
+		if a.Len() != cols[0].Len() {
+			return fmt.Errorf("group table: key column %d has %d rows, column 0 has %d", k, a.Len(), cols[0].Len())
+		}
+	}
+	return nil
 }
 
 // InsertEmpty returns the group id of the empty key of a table with no key
-// columns, adding it if it is not alive.
-func (g *GroupTable) InsertEmpty() uint32 {
+// columns, adding it if it is not alive. On a table with key columns it is
+// an error.
+func (g *GroupTable) InsertEmpty() (uint32, error) {
 	if len(g.cols) != 0 {
-		panic("GroupTable.InsertEmpty on a table with key columns")
+		return 0, fmt.Errorf("group table: an empty key given, the table has %d key columns", len(g.cols))
 	}
 	if g.n == 0 {
 		if len(g.hashes) == 0 {
@@ -200,10 +234,11 @@ func (g *GroupTable) InsertEmpty() uint32 {
 		g.alive[0] = true
 		g.n = 1
 	}
-	return 0
+	return 0, nil
 }
 
-// prepare makes a view of key column k's input for hashing and comparing.
+// prepare makes a view of key column k's input for hashing and comparing;
+// checkCols has checked its type.
 func (g *GroupTable) prepare(k int, a arrow.Array) {
 	in := &g.in[k]
 	in.arr = a
@@ -224,8 +259,6 @@ func (g *GroupTable) prepare(k int, a arrow.Array) {
 		case *array.Timestamp:
 			ts := a.TimestampValues()
 			in.ints = unsafe.Slice((*int64)(unsafe.SliceData(ts)), len(ts))
-		default:
-			panic(fmt.Sprintf("GroupTable: key column %d is %s, want %s", k, a.DataType(), g.cols[k].typ))
 		}
 	case groupFloat:
 		f := a.(*array.Float64).Float64Values()

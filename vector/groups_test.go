@@ -72,7 +72,7 @@ func TestGroupTableBasic(t *testing.T) {
 		groupTestArray(t, mem, Timestamp, `[5, 5, null, 5, null, 5, 5]`),
 	}
 	defer groupTestRelease(cols)
-	ids := g.Insert(cols, nil)
+	ids := groupInsert(t, g, cols, nil)
 	want := []uint32{0, 0, 1, 0, 1, 2, 3}
 	if fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Fatalf("ids %v, want %v", ids, want)
@@ -106,7 +106,7 @@ func TestGroupTableFloatKeys(t *testing.T) {
 	a := b.NewArray()
 	b.Release()
 	defer a.Release()
-	ids := g.Insert([]arrow.Array{a}, nil)
+	ids := groupInsert(t, g, []arrow.Array{a}, nil)
 	if fmt.Sprint(ids) != "[0 0 1 1 2 3 4 5]" {
 		t.Fatalf("ids %v", ids)
 	}
@@ -119,14 +119,14 @@ func TestGroupTableFloatKeys(t *testing.T) {
 
 func TestGroupTableNoKeys(t *testing.T) {
 	g, _ := NewGroupTable(nil)
-	if id := g.InsertEmpty(); id != 0 || g.Len() != 1 {
+	if id, err := g.InsertEmpty(); err != nil || id != 0 || g.Len() != 1 {
 		t.Fatalf("id %d len %d", id, g.Len())
 	}
 	g.Free(0)
 	if g.Len() != 0 || g.Alive(0) {
 		t.Fatal("not freed")
 	}
-	if id := g.InsertEmpty(); id != 0 || g.Len() != 1 {
+	if id, err := g.InsertEmpty(); err != nil || id != 0 || g.Len() != 1 {
 		t.Fatalf("id %d len %d", id, g.Len())
 	}
 }
@@ -138,7 +138,7 @@ func TestGroupTableNullType(t *testing.T) {
 	defer a.Release()
 	b := groupTestArray(t, mem, Int64, `[1, 2, 1]`)
 	defer b.Release()
-	ids := g.Insert([]arrow.Array{a, b}, nil)
+	ids := groupInsert(t, g, []arrow.Array{a, b}, nil)
 	if fmt.Sprint(ids) != "[0 1 0]" {
 		t.Fatalf("ids %v", ids)
 	}
@@ -184,7 +184,7 @@ func TestGroupTableRandom(t *testing.T) {
 			cols := []arrow.Array{array.NewSlice(sa, 1, int64(n+1)), array.NewSlice(ia, 1, int64(n+1))}
 			sa.Release()
 			ia.Release()
-			ids := g.Insert(cols, nil)
+			ids := groupInsert(t, g, cols, nil)
 			for i, id := range ids {
 				k := groupTestRowKey(cols, i)
 				if want, ok := ref[k]; ok {
@@ -237,7 +237,7 @@ func TestGroupTableCompact(t *testing.T) {
 		}
 		a := b.NewArray()
 		b.Release()
-		ids := g.Insert([]arrow.Array{a}, nil)
+		ids := groupInsert(t, g, []arrow.Array{a}, nil)
 		a.Release()
 		if round%2 == 0 {
 			for _, id := range ids {
@@ -270,7 +270,54 @@ func BenchmarkGroupTableInt64(b *testing.B) {
 	ids := make([]uint32, 8192)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		ids = g.Insert([]arrow.Array{a}, ids)
+		ids = groupInsert(b, g, []arrow.Array{a}, ids)
 	}
 	b.ReportMetric(float64(b.N)*8192/b.Elapsed().Seconds(), "rows/s")
+}
+
+// groupInsert is g.Insert, failing the test on an error.
+func groupInsert(t testing.TB, g *GroupTable, cols []arrow.Array, ids []uint32) []uint32 {
+	t.Helper()
+	ids, err := g.Insert(cols, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// TestGroupTableMismatchedColumns: columns that do not fit the table are
+// an error, not a panic.
+func TestGroupTableMismatchedColumns(t *testing.T) {
+	g, err := NewGroupTable([]arrow.DataType{Int64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewGoAllocator()
+	sb := array.NewStringBuilder(mem)
+	sb.Append("a")
+	s := sb.NewArray()
+	defer s.Release()
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{1, 2}, nil)
+	i := ib.NewArray()
+	defer i.Release()
+	for _, tc := range []struct {
+		cols []arrow.Array
+		want string
+	}{
+		{nil, "group table: 0 key columns given, the table has 1"},
+		{[]arrow.Array{s}, "group table: key column 0 is VARCHAR, want BIGINT"},
+		{[]arrow.Array{i, i}, "group table: 2 key columns given, the table has 1"},
+	} {
+		if _, err := g.Insert(tc.cols, nil); err == nil || err.Error() != tc.want {
+			t.Errorf("Insert(%d columns) = %v, want %s", len(tc.cols), err, tc.want)
+		}
+	}
+	if _, err := g.InsertEmpty(); err == nil || err.Error() != "group table: an empty key given, the table has 1 key columns" {
+		t.Errorf("InsertEmpty = %v", err)
+	}
+	g2, _ := NewGroupTable([]arrow.DataType{Int64, Int64})
+	if _, err := g2.Insert([]arrow.Array{i, s}, nil); err == nil || err.Error() != "group table: key column 1 is VARCHAR, want BIGINT" {
+		t.Errorf("Insert(mixed) = %v", err)
+	}
 }

@@ -26,14 +26,34 @@ var _ Expr = (*literal)(nil)
 // since the epoch. Literal also converts the obvious neighbours (int and
 // int32 to int64, integers to float64 for Float64, time.Time and
 // timestamp text for Timestamp). A value that does not fit typ is a bug in
-// the caller and panics; use NewLiteral to get an error instead.
+// the caller: Literal does not panic, but returns an expression of type
+// typ whose every Eval fails with the reason; use NewLiteral to get the
+// error at once.
 func Literal(v any, typ arrow.DataType) Expr {
 	e, err := NewLiteral(v, typ)
 	if err != nil {
-		panic(err)
+		return &badLiteral{typ: typ, err: err}
 	}
 	return e
 }
+
+// badLiteral is what Literal returns for a value that does not fit its
+// type: evaluating it fails.
+type badLiteral struct {
+	typ arrow.DataType
+	err error
+}
+
+// Type implements Expr.
+func (b *badLiteral) Type() arrow.DataType { return b.typ }
+
+// Eval implements Expr: it always fails.
+func (b *badLiteral) Eval(memory.Allocator, arrow.RecordBatch) (arrow.Array, error) {
+	return nil, fmt.Errorf("internal error: bad literal: %w", b.err)
+}
+
+// String implements Expr.
+func (b *badLiteral) String() string { return "<bad literal: " + b.err.Error() + ">" }
 
 // NewLiteral is Literal returning an error, instead of panicking, when v
 // does not fit typ.

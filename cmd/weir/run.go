@@ -306,7 +306,7 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 			fmt.Fprintf(stderr, "weir: query %d: %s\n", q.ID, batchSummary(bs))
 		}
 		if errs[i] != nil {
-			fmt.Fprintf(stderr, "weir: query %d failed: %v\n", q.ID, errs[i])
+			fmt.Fprintf(stderr, "weir: %s\n", failureText(q.ID, errs[i]))
 			failed = true
 		}
 	}

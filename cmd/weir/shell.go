@@ -500,7 +500,7 @@ func (sh *shell) ended(sq *shellQuery, err error) {
 		fmt.Fprintf(sh.msg, "query %d stopped\n", id)
 	case err != nil:
 		sh.failed.Store(true)
-		fmt.Fprintf(sh.msg, "query %d failed: %v\n", id, err)
+		fmt.Fprintln(sh.msg, failureText(id, err))
 	default:
 		m := sq.q.Metrics()
 		fmt.Fprintf(sh.msg, "query %d finished (%d rows in, %d rows out%s)\n", id, m.RowsIn, m.RowsOut, lateBad(m))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -100,8 +101,21 @@ func statusText(q *exec.Query, b exec.BatchInfo, span time.Duration) string {
 	if b.Watermark != exec.MinWatermark && b.Watermark != exec.MaxWatermark {
 		fmt.Fprintf(&sb, ", wm %s", time.UnixMilli(b.Watermark).UTC().Format("15:04:05"))
 	}
-	fmt.Fprintf(&sb, ", late %d, bad %d, state %d keys/%d panes", b.LateRows, b.BadRows, b.StateKeys, b.StatePanes)
+	fmt.Fprintf(&sb, ", late %d, bad %d, state %s", b.LateRows, b.BadRows, stateText(b))
 	return sb.String()
+}
+
+// stateText sizes a batch's state: "12 keys/3 panes/1.5 KiB", per
+// stateful operator when there are several.
+func stateText(b exec.BatchInfo) string {
+	if len(b.State) <= 1 {
+		return fmt.Sprintf("%d keys/%d panes/%s", b.StateKeys, b.StatePanes, exec.FormatBytes(b.StateBytes))
+	}
+	parts := make([]string, len(b.State))
+	for i, o := range b.State {
+		parts[i] = fmt.Sprintf("op%d %d keys/%d panes/%s", i+1, o.Keys, o.Panes, exec.FormatBytes(o.Bytes))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func round(d time.Duration) time.Duration {
@@ -126,4 +140,18 @@ func batchSummary(bs []exec.BatchInfo) string {
 		len(bs), humanCount(float64(rows)),
 		round(exec.Percentile(bs, 50, proc)), round(exec.Percentile(bs, 99, proc)),
 		round(exec.Percentile(bs, 50, sched)), round(exec.Percentile(bs, 99, sched)))
+}
+
+// failureText is the message for query id's error: "query N failed: ...",
+// without a second "query N: " from the error itself, followed by the
+// stack when the query panicked (an internal error: the stack is for the
+// bug report).
+func failureText(id int, err error) string {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("query %d: ", id))
+	text := fmt.Sprintf("query %d failed: %s", id, msg)
+	var pe *exec.PanicError
+	if errors.As(err, &pe) && len(pe.Stack) > 0 {
+		text += "\n" + strings.TrimRight(string(pe.Stack), "\n")
+	}
+	return text
 }
