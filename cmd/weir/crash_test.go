@@ -159,7 +159,9 @@ func TestGracefulStopResumes(t *testing.T) {
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
 	stops := 0
+	ck := filepath.Join(dir, "ck", "q1")
 	for ; stops < 3; stops++ {
+		before := latestCheckpointName(ck)
 		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
 		cmd.Dir = dir
 		var stderr strings.Builder
@@ -167,9 +169,13 @@ func TestGracefulStopResumes(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(150 * time.Millisecond)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// A checkpoint of its own shows the run under way, and its
+		// signal handler installed.
+		waitForCheckpoint(t, ck, before, done)
 		cmd.Process.Signal(syscall.SIGINT)
-		if err := cmd.Wait(); err != nil {
+		if err := <-done; err != nil {
 			t.Fatalf("stop %d: %v\n%s", stops, err, stderr.String())
 		}
 		if _, err := os.Stat(filepath.Join(dir, "out.jsonl.pending")); err == nil {
