@@ -29,6 +29,7 @@ type runFlags struct {
 	cpuProfile    string
 	checkpointDir string
 	reset         bool
+	outputDir     string
 }
 
 func newRunCmd() *cobra.Command {
@@ -64,6 +65,7 @@ the summary is printed.`,
 	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
 	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
 	cmd.Flags().BoolVar(&f.reset, "reset", false, "with --checkpoint-dir: discard the checkpoints there and start over")
+	cmd.Flags().StringVar(&f.outputDir, "output-dir", "", "write each SELECT's rows to DIR/query-N.jsonl (.csv, .txt for tables) instead of stdout (default format jsonl)")
 	return cmd
 }
 
@@ -141,6 +143,12 @@ func (j *job) close() {
 // plan executes every statement of script in sess: DDL at once, queries
 // built but not started, so that a mistake anywhere leaves nothing printed.
 func plan(sess *planner.Session, script string, out io.Writer, fmtName string, maxRows int) (*job, error) {
+	return planFormats(sess, script, out, fmtName, fmtName, maxRows)
+}
+
+// planFormats is plan with one format (fmtName) for the results of SHOW,
+// DESCRIBE and EXPLAIN and another (queryFmt) for the rows of queries.
+func planFormats(sess *planner.Session, script string, out io.Writer, fmtName, queryFmt string, maxRows int) (*job, error) {
 	stmts, err := sql.Parse(script)
 	if err != nil {
 		return nil, err
@@ -159,7 +167,7 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 		case planner.ResultQuery:
 			var console *consoleSink
 			if res.Query.Into == nil {
-				if console, err = newConsoleSink(out, fmtName, res.Query.Schema(), maxRows); err != nil {
+				if console, err = newConsoleSink(out, queryFmt, res.Query.Schema(), maxRows); err != nil {
 					j.close()
 					return nil, err
 				}
@@ -203,7 +211,7 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		defer os.RemoveAll(dir)
 		// The example runs in its own directory: paths given relative to
 		// the current one must still point there.
-		for _, p := range []*string{&f.checkpointDir} {
+		for _, p := range []*string{&f.checkpointDir, &f.outputDir} {
 			if *p != "" {
 				if *p, err = filepath.Abs(*p); err != nil {
 					return err
@@ -221,6 +229,10 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	format, err := outputFormat(flagFormat, stdout)
 	if err != nil {
 		return err
+	}
+	queryFormat := format
+	if f.outputDir != "" && f.format == "" {
+		queryFormat = "jsonl" // files are not terminals
 	}
 	status := newStatusLine(stderr, f.progress && isTerminal(stderr))
 	out := &statusWriter{w: stdout, status: status}
@@ -240,8 +252,12 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		}
 	}
 	sess.CheckpointDir = f.checkpointDir
-	j, err := plan(sess, script, out, format, f.maxRows)
+	j, err := planFormats(sess, script, out, format, queryFormat, f.maxRows)
 	if err != nil {
+		return err
+	}
+	if err := j.routeOutput(f.outputDir, queryFormat); err != nil {
+		j.close()
 		return err
 	}
 	for _, p := range j.printed {
