@@ -29,6 +29,17 @@ type Checkpointing struct {
 	// Fingerprint identifies the query's plan; a checkpoint taken by a
 	// different plan is refused.
 	Fingerprint string
+
+	// atEnd records that the checkpoint Run resumed from was taken at the
+	// end of the input.
+	atEnd bool
+}
+
+// ResumedAtEnd reports whether the query's last Run found its newest
+// checkpoint taken at the end of its input, so that it had nothing left
+// to do and did not read its source. Call it after Run has returned.
+func (q *Query) ResumedAtEnd() bool {
+	return q.Checkpoint != nil && q.Checkpoint.atEnd
 }
 
 // Snapshotter is implemented by operators whose state checkpoints save.
@@ -93,10 +104,35 @@ func latestCheckpoint(dir string) (string, error) {
 	return filepath.Join(dir, names[len(names)-1]), nil
 }
 
+// removeTempCheckpoints deletes the temporary directories (.tmp-chk-*)
+// that a process killed while writing a checkpoint left in dir.
+func removeTempCheckpoints(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-chk-") {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("checkpoint: removing an unfinished checkpoint: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // restore loads the newest checkpoint, if any, into the query before it
-// runs: operator state, sink state, source position and watermark.
+// runs: operator state, sink state, source position and watermark. It
+// first removes unfinished checkpoints of an earlier run.
 func (r *runner) restore() error {
 	c := r.q.Checkpoint
+	c.atEnd = false
+	if err := removeTempCheckpoints(c.Dir); err != nil {
+		return err
+	}
 	dir, err := latestCheckpoint(c.Dir)
 	if err != nil || dir == "" {
 		return err
@@ -144,6 +180,7 @@ func (r *runner) restore() error {
 	q.rowsIn.Store(m.RowsIn)
 	q.rowsOut.Store(m.RowsOut)
 	r.restoredFrom = dir
+	c.atEnd = m.Finished
 	return nil
 }
 

@@ -231,6 +231,9 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			r.back.close()
 			return err
 		}
+		if q.Checkpoint.atEnd { // a finished run: nothing left to read
+			return r.back.close()
+		}
 		r.lastCk = q.Clock.Now()
 	}
 	if q.Live() {

@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
 	"github.com/weirdb/weir/exec"
 )
 
-// consoleSink prints a query's rows to stdout. JSON lines and CSV stream
-// out as they come; a table is printed once per micro-batch, like Spark's
-// print(): a header with the batch time, then at most maxRows rows.
+// consoleSink prints a query's rows to stdout (or to a file of
+// --output-dir). JSON lines and CSV stream out as they come; a table is
+// printed once per micro-batch, like Spark's print(): a header with the
+// batch time, then at most maxRows rows. Each batch goes out in one Write,
+// so that the lines of queries sharing stdout never mix.
 type consoleSink struct {
 	out     io.Writer
 	format  string
@@ -25,6 +30,10 @@ type consoleSink struct {
 	enc     format.Encoder
 	rows    [][]string // a table's rows of the current batch
 	more    int        // rows past maxRows
+	// query, when not 0, is written as a first "_query" column (jsonl, csv).
+	query int64
+	// file, if set, is the sink's own output file; Close closes it.
+	file *os.File
 }
 
 var _ connectors.Sink = (*consoleSink)(nil)
@@ -41,8 +50,45 @@ func newConsoleSink(out io.Writer, fmtName string, schema *arrow.Schema, maxRows
 	return s, nil
 }
 
+// tagQuery labels the sink's output with query number n: a first
+// "_query" column in jsonl and csv, "(query n)" in a table's batch header.
+func (s *consoleSink) tagQuery(n int) error {
+	if s.enc == nil {
+		s.label = fmt.Sprintf(" (query %d)", n)
+		return nil
+	}
+	fields := append([]arrow.Field{{Name: "_query", Type: arrow.PrimitiveTypes.Int64}}, s.schema.Fields()...)
+	enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[s.format], arrow.NewSchema(fields, nil), &s.buf, nil)
+	if err != nil {
+		return err
+	}
+	s.enc, s.query = enc, int64(n)
+	return nil
+}
+
+// withQuery returns b with a first column holding s.query in every row;
+// it takes over b.
+func (s *consoleSink) withQuery(b arrow.RecordBatch) arrow.RecordBatch {
+	defer b.Release()
+	bld := array.NewInt64Builder(memory.DefaultAllocator)
+	defer bld.Release()
+	n := int(b.NumRows())
+	bld.Reserve(n)
+	for range n {
+		bld.UnsafeAppend(s.query)
+	}
+	id := bld.NewArray()
+	defer id.Release()
+	cols := append([]arrow.Array{id}, b.Columns()...)
+	fields := append([]arrow.Field{{Name: "_query", Type: arrow.PrimitiveTypes.Int64}}, b.Schema().Fields()...)
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, b.NumRows())
+}
+
 // Write prints a batch's lines, or keeps a table's rows for endBatch.
 func (s *consoleSink) Write(b arrow.RecordBatch) error {
+	if s.query != 0 && s.enc != nil {
+		b = s.withQuery(b)
+	}
 	defer b.Release()
 	if s.enc == nil {
 		for r := 0; r < int(b.NumRows()); r++ {
@@ -96,8 +142,15 @@ func (s *consoleSink) endBatch(info exec.BatchInfo) error {
 // Commit does nothing: tables are printed per batch by endBatch.
 func (s *consoleSink) Commit(int64) error { return nil }
 
-// Close does nothing.
-func (s *consoleSink) Close() error { return nil }
+// Close closes the sink's output file, if it has one.
+func (s *consoleSink) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	f := s.file
+	s.file = nil
+	return f.Close()
+}
 
 // rate formats rows per second.
 func rate(rows int64, d time.Duration) string {

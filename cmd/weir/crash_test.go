@@ -58,9 +58,10 @@ func sortedLines(t *testing.T, path string) []string {
 }
 
 // TestCrashRecoveryExactlyOnce kills `weir run --checkpoint-dir` with
-// SIGKILL at random moments, at least 20 times, restarting it each time,
-// and checks that the file sink ends up with exactly the rows of one
-// uninterrupted run: none lost, none duplicated.
+// SIGKILL at random moments, 20 times, restarting it each time, and checks
+// that the file sink ends up with exactly the rows of one uninterrupted
+// run (none lost, none duplicated) and that no unfinished checkpoint is
+// left behind.
 func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: skipped with -short")
@@ -77,9 +78,10 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	}
 
 	r := rand.New(rand.NewPCG(1, 2))
-	kills, finished := 0, false
-	deadline := time.Now().Add(90 * time.Second)
-	for !finished && time.Now().Before(deadline) {
+	ck := filepath.Join(crash, "ck", "q1")
+	kills := 0
+	for ; kills < 20; kills++ {
+		before := latestCheckpointName(ck)
 		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
 		cmd.Dir = crash
 		var stderr strings.Builder
@@ -89,30 +91,24 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		if kills < 20 {
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("run %d failed: %v\n%s", kills, err, stderr.String())
-				}
-				finished = true
-			case <-time.After(time.Duration(20+r.IntN(100)) * time.Millisecond):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
-				kills++
-			}
-			continue
+		// Kill at a random moment after the run has made progress (a
+		// checkpoint of its own), often in the middle of writing the
+		// next checkpoint: each run is cut short however fast the machine.
+		waitForCheckpoint(t, ck, before, done)
+		select {
+		case err := <-done:
+			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", kills, err, stderr.String())
+		case <-time.After(time.Duration(r.IntN(15)) * time.Millisecond):
 		}
-		if err := <-done; err != nil { // enough kills: let it finish
-			t.Fatalf("final run failed: %v\n%s", err, stderr.String())
-		}
-		finished = true
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
 	}
-	if !finished {
-		t.Fatalf("did not finish in time after %d kills", kills)
+	// Enough kills: let it finish.
+	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
+		t.Fatalf("final run: exit %d\n%s", code, errOut)
 	}
-	if kills < 20 {
-		t.Fatalf("the run finished after only %d kills: make it slower", kills)
+	if left, _ := filepath.Glob(filepath.Join(ck, ".tmp-chk-*")); len(left) != 0 {
+		t.Errorf("unfinished checkpoints left behind: %v", left)
 	}
 	got := sortedLines(t, filepath.Join(crash, "out.jsonl"))
 	if len(got) != len(want) {
@@ -159,7 +155,9 @@ func TestGracefulStopResumes(t *testing.T) {
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
 	stops := 0
+	ck := filepath.Join(dir, "ck", "q1")
 	for ; stops < 3; stops++ {
+		before := latestCheckpointName(ck)
 		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
 		cmd.Dir = dir
 		var stderr strings.Builder
@@ -167,9 +165,13 @@ func TestGracefulStopResumes(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(150 * time.Millisecond)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// A checkpoint of its own shows the run under way, and its
+		// signal handler installed.
+		waitForCheckpoint(t, ck, before, done)
 		cmd.Process.Signal(syscall.SIGINT)
-		if err := cmd.Wait(); err != nil {
+		if err := <-done; err != nil {
 			t.Fatalf("stop %d: %v\n%s", stops, err, stderr.String())
 		}
 		if _, err := os.Stat(filepath.Join(dir, "out.jsonl.pending")); err == nil {

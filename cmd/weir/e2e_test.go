@@ -218,8 +218,9 @@ SELECT MAX(user_id) AS top FROM clicks;
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	// Two bare SELECTs: each row says which query it is from.
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !contains(lines, `{"n":5}`) || !contains(lines, `{"top":3}`) {
+	if len(lines) != 2 || !contains(lines, `{"_query":2,"n":5}`) || !contains(lines, `{"_query":3,"top":3}`) {
 		t.Errorf("stdout %q", out)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "per_url.csv"))

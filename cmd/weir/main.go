@@ -9,7 +9,8 @@ import (
 	"github.com/weirdb/weir/sql"
 )
 
-// version is set by the build.
+// version, when the build sets it (-ldflags "-X main.version=v1.2.3"),
+// replaces the module version in `weir version`.
 var version = "dev"
 
 func main() {
@@ -26,11 +27,12 @@ Examples:
   weir run query.sql --format jsonl         run a script, one JSON object per row
   weir run -e "CREATE TABLE t (...) WITH (...); SELECT ..."
   weir explain query.sql                    show how each query would run`,
-		Version:       version,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd())
+	root.SetVersionTemplate("{{.Version}}")
+	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd(), newVersionCmd())
 	root.AddCommand(newBenchCmd())
 	root.AddCommand(newConnectorsCmd())
 	if err := root.Execute(); err != nil {

@@ -29,12 +29,13 @@ type runFlags struct {
 	cpuProfile    string
 	checkpointDir string
 	reset         bool
+	outputDir     string
 }
 
 func newRunCmd() *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "run [SCRIPT.sql] [flags]",
+		Use:   "run [SCRIPT.sql | -] [flags]",
 		Short: "Run a SQL script until its inputs end (or until Ctrl-C, for live streams)",
 		Long: `Run executes a SQL script: CREATE TABLE statements register streams and
 sinks, SELECT queries print their results to stdout, INSERT INTO queries write
@@ -43,10 +44,17 @@ are all files runs to the end of its input, emits every open window, and exits.
 Live sources (socket, directory, datagen) run until Ctrl-C, one micro-batch per
 batch interval.
 
-With no script and no -e, run executes the bundled word-count example.`,
+The script is read from standard input when SCRIPT is "-", or when no
+script and no -e are given and standard input is not a terminal
+(echo 'SELECT ...;' | weir run). With no script, no -e and nothing on
+standard input, run executes the bundled word-count example.
+
+SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a run gracefully: the batch in
+flight finishes, a final checkpoint is taken (with --checkpoint-dir) and
+the summary is printed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runMain(cmd.Context(), f, args, os.Stdout, os.Stderr)
+			return runMain(cmd.Context(), f, args, processStdin(), os.Stdout, os.Stderr)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&f.exprs, "execute", "e", nil, "run these SQL statements instead of a script (repeatable)")
@@ -57,17 +65,18 @@ With no script and no -e, run executes the bundled word-count example.`,
 	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
 	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
 	cmd.Flags().BoolVar(&f.reset, "reset", false, "with --checkpoint-dir: discard the checkpoints there and start over")
+	cmd.Flags().StringVar(&f.outputDir, "output-dir", "", "write each SELECT's rows to DIR/query-N.jsonl (.csv, .txt for tables) instead of stdout (default format jsonl)")
 	return cmd
 }
 
 func newExplainCmd() *cobra.Command {
 	var exprs []string
 	cmd := &cobra.Command{
-		Use:   "explain [SCRIPT.sql]",
+		Use:   "explain [SCRIPT.sql | -]",
 		Short: "Show the logical and physical plan of each query in a script",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			script, _, err := loadScript(exprs, args)
+			script, _, err := loadScript(cmd.Context(), exprs, args, processStdin())
 			if err != nil {
 				return err
 			}
@@ -90,27 +99,6 @@ func newExplainCmd() *cobra.Command {
 	}
 	cmd.Flags().StringArrayVarP(&exprs, "execute", "e", nil, "explain these SQL statements instead of a script")
 	return cmd
-}
-
-// loadScript returns the script text from -e or a file, or the bundled
-// example; dir is the directory to run in ("" for the current one).
-func loadScript(exprs []string, args []string) (script, dir string, err error) {
-	switch {
-	case len(exprs) > 0 && len(args) > 0:
-		return "", "", fmt.Errorf("give a script or -e, not both")
-	case len(exprs) > 0:
-		for _, e := range exprs {
-			script += e + ";\n"
-		}
-		return script, "", nil
-	case len(args) == 1:
-		b, err := os.ReadFile(args[0])
-		if err != nil {
-			return "", "", err
-		}
-		return string(b), "", nil
-	}
-	return exampleScript()
 }
 
 // noticeHandler prints source notices (reconnects and the like) as
@@ -155,6 +143,12 @@ func (j *job) close() {
 // plan executes every statement of script in sess: DDL at once, queries
 // built but not started, so that a mistake anywhere leaves nothing printed.
 func plan(sess *planner.Session, script string, out io.Writer, fmtName string, maxRows int) (*job, error) {
+	return planFormats(sess, script, out, fmtName, fmtName, maxRows)
+}
+
+// planFormats is plan with one format (fmtName) for the results of SHOW,
+// DESCRIBE and EXPLAIN and another (queryFmt) for the rows of queries.
+func planFormats(sess *planner.Session, script string, out io.Writer, fmtName, queryFmt string, maxRows int) (*job, error) {
 	stmts, err := sql.Parse(script)
 	if err != nil {
 		return nil, err
@@ -173,7 +167,7 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 		case planner.ResultQuery:
 			var console *consoleSink
 			if res.Query.Into == nil {
-				if console, err = newConsoleSink(out, fmtName, res.Query.Schema(), maxRows); err != nil {
+				if console, err = newConsoleSink(out, queryFmt, res.Query.Schema(), maxRows); err != nil {
 					j.close()
 					return nil, err
 				}
@@ -193,7 +187,11 @@ func plan(sess *planner.Session, script string, out io.Writer, fmtName string, m
 	return j, nil
 }
 
-func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.Writer) error {
+func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, stdout, stderr io.Writer) error {
+	// First of all: from here on a signal stops the run gracefully, even
+	// one that comes while the script is read or planned.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -204,13 +202,22 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		}
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
-	script, dir, err := loadScript(f.exprs, args)
+	script, dir, err := loadScript(ctx, f.exprs, args, stdin)
 	if err != nil {
 		return err
 	}
 	if dir != "" {
 		fmt.Fprintln(stderr, "weir: no script given: running the bundled word-count example (see weir run --help)")
 		defer os.RemoveAll(dir)
+		// The example runs in its own directory: paths given relative to
+		// the current one must still point there.
+		for _, p := range []*string{&f.checkpointDir, &f.outputDir} {
+			if *p != "" {
+				if *p, err = filepath.Abs(*p); err != nil {
+					return err
+				}
+			}
+		}
 		if err := os.Chdir(dir); err != nil {
 			return err
 		}
@@ -218,6 +225,10 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 	format, err := outputFormat(f.format, stdout)
 	if err != nil {
 		return err
+	}
+	queryFormat := format
+	if f.outputDir != "" && f.format == "" {
+		queryFormat = "jsonl" // files are not terminals
 	}
 	status := newStatusLine(stderr, f.progress && isTerminal(stderr))
 	out := &statusWriter{w: stdout, status: status}
@@ -237,8 +248,12 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		}
 	}
 	sess.CheckpointDir = f.checkpointDir
-	j, err := plan(sess, script, out, format, f.maxRows)
+	j, err := planFormats(sess, script, out, format, queryFormat, f.maxRows)
 	if err != nil {
+		return err
+	}
+	if err := j.routeOutput(f.outputDir, queryFormat); err != nil {
+		j.close()
 		return err
 	}
 	for _, p := range j.printed {
@@ -269,8 +284,6 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 			fmt.Fprintf(stderr, "weir: warning: query %d: table %s declares no WATERMARK, so its event-time windows close only when its input ends; declare one, or window over PROCTIME()\n", q.ID, q.Input.Table)
 		}
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errs := make([]error, len(j.queries))
 	var wg sync.WaitGroup
 	for i, q := range j.queries {
@@ -308,6 +321,9 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdout, stderr io.
 		if errs[i] != nil {
 			fmt.Fprintf(stderr, "weir: %s\n", failureText(q.ID, errs[i]))
 			failed = true
+		}
+		if errs[i] == nil && q.ResumedAtEnd() {
+			fmt.Fprintf(stderr, "weir: query %d: the checkpoint in %s is at the end of its input: nothing left to do (run with --reset to start over)\n", q.ID, q.Checkpoint.Dir)
 		}
 	}
 	if failed {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/weirdb/weir/exec"
 )
 
@@ -21,10 +23,44 @@ type statusLine struct {
 	text    map[int]string
 	shown   bool
 	drawn   time.Time
+	// width is the terminal's width in columns, asked at every draw (the
+	// window may have been resized); 0 when unknown.
+	width func() int
 }
 
 func newStatusLine(w io.Writer, enabled bool) *statusLine {
-	return &statusLine{w: w, enabled: enabled, text: map[int]string{}}
+	return &statusLine{w: w, enabled: enabled, text: map[int]string{}, width: terminalWidth(w)}
+}
+
+// terminalWidth returns a function that reports w's terminal width, or 0.
+func terminalWidth(w io.Writer) func() int {
+	f, ok := w.(*os.File)
+	return func() int {
+		if !ok {
+			return 0
+		}
+		_, cols, err := pty.Getsize(f)
+		if err != nil {
+			return 0
+		}
+		return cols
+	}
+}
+
+// fit cuts line to fewer than width columns, so that it never wraps (a
+// wrapped line cannot be erased with \r and leaves fragments behind).
+func fit(line string, width int) string {
+	if width <= 1 {
+		return line
+	}
+	n := 0
+	for i := range line {
+		if n == width-1 {
+			return line[:i]
+		}
+		n++
+	}
+	return line
 }
 
 // update sets query id's status and redraws, at most ten times a second.
@@ -51,7 +87,7 @@ func (s *statusLine) drawLocked() {
 	for i, id := range ids {
 		parts[i] = s.text[id]
 	}
-	line := strings.Join(parts, " | ")
+	line := fit(strings.Join(parts, " | "), s.width())
 	fmt.Fprintf(s.w, "\r\x1b[K%s", line)
 	s.shown, s.drawn = line != "", time.Now()
 }
