@@ -91,7 +91,7 @@ func TestRunScriptFromStdin(t *testing.T) {
 	}
 	for _, stdin := range []string{"", " \n\t\n"} {
 		out, errOut, code := runWeirStdin(t, dir, stdin, "run")
-		if code != 0 || !strings.Contains(errOut, "bundled word-count example") || !strings.Contains(out, "│ window_start") {
+		if code != 0 || !strings.Contains(errOut, "bundled word-count example") || !strings.Contains(out, `"word":"user"`) {
 			t.Errorf("weir run <%q: exit %d, stdout:\n%s\nstderr:\n%s", stdin, code, out, errOut)
 		}
 	}

@@ -492,7 +492,9 @@ func (sh *shell) ended(sq *shellQuery, err error) {
 	sq.err, sq.ended = err, true
 	stopped, waiter := sq.stopped, sq.waiter
 	sh.mu.Unlock()
-	close(sq.done)
+	// Say how it ended before anyone waiting on done (the end of a piped
+	// script) can exit.
+	defer close(sq.done)
 	id := sq.q.ID
 	switch {
 	case stopped && waiter:
@@ -625,6 +627,19 @@ func (sh *shell) drain() {
 			sh.stop(sq, "")
 			continue
 		}
+		<-sq.done
+	}
+	// Queries that ended just before may still be saying so: wait for
+	// every one's last word before the shell exits.
+	sh.mu.Lock()
+	var ended []*shellQuery
+	for _, sq := range sh.queries {
+		if sq.ended && !sq.stopped {
+			ended = append(ended, sq)
+		}
+	}
+	sh.mu.Unlock()
+	for _, sq := range ended {
 		<-sq.done
 	}
 }
