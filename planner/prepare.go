@@ -71,7 +71,7 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 		return nil, err
 	}
 	if into != nil {
-		if root, err = s.castToSink(stmt, root, into); err != nil {
+		if root, err = s.castToSink(stmt, sel, root, into); err != nil {
 			return nil, err
 		}
 	}
@@ -104,9 +104,12 @@ func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result
 	return s.prepareSelect(stmt, sel, t)
 }
 
-// castToSink renames the query's columns to the sink's and casts their
-// types, matching by position as SQL's INSERT does.
-func (s *Session) castToSink(stmt *sql.Statement, root Node, t *catalog.Table) (Node, error) {
+// castToSink renames the query's columns to the sink's, matching by
+// position as SQL's INSERT does. A column must have the sink column's type,
+// or one that widens to it without loss (BIGINT into DOUBLE; NULL into
+// anything); any other mismatch is an error, as in Flink, rather than a
+// column of empty values.
+func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node, t *catalog.Table) (Node, error) {
 	in := root.Schema()
 	if in.NumFields() != t.Schema.NumFields() {
 		return nil, errAt(stmt, t.Name, "INSERT INTO %s: the query has %d columns, the table %d", t.Name, in.NumFields(), t.Schema.NumFields())
@@ -115,13 +118,50 @@ func (s *Session) castToSink(stmt *sql.Statement, root Node, t *catalog.Table) (
 	names := make([]string, in.NumFields())
 	for i, f := range in.Fields() {
 		to := t.Schema.Field(i)
+		if !widens(f.Type, to.Type) {
+			return nil, selectItemErr(stmt, sel, i, "INSERT INTO %s: column %d '%s' is %s but the query gives %s (%s); CAST it",
+				t.Name, i+1, to.Name, vector.TypeName(to.Type), vector.TypeName(f.Type), f.Name)
+		}
 		x, err := vector.Cast(vector.ColumnRef(i, f.Type, f.Name), to.Type)
 		if err != nil {
-			return nil, errAt(stmt, t.Name, "INSERT INTO %s: column %s: %v", t.Name, to.Name, err)
+			return nil, selectItemErr(stmt, sel, i, "INSERT INTO %s: column %d '%s': %v", t.Name, i+1, to.Name, err)
 		}
 		exprs[i], names[i] = x, to.Name
 	}
 	return &Project{In: root, Exprs: exprs, Names: names}, nil
+}
+
+// widens reports whether a value of type from may be written to a column
+// of type to without an explicit CAST.
+func widens(from, to arrow.DataType) bool {
+	switch {
+	case arrow.TypeEqual(from, to), from.ID() == arrow.NULL:
+		return true
+	case from.ID() == arrow.INT64 && to.ID() == arrow.FLOAT64:
+		return true
+	}
+	return false
+}
+
+// selectItemErr positions an error at item i of sel's select list, or at
+// the SELECT keyword when the list has a wildcard.
+func selectItemErr(stmt *sql.Statement, sel *ast.SelectStmt, i int, format string, args ...any) error {
+	fields := sel.Fields.Fields
+	for _, f := range fields {
+		if f.WildCard != nil {
+			return errAt(stmt, "SELECT", format, args...)
+		}
+	}
+	if i >= len(fields) || stmt == nil {
+		return errAt(stmt, "SELECT", format, args...)
+	}
+	f := fields[i]
+	text := strings.TrimSpace(f.Text())
+	if text == "" {
+		return errAt(stmt, anchor(f.Expr), format, args...)
+	}
+	off := stmt.MapOffset(f.Offset)
+	return stmt.ErrorAt(off, len(text), format, args...)
 }
 
 func (s *Session) explain(stmt *sql.Statement, n *ast.ExplainStmt) (*Result, error) {
