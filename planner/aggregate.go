@@ -181,7 +181,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			return nil, err
 		}
 		exprs = append(exprs, x)
-		names = append(names, fieldName(f))
+		names = append(names, p.fieldName(f))
 	}
 	return &Project{In: out, Exprs: exprs, Names: names}, nil
 }
@@ -202,7 +202,7 @@ func (p *selectPlanner) resolveGroupAlias(e ast.ExprNode, sel *ast.SelectStmt, s
 	case *ast.PositionExpr:
 		if x.N >= 1 && x.N <= len(sel.Fields.Fields) {
 			if f := sel.Fields.Fields[x.N-1]; f.Expr != nil {
-				return f.Expr, fieldName(f)
+				return f.Expr, p.fieldName(f)
 			}
 		}
 	}
