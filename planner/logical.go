@@ -66,10 +66,13 @@ type Sort struct {
 	Keys []exec.SortKey
 }
 
-// Limit passes on the first N rows.
+// Limit passes on the first N rows. Over a windowed query it is per
+// emission (the rows of the windows closed together), as a Sort is;
+// otherwise it ends the query once N rows are out.
 type Limit struct {
-	In Node
-	N  int64
+	In          Node
+	N           int64
+	PerEmission bool
 }
 
 // Schema implements Node.
@@ -192,7 +195,12 @@ func (l *Limit) Schema() *arrow.Schema { return l.In.Schema() }
 func (l *Limit) Input() Node { return l.In }
 
 // Describe implements Node.
-func (l *Limit) Describe() string { return fmt.Sprintf("Limit %d", l.N) }
+func (l *Limit) Describe() string {
+	if l.PerEmission {
+		return fmt.Sprintf("Limit %d per emission", l.N)
+	}
+	return fmt.Sprintf("Limit %d", l.N)
+}
 
 // Tree renders a plan as an indented tree, root first.
 func Tree(n Node) string {

@@ -237,7 +237,7 @@ func physName(n Node) string {
 	case *Sort:
 		return "SortOp " + strings.TrimPrefix(n.Describe(), "Sort ")
 	case *Limit:
-		return "LimitOp " + strconv.FormatInt(n.N, 10)
+		return "LimitOp " + strings.TrimPrefix(n.Describe(), "Limit ")
 	}
 	return n.Describe()
 }
@@ -367,6 +367,9 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Sort:
 		return exec.NewSort(mem, n.Schema(), n.Keys), nil
 	case *Limit:
+		if n.PerEmission {
+			return exec.NewEmissionLimit(n.Schema(), n.N), nil
+		}
 		return exec.NewLimit(n.Schema(), n.N), nil
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)

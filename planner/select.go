@@ -68,9 +68,20 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 		if !ok || (v.Kind() != driver.KindInt64 && v.Kind() != driver.KindUint64) {
 			return nil, errAt(p.stmt, "LIMIT", "LIMIT needs a constant row count")
 		}
-		out = &Limit{In: out, N: v.GetInt64()}
+		out = &Limit{In: out, N: v.GetInt64(), PerEmission: windowed(out)}
 	}
 	return out, nil
+}
+
+// windowed reports whether the plan under n groups by a window: its rows
+// come out per emission, as windows close.
+func windowed(n Node) bool {
+	for ; n != nil; n = n.Input() {
+		if a, ok := n.(*Aggregate); ok && a.Window.Kind != exec.NoWindow {
+			return true
+		}
+	}
+	return false
 }
 
 func newFilter(stmt *sql.Statement, in Node, pred vector.Expr, at ast.Node) (Node, error) {
