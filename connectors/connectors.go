@@ -138,8 +138,11 @@ type SourceSpec struct {
 	StateDir string
 	// Contains, when not empty, is a hint: the query keeps only rows whose
 	// first column contains this text (a LIKE '%text%' filter over a
-	// one-column table). A source may skip other rows without decoding
-	// them; the filter still runs, so ignoring the hint is always correct.
+	// one-column table). The planner sets it only for connectors that
+	// declared, with Registry.RegisterContains, that they take it; EXPLAIN
+	// shows it on the Scan. A source may skip other rows without decoding
+	// them; unless it declared PushdownExact the filter still runs, so
+	// ignoring the hint is always correct.
 	Contains string
 }
 
@@ -162,8 +165,9 @@ type SinkFactory func(spec SinkSpec) (Sink, error)
 
 // Registry maps connector names to factories.
 type Registry struct {
-	sources map[string]SourceFactory
-	sinks   map[string]SinkFactory
+	sources  map[string]SourceFactory
+	sinks    map[string]SinkFactory
+	contains map[string]ContainsPushdown
 }
 
 // NewRegistry returns an empty registry.

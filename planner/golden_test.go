@@ -16,7 +16,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/socket"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
 )
@@ -101,6 +103,12 @@ func runGolden(t *testing.T, path string) {
 	reg := connectors.NewRegistry()
 	reg.RegisterSource("file", file.NewSource)
 	reg.RegisterSink("file", file.NewSink)
+	reg.RegisterContains("file", file.ContainsPushdown)
+	// Live sources, for EXPLAIN (golden queries do not run them).
+	reg.RegisterSource("socket", socket.NewSource)
+	reg.RegisterContains("socket", socket.ContainsPushdown)
+	reg.RegisterSource("directory", directory.NewSource)
+	reg.RegisterContains("directory", directory.ContainsPushdown)
 	sess := planner.NewSession(reg)
 	sess.Alloc = mem
 	var bad int64

@@ -75,7 +75,7 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 			return nil, err
 		}
 	}
-	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root), Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
+	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: optimize(root, ruleEnv{reg: s.Registry}), Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {
@@ -195,7 +195,11 @@ func (p *Prepared) Explain() string {
 	b.WriteString("physical plan:\n")
 	nodes := chain(p.Plan)
 	scan := nodes[0].(*Scan)
-	fmt.Fprintf(&b, "  %s\n", sourceDesc(scan.Table))
+	src := sourceDesc(scan.Table)
+	if p := scan.pushed(); p != "" {
+		src = strings.TrimSuffix(src, ")") + ", pushed: " + p + ")"
+	}
+	fmt.Fprintf(&b, "  %s\n", src)
 	for _, n := range nodes[1:] {
 		fmt.Fprintf(&b, "  -> %s\n", physName(n))
 	}
@@ -296,15 +300,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	if s.CheckpointDir != "" {
 		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
 	}
-	if len(nodes) > 1 && t.Schema.NumFields() == 1 {
-		// A LIKE '%text%' filter right above the scan of a one-column table
-		// lets the source search its input for the text as a whole.
-		if f, ok := nodes[1].(*Filter); ok {
-			if col, lit, ok := vector.ContainsLiteral(f.Pred); ok && col == 0 {
-				spec.Contains = lit
-			}
-		}
-	}
+	spec.Contains = scan.Contains // see pushContainsToSource
 	src, err := s.Registry.OpenSource(spec)
 	if err != nil {
 		ops.Close()

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/vector"
 )
 
@@ -10,19 +11,26 @@ import (
 // unchanged.
 type rule struct {
 	name  string
-	apply func(root Node) Node
+	apply func(root Node, env ruleEnv) Node
+}
+
+// ruleEnv is what rules may consult besides the plan.
+type ruleEnv struct {
+	// reg says what the sources of the scanned tables can take.
+	reg *connectors.Registry
 }
 
 // rules is the rewrite pipeline, in order.
 var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
+	{"push_contains_to_source", pushContainsToSource},
 }
 
 // optimize runs every rule over root.
-func optimize(root Node) Node {
+func optimize(root Node, env ruleEnv) Node {
 	for _, r := range rules {
 		before := root.Schema()
-		next := r.apply(root)
+		next := r.apply(root, env)
 		if !next.Schema().Equal(before) {
 			panic("planner: rule " + r.name + " changed the plan's schema")
 		}
@@ -35,7 +43,7 @@ func optimize(root Node) Node {
 // through unchanged, such as the one before an aggregation whose keys are
 // the input's columns in order. The root keeps its projection when it
 // renames columns, since the names are the query's output.
-func eliminateIdentityProjections(root Node) Node {
+func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
 	var walk func(n Node, isRoot bool) Node
 	walk = func(n Node, isRoot bool) Node {
 		switch n := n.(type) {
@@ -78,4 +86,36 @@ func isIdentity(p *Project, keepNames bool) bool {
 		}
 	}
 	return true
+}
+
+// pushContainsToSource offers a LIKE '%text%' filter right above the scan
+// of a one-column table to the table's source, which may skip the rows
+// without the text before decoding them (a text file's decoder searches
+// its input as a whole). The source's connector says whether it can take
+// it (connectors.Registry.Contains). The Filter stays in every case: the
+// hint may be one term of an AND, and running a filter again over rows
+// that pass it is correct.
+func pushContainsToSource(root Node, env ruleEnv) Node {
+	if env.reg == nil {
+		return root
+	}
+	nodes := chain(root)
+	if len(nodes) < 2 {
+		return root
+	}
+	scan := nodes[0].(*Scan)
+	f, ok := nodes[1].(*Filter)
+	if !ok || scan.Table.Schema.NumFields() != 1 {
+		return root
+	}
+	col, lit, ok := vector.ContainsLiteral(f.Pred)
+	if !ok || col != 0 {
+		return root
+	}
+	support := env.reg.Contains(scan.Table.Options)
+	if support == connectors.PushdownUnsupported {
+		return root
+	}
+	scan.Contains, scan.ContainsSupport = lit, support
+	return root
 }
