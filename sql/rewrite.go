@@ -288,6 +288,10 @@ func (r *rewriter) endsArg(i int) bool { return r.tok(i).is(",") || r.tok(i).is(
 // index of the next token to look at.
 func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
 	v, u := r.tok(i+1), r.tok(i+2)
+	if inCall && v.is("-") && u.kind == tkNumber {
+		// TUMBLE(ts, INTERVAL -5 SECOND): TiDB would only say "syntax error".
+		return 0, r.errTok(i+1, "interval must be positive, got -%s", u.text)
+	}
 	if v.kind != tkString && v.kind != tkNumber {
 		return i + 1, nil // INTERVAL(...) function or a TiDB error
 	}
