@@ -138,8 +138,11 @@ type SourceSpec struct {
 	StateDir string
 	// Contains, when not empty, is a hint: the query keeps only rows whose
 	// first column contains this text (a LIKE '%text%' filter over a
-	// one-column table). A source may skip other rows without decoding
-	// them; the filter still runs, so ignoring the hint is always correct.
+	// one-column table). The planner sets it only for connectors that
+	// declared, with Registry.RegisterContains, that they take it; EXPLAIN
+	// shows it on the Scan. A source may skip other rows without decoding
+	// them; unless it declared PushdownExact the filter still runs, so
+	// ignoring the hint is always correct.
 	Contains string
 }
 
@@ -166,6 +169,7 @@ type Registry struct {
 	sinks       map[string]SinkFactory
 	sourceSpecs map[string]ConfigSpec
 	sinkSpecs   map[string]ConfigSpec
+	contains    map[string]ContainsPushdown
 }
 
 // NewRegistry returns an empty registry.

@@ -156,16 +156,17 @@ func (q *Query) Batches() []BatchInfo { return q.log.all() }
 // into the source's BadRow handler.
 func (q *Query) CountBadRow() { q.bad.Add(1) }
 
-// Run reads the source until it ends or ctx is done and writes what the
-// pipeline emits to the sink, one micro-batch at a time. A bounded source
+// Run reads the source until it ends, ctx is done or a LIMIT of the
+// pipeline is satisfied (see Finite), and writes what the pipeline emits
+// to the sink, one micro-batch at a time. A bounded source
 // is read back to back as fast as it goes; a live one is polled once per
 // Interval. After each batch the watermark advances once; at the end of a
 // bounded source it becomes MaxWatermark and every open window is emitted.
 // Run closes the source, the pipeline and the sink. It returns nil when
-// the input ended or ctx was cancelled, or the error that stopped it. A
-// panic in the query (an operator's bug) stops only this query: Run
-// returns it as a *PanicError, after stopping the back stage and closing
-// the source, the pipeline and the sink.
+// the input ended, a LIMIT was satisfied or ctx was cancelled, or the
+// error that stopped it. A panic in the query (an operator's bug) stops
+// only this query: Run returns it as a *PanicError, after stopping the
+// back stage and closing the source, the pipeline and the sink.
 func (q *Query) Run(ctx context.Context) (err error) {
 	q.status.Store("running")
 	var r *runner
@@ -290,7 +291,7 @@ type runner struct {
 
 func (r *runner) runBounded(ctx context.Context) error {
 	q := r.q
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !q.satisfied() {
 		start := q.Clock.Now()
 		b, err := r.next(ctx)
 		if errors.Is(err, connectors.ErrEndOfInput) {
@@ -328,6 +329,9 @@ func (r *runner) runLive(ctx context.Context) error {
 	due := q.Clock.Now().Truncate(iv).Add(iv)
 	r.lastRow = q.Clock.Now()
 	for {
+		if q.satisfied() {
+			return nil // a LIMIT has all its rows: the query is complete
+		}
 		if err := q.Clock.SleepUntil(ctx, due); err != nil {
 			return nil // cancelled: stop quietly
 		}
@@ -401,6 +405,18 @@ func (r *runner) next(ctx context.Context) (b arrow.RecordBatch, err error) {
 		}
 	}()
 	return r.q.Input.Source.Next(ctx, r.q.BatchRows)
+}
+
+// satisfied reports whether an operator of the pipeline will never emit
+// again (a LIMIT that has passed all its rows): then the query stops
+// reading and ends as if its input had ended.
+func (q *Query) satisfied() bool {
+	for _, op := range q.Pipeline {
+		if f, ok := op.(Finite); ok && f.Satisfied() {
+			return true
+		}
+	}
+	return false
 }
 
 // eventWatermark is the largest event time seen minus the delay.

@@ -181,7 +181,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			return nil, err
 		}
 		exprs = append(exprs, x)
-		names = append(names, fieldName(f))
+		names = append(names, p.fieldName(f))
 	}
 	return &Project{In: out, Exprs: exprs, Names: names}, nil
 }
@@ -202,7 +202,7 @@ func (p *selectPlanner) resolveGroupAlias(e ast.ExprNode, sel *ast.SelectStmt, s
 	case *ast.PositionExpr:
 		if x.N >= 1 && x.N <= len(sel.Fields.Fields) {
 			if f := sel.Fields.Fields[x.N-1]; f.Expr != nil {
-				return f.Expr, fieldName(f)
+				return f.Expr, p.fieldName(f)
 			}
 		}
 	}
@@ -239,6 +239,10 @@ func (p *selectPlanner) window(b *binder, call *ast.FuncCallExpr) (vector.Expr, 
 			return nil, w, err
 		}
 		w.Kind, w.Slide, w.Size = exec.Hop, d1.Milliseconds(), d2.Milliseconds()
+		if d1 > d2 {
+			// Each row falls in no window for slide - size of every slide.
+			return nil, w, errAt(p.stmt, call.FnName.O, "HOP slide (%s) is larger than its size (%s): rows between windows would be dropped; use a slide <= size (HOP(time, slide, size))", d1, d2)
+		}
 	}
 	if _, ok := t.(procTime); ok {
 		// Processing-time windows are aligned to batches, as DStream

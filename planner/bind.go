@@ -379,7 +379,9 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 }
 
 // bindDateArith binds ts ± INTERVAL n UNIT, which TiDB parses as
-// DATE_ADD / DATE_SUB, as timestamp arithmetic in milliseconds.
+// DATE_ADD / DATE_SUB, as timestamp arithmetic in milliseconds. The
+// amount may be negative; MILLISECOND and strings such as '500ms' reach
+// here as MICROSECOND (see sql.IntervalOf).
 func (b *binder) bindDateArith(e *ast.FuncCallExpr) (vector.Expr, error) {
 	if len(e.Args) != 3 {
 		return nil, b.errAt(e, "%s expects a timestamp and an interval", strings.ToUpper(e.FnName.O))
@@ -392,13 +394,16 @@ func (b *binder) bindDateArith(e *ast.FuncCallExpr) (vector.Expr, error) {
 	if !ok {
 		return nil, b.errAt(e, "bad interval")
 	}
-	amount, ok := e.Args[1].(*driver.ValueExpr)
+	amount, ok := constantAmount(e.Args[1])
 	if !ok {
-		return nil, b.errAt(e.Args[1], "an interval needs a constant amount")
+		return nil, errAt(b.stmt, "INTERVAL", "an interval needs a constant amount, e.g. INTERVAL '5' SECOND")
 	}
-	d, err := sql.ParseInterval(fmt.Sprintf("%v %s", amount.GetValue(), unit.Unit.String()))
+	d, err := sql.IntervalOf(amount, unit.Unit.String())
 	if err != nil {
-		return nil, b.errAt(e.Args[1], "%v", err)
+		return nil, errAt(b.stmt, "INTERVAL", "%v", err)
+	}
+	if d%time.Millisecond != 0 {
+		return nil, errAt(b.stmt, "INTERVAL", "interval %s is not a whole number of milliseconds, the precision of TIMESTAMP(3)", d)
 	}
 	op := vector.Add
 	if e.FnName.L == "date_sub" || e.FnName.L == "subdate" {
@@ -406,6 +411,20 @@ func (b *binder) bindDateArith(e *ast.FuncCallExpr) (vector.Expr, error) {
 	}
 	res, err := vector.Binary(op, ts, vector.Literal(d.Milliseconds(), vector.Int64))
 	return res, b.wrap(e, err)
+}
+
+// constantAmount returns the text of an interval's amount: a literal, or
+// a negated one (INTERVAL -5 SECOND).
+func constantAmount(e ast.ExprNode) (string, bool) {
+	switch e := e.(type) {
+	case *driver.ValueExpr:
+		return fmt.Sprint(e.GetValue()), true
+	case *ast.UnaryOperationExpr:
+		if v, ok := e.V.(*driver.ValueExpr); ok && e.Op == opcode.Minus {
+			return "-" + fmt.Sprint(v.GetValue()), true
+		}
+	}
+	return "", false
 }
 
 // wrap positions an error from a vector constructor at node n.
@@ -498,6 +517,9 @@ func (b *binder) intervalArg(fn string, e ast.ExprNode) (time.Duration, error) {
 		return 0, b.errAt(e, "%s needs an interval such as INTERVAL '5' SECOND or '5 seconds'", fn)
 	}
 	text := fmt.Sprint(v.GetValue())
+	if strings.HasPrefix(strings.TrimSpace(text), "-") {
+		return 0, errAt(b.stmt, fn, "%s: interval must be positive, got %q", fn, text)
+	}
 	d, err := sql.ParseInterval(text)
 	if err != nil {
 		return 0, errAt(b.stmt, fn, "%s: %v", fn, err)

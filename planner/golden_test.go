@@ -104,8 +104,11 @@ func runGolden(t *testing.T, path string) {
 	reg := connectors.NewRegistry()
 	reg.RegisterSource("file", file.NewSource, file.SourceConfig())
 	reg.RegisterSink("file", file.NewSink, file.SinkConfig())
+	reg.RegisterContains("file", file.ContainsPushdown)
 	reg.RegisterSource("socket", socket.NewSource, socket.Config())
+	reg.RegisterContains("socket", socket.ContainsPushdown)
 	reg.RegisterSource("directory", directory.NewSource, directory.Config())
+	reg.RegisterContains("directory", directory.ContainsPushdown)
 	reg.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	sess := planner.NewSession(reg)
 	sess.Alloc = mem

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/vector"
 )
@@ -25,6 +26,11 @@ type Node interface {
 // Scan reads a registered stream.
 type Scan struct {
 	Table *catalog.Table
+	// Contains, when set, is handed to the source (SourceSpec.Contains):
+	// the filter above keeps only rows whose one column contains it, and
+	// ContainsSupport says how the source takes it.
+	Contains        string
+	ContainsSupport connectors.Pushdown
 }
 
 // Filter keeps rows for which Pred is true.
@@ -66,10 +72,13 @@ type Sort struct {
 	Keys []exec.SortKey
 }
 
-// Limit passes on the first N rows.
+// Limit passes on the first N rows. Over a windowed query it is per
+// emission (the rows of the windows closed together), as a Sort is;
+// otherwise it ends the query once N rows are out.
 type Limit struct {
-	In Node
-	N  int64
+	In          Node
+	N           int64
+	PerEmission bool
 }
 
 // Schema implements Node.
@@ -85,7 +94,19 @@ func (s *Scan) Describe() string {
 	if w := s.Table.Watermark; w != nil {
 		fmt.Fprintf(&b, " watermark %s - %s", w.Column, w.Delay)
 	}
+	if p := s.pushed(); p != "" {
+		fmt.Fprintf(&b, " (pushed: %s)", p)
+	}
 	return b.String()
+}
+
+// pushed renders the filter handed to the source, "" if none.
+func (s *Scan) pushed() string {
+	if s.Contains == "" {
+		return ""
+	}
+	lit := "'%" + strings.ReplaceAll(s.Contains, "'", "''") + "%'"
+	return fmt.Sprintf("%s LIKE %s, %s", s.Table.Schema.Field(0).Name, lit, s.ContainsSupport)
 }
 
 // Schema implements Node.
@@ -192,7 +213,12 @@ func (l *Limit) Schema() *arrow.Schema { return l.In.Schema() }
 func (l *Limit) Input() Node { return l.In }
 
 // Describe implements Node.
-func (l *Limit) Describe() string { return fmt.Sprintf("Limit %d", l.N) }
+func (l *Limit) Describe() string {
+	if l.PerEmission {
+		return fmt.Sprintf("Limit %d per emission", l.N)
+	}
+	return fmt.Sprintf("Limit %d", l.N)
+}
 
 // Tree renders a plan as an indented tree, root first.
 func Tree(n Node) string {

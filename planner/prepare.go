@@ -71,11 +71,11 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 		return nil, err
 	}
 	if into != nil {
-		if root, err = s.castToSink(stmt, root, into); err != nil {
+		if root, err = s.castToSink(stmt, sel, root, into); err != nil {
 			return nil, err
 		}
 	}
-	if root, err = optimize(root); err != nil {
+	if root, err = optimize(root, ruleEnv{reg: s.Registry}); err != nil {
 		return nil, err
 	}
 	return &Result{Kind: ResultQuery, Query: &Prepared{SQL: stmt.Text, Plan: root, Into: into, sess: s, proc: sp.proc, procWindows: sp.procWindows}}, nil
@@ -107,9 +107,12 @@ func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result
 	return s.prepareSelect(stmt, sel, t)
 }
 
-// castToSink renames the query's columns to the sink's and casts their
-// types, matching by position as SQL's INSERT does.
-func (s *Session) castToSink(stmt *sql.Statement, root Node, t *catalog.Table) (Node, error) {
+// castToSink renames the query's columns to the sink's, matching by
+// position as SQL's INSERT does. A column must have the sink column's type,
+// or one that widens to it without loss (BIGINT into DOUBLE; NULL into
+// anything); any other mismatch is an error, as in Flink, rather than a
+// column of empty values.
+func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node, t *catalog.Table) (Node, error) {
 	in := root.Schema()
 	if in.NumFields() != t.Schema.NumFields() {
 		return nil, errAt(stmt, t.Name, "INSERT INTO %s: the query has %d columns, the table %d", t.Name, in.NumFields(), t.Schema.NumFields())
@@ -118,13 +121,50 @@ func (s *Session) castToSink(stmt *sql.Statement, root Node, t *catalog.Table) (
 	names := make([]string, in.NumFields())
 	for i, f := range in.Fields() {
 		to := t.Schema.Field(i)
+		if !widens(f.Type, to.Type) {
+			return nil, selectItemErr(stmt, sel, i, "INSERT INTO %s: column %d '%s' is %s but the query gives %s (%s); CAST it",
+				t.Name, i+1, to.Name, vector.TypeName(to.Type), vector.TypeName(f.Type), f.Name)
+		}
 		x, err := vector.Cast(vector.ColumnRef(i, f.Type, f.Name), to.Type)
 		if err != nil {
-			return nil, errAt(stmt, t.Name, "INSERT INTO %s: column %s: %v", t.Name, to.Name, err)
+			return nil, selectItemErr(stmt, sel, i, "INSERT INTO %s: column %d '%s': %v", t.Name, i+1, to.Name, err)
 		}
 		exprs[i], names[i] = x, to.Name
 	}
 	return &Project{In: root, Exprs: exprs, Names: names}, nil
+}
+
+// widens reports whether a value of type from may be written to a column
+// of type to without an explicit CAST.
+func widens(from, to arrow.DataType) bool {
+	switch {
+	case arrow.TypeEqual(from, to), from.ID() == arrow.NULL:
+		return true
+	case from.ID() == arrow.INT64 && to.ID() == arrow.FLOAT64:
+		return true
+	}
+	return false
+}
+
+// selectItemErr positions an error at item i of sel's select list, or at
+// the SELECT keyword when the list has a wildcard.
+func selectItemErr(stmt *sql.Statement, sel *ast.SelectStmt, i int, format string, args ...any) error {
+	fields := sel.Fields.Fields
+	for _, f := range fields {
+		if f.WildCard != nil {
+			return errAt(stmt, "SELECT", format, args...)
+		}
+	}
+	if i >= len(fields) || stmt == nil {
+		return errAt(stmt, "SELECT", format, args...)
+	}
+	f := fields[i]
+	text := strings.TrimSpace(f.Text())
+	if text == "" {
+		return errAt(stmt, anchor(f.Expr), format, args...)
+	}
+	off := stmt.MapOffset(f.Offset)
+	return stmt.ErrorAt(off, len(text), format, args...)
 }
 
 func (s *Session) explain(stmt *sql.Statement, n *ast.ExplainStmt) (*Result, error) {
@@ -158,7 +198,11 @@ func (p *Prepared) Explain() string {
 	b.WriteString("physical plan:\n")
 	nodes := chain(p.Plan)
 	scan := nodes[0].(*Scan)
-	fmt.Fprintf(&b, "  %s\n", sourceDesc(scan.Table))
+	src := sourceDesc(scan.Table)
+	if p := scan.pushed(); p != "" {
+		src = strings.TrimSuffix(src, ")") + ", pushed: " + p + ")"
+	}
+	fmt.Fprintf(&b, "  %s\n", src)
 	for _, n := range nodes[1:] {
 		fmt.Fprintf(&b, "  -> %s\n", physName(n))
 	}
@@ -200,7 +244,7 @@ func physName(n Node) string {
 	case *Sort:
 		return "SortOp " + strings.TrimPrefix(n.Describe(), "Sort ")
 	case *Limit:
-		return "LimitOp " + strconv.FormatInt(n.N, 10)
+		return "LimitOp " + strings.TrimPrefix(n.Describe(), "Limit ")
 	}
 	return n.Describe()
 }
@@ -259,15 +303,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	if s.CheckpointDir != "" {
 		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
 	}
-	if len(nodes) > 1 && t.Schema.NumFields() == 1 {
-		// A LIKE '%text%' filter right above the scan of a one-column table
-		// lets the source search its input for the text as a whole.
-		if f, ok := nodes[1].(*Filter); ok {
-			if col, lit, ok := vector.ContainsLiteral(f.Pred); ok && col == 0 {
-				spec.Contains = lit
-			}
-		}
-	}
+	spec.Contains = scan.Contains // see pushContainsToSource
 	src, err := s.Registry.OpenSource(spec)
 	if err != nil {
 		ops.Close()
@@ -331,6 +367,9 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Sort:
 		return exec.NewSort(mem, n.Schema(), n.Keys), nil
 	case *Limit:
+		if n.PerEmission {
+			return exec.NewEmissionLimit(n.Schema(), n.N), nil
+		}
 		return exec.NewLimit(n.Schema(), n.N), nil
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/vector"
 )
 
@@ -13,21 +14,28 @@ import (
 // unchanged.
 type rule struct {
 	name  string
-	apply func(root Node) Node
+	apply func(root Node, env ruleEnv) Node
+}
+
+// ruleEnv is what rules may consult besides the plan.
+type ruleEnv struct {
+	// reg says what the sources of the scanned tables can take.
+	reg *connectors.Registry
 }
 
 // rules is the rewrite pipeline, in order.
 var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
+	{"push_contains_to_source", pushContainsToSource},
 }
 
 // optimize runs every rule over root. A rule that changes the plan's
 // schema is a bug in the planner; the query is refused with an error
 // saying so.
-func optimize(root Node) (Node, error) {
+func optimize(root Node, env ruleEnv) (Node, error) {
 	for _, r := range rules {
 		before := root.Schema()
-		next := r.apply(root)
+		next := r.apply(root, env)
 		if after := next.Schema(); !after.Equal(before) {
 			return nil, fmt.Errorf("internal error: planner rule %s changed the query's columns from (%s) to (%s)", r.name, schemaColumns(before), schemaColumns(after))
 		}
@@ -49,7 +57,7 @@ func schemaColumns(s *arrow.Schema) string {
 // through unchanged, such as the one before an aggregation whose keys are
 // the input's columns in order. The root keeps its projection when it
 // renames columns, since the names are the query's output.
-func eliminateIdentityProjections(root Node) Node {
+func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
 	var walk func(n Node, isRoot bool) Node
 	walk = func(n Node, isRoot bool) Node {
 		switch n := n.(type) {
@@ -92,4 +100,36 @@ func isIdentity(p *Project, keepNames bool) bool {
 		}
 	}
 	return true
+}
+
+// pushContainsToSource offers a LIKE '%text%' filter right above the scan
+// of a one-column table to the table's source, which may skip the rows
+// without the text before decoding them (a text file's decoder searches
+// its input as a whole). The source's connector says whether it can take
+// it (connectors.Registry.Contains). The Filter stays in every case: the
+// hint may be one term of an AND, and running a filter again over rows
+// that pass it is correct.
+func pushContainsToSource(root Node, env ruleEnv) Node {
+	if env.reg == nil {
+		return root
+	}
+	nodes := chain(root)
+	if len(nodes) < 2 {
+		return root
+	}
+	scan := nodes[0].(*Scan)
+	f, ok := nodes[1].(*Filter)
+	if !ok || scan.Table.Schema.NumFields() != 1 {
+		return root
+	}
+	col, lit, ok := vector.ContainsLiteral(f.Pred)
+	if !ok || col != 0 {
+		return root
+	}
+	support := env.reg.Contains(scan.Table.Options)
+	if support == connectors.PushdownUnsupported {
+		return root
+	}
+	scan.Contains, scan.ContainsSupport = lit, support
+	return root
 }

@@ -14,7 +14,7 @@ import (
 func TestRuleChangingSchemaIsAnError(t *testing.T) {
 	saved := rules
 	defer func() { rules = saved }()
-	rules = []rule{{"drop_everything", func(root Node) Node {
+	rules = []rule{{"drop_everything", func(root Node, _ ruleEnv) Node {
 		return &Project{In: root, Names: nil}
 	}}}
 	reg := connectors.NewRegistry()

@@ -68,9 +68,20 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 		if !ok || (v.Kind() != driver.KindInt64 && v.Kind() != driver.KindUint64) {
 			return nil, errAt(p.stmt, "LIMIT", "LIMIT needs a constant row count")
 		}
-		out = &Limit{In: out, N: v.GetInt64()}
+		out = &Limit{In: out, N: v.GetInt64(), PerEmission: windowed(out)}
 	}
 	return out, nil
+}
+
+// windowed reports whether the plan under n groups by a window: its rows
+// come out per emission, as windows close.
+func windowed(n Node) bool {
+	for ; n != nil; n = n.Input() {
+		if a, ok := n.(*Aggregate); ok && a.Window.Kind != exec.NoWindow {
+			return true
+		}
+	}
+	return false
 }
 
 func newFilter(stmt *sql.Statement, in Node, pred vector.Expr, at ast.Node) (Node, error) {
@@ -142,7 +153,7 @@ func (p *selectPlanner) project(sel *ast.SelectStmt, in Node, sc *scope) (Node, 
 			}
 			unnestCol, sep = len(exprs), s
 			exprs = append(exprs, x)
-			names = append(names, fieldName(f))
+			names = append(names, p.fieldName(f))
 			continue
 		}
 		x, err := b.bind(f.Expr)
@@ -150,7 +161,7 @@ func (p *selectPlanner) project(sel *ast.SelectStmt, in Node, sc *scope) (Node, 
 			return nil, err
 		}
 		exprs = append(exprs, x)
-		names = append(names, fieldName(f))
+		names = append(names, p.fieldName(f))
 	}
 	var out Node = &Project{In: in, Exprs: exprs, Names: names}
 	if unnestCol >= 0 {
@@ -192,16 +203,19 @@ func (p *selectPlanner) unnestArg(b *binder, call *ast.FuncCallExpr) (vector.Exp
 }
 
 // fieldName is the output name of a select item: its alias, its column
-// name, or the text the user wrote.
-func fieldName(f *ast.SelectField) string {
+// name, or the text the user wrote (before the bridge's rewrites).
+func (p *selectPlanner) fieldName(f *ast.SelectField) string {
 	if f.AsName.O != "" {
 		return f.AsName.O
 	}
 	if c, ok := f.Expr.(*ast.ColumnNameExpr); ok {
 		return c.Name.Name.O
 	}
-	if t := strings.TrimSpace(f.Text()); t != "" {
-		return t
+	if t := f.Text(); strings.TrimSpace(t) != "" {
+		if p.stmt != nil && f.Offset >= 0 && f.Offset+len(t) <= len(p.stmt.Rewritten) && p.stmt.Rewritten[f.Offset:f.Offset+len(t)] == t {
+			t = p.stmt.OriginalText(f.Offset, len(t))
+		}
+		return strings.TrimSpace(t)
 	}
 	if t := strings.TrimSpace(f.Expr.Text()); t != "" {
 		return t

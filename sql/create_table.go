@@ -132,7 +132,7 @@ func (r *rewriter) watermark(first, last int) *Error {
 		if !r.toks[i].is("-") || !r.tok(i+1).kw("INTERVAL") || i+1 > last {
 			return r.errTok(i, "unsupported WATERMARK expression; %s", forms)
 		}
-		d, next, err := r.interval(i+1, last)
+		d, next, err := r.interval(i+1, last, false)
 		if err != nil {
 			return err
 		}

@@ -112,15 +112,50 @@ func isPlainNumber(s string) bool {
 }
 
 // mysqlInterval renders d as an INTERVAL expression TiDB accepts, using
-// the largest MySQL unit that divides d exactly (down to microseconds).
+// the largest MySQL unit that divides d exactly (down to microseconds). A
+// negative amount is quoted ('-5'), so that TiDB reads it as a constant.
 func mysqlInterval(d time.Duration) string {
+	amount := func(n time.Duration) string {
+		if n < 0 {
+			return fmt.Sprintf("'%d'", n)
+		}
+		return fmt.Sprint(int64(n))
+	}
 	for _, u := range []struct {
 		d    time.Duration
 		name string
 	}{{24 * time.Hour, "DAY"}, {time.Hour, "HOUR"}, {time.Minute, "MINUTE"}, {time.Second, "SECOND"}} {
 		if d%u.d == 0 {
-			return fmt.Sprintf("INTERVAL %d %s", d/u.d, u.name)
+			return fmt.Sprintf("INTERVAL %s %s", amount(d/u.d), u.name)
 		}
 	}
-	return fmt.Sprintf("INTERVAL %d MICROSECOND", d/time.Microsecond)
+	return fmt.Sprintf("INTERVAL %s MICROSECOND", amount(d/time.Microsecond))
+}
+
+// IntervalOf reads an interval as TiDB parsed it in timestamp arithmetic
+// (ts + INTERVAL amount unit, DATE_ADD(ts, INTERVAL amount unit)): amount
+// is a decimal, possibly negative, and unit a MySQL unit name. Besides
+// Weir's units it takes MICROSECOND, which the bridge uses to carry
+// MILLISECOND and '500ms' through TiDB's grammar.
+func IntervalOf(amount, unit string) (time.Duration, error) {
+	text, neg := cutMinus(amount)
+	u := strings.ToUpper(unit)
+	per, ok := units[u]
+	if u == "MICROSECOND" {
+		per, ok = time.Microsecond, true
+	}
+	if !ok {
+		return 0, fmt.Errorf("interval unit %s is not supported; use MILLISECOND, SECOND, MINUTE, HOUR or DAY", u)
+	}
+	if !isPlainNumber(text) {
+		return 0, fmt.Errorf("interval amount %s is not a number", snippet(amount))
+	}
+	d, err := scale(text, per)
+	if err != nil {
+		return 0, fmt.Errorf("bad interval amount: %v", err)
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
 }

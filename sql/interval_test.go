@@ -57,3 +57,59 @@ func TestParseInterval(t *testing.T) {
 		t.Errorf("error %q does not list the accepted forms", err)
 	}
 }
+
+func TestIntervalOf(t *testing.T) {
+	ok := []struct {
+		amount, unit string
+		want         time.Duration
+	}{
+		{"1000", "MICROSECOND", time.Millisecond},
+		{"500000", "MICROSECOND", 500 * time.Millisecond},
+		{"1.5", "SECOND", 1500 * time.Millisecond},
+		{"-1", "SECOND", -time.Second},
+		{" - 2", "minute", -2 * time.Minute},
+		{"3", "DAY", 72 * time.Hour},
+	}
+	for _, c := range ok {
+		got, err := IntervalOf(c.amount, c.unit)
+		if err != nil || got != c.want {
+			t.Errorf("IntervalOf(%q, %q) = %v, %v; want %v", c.amount, c.unit, got, err, c.want)
+		}
+	}
+	bad := []struct{ amount, unit, msg string }{
+		{"1", "MONTH", "interval unit MONTH is not supported; use MILLISECOND, SECOND, MINUTE, HOUR or DAY"},
+		{"x", "SECOND", `interval amount "x" is not a number`},
+		{"--1", "SECOND", `interval amount "--1" is not a number`},
+	}
+	for _, c := range bad {
+		_, err := IntervalOf(c.amount, c.unit)
+		if err == nil || err.Error() != c.msg {
+			t.Errorf("IntervalOf(%q, %q) error %v, want %q", c.amount, c.unit, err, c.msg)
+		}
+	}
+}
+
+// A negative amount is refused where an interval is a window size or a
+// watermark delay, saying it must be positive (not "not a number"), and
+// kept, quoted, in timestamp arithmetic.
+func TestNegativeIntervals(t *testing.T) {
+	for _, script := range []string{
+		"SELECT COUNT(*) FROM t GROUP BY TUMBLE(ts, INTERVAL '-5' SECOND)",
+		"SELECT COUNT(*) FROM t GROUP BY TUMBLE(ts, INTERVAL '-5 seconds')",
+		"SELECT COUNT(*) FROM t GROUP BY HOP(ts, INTERVAL -5 SECOND, INTERVAL '1' MINUTE)",
+		"CREATE TABLE t (ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '-5' SECOND)",
+	} {
+		_, err := Parse(script)
+		if err == nil || !strings.Contains(err.Error(), "interval must be positive, got ") || !strings.Contains(err.Error(), "-5") {
+			t.Errorf("%s: error %v, want one saying the interval must be positive", script, err)
+		}
+	}
+	stmts, err := Parse("SELECT ts - INTERVAL '-250' MILLISECOND, ts + INTERVAL '-1.5 seconds' FROM t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT ts - INTERVAL '-250000' MICROSECOND, ts + INTERVAL '-1500000' MICROSECOND FROM t"
+	if stmts[0].Rewritten != want {
+		t.Errorf("rewritten\n%s\nwant\n%s", stmts[0].Rewritten, want)
+	}
+}

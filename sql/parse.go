@@ -246,6 +246,21 @@ func (s *Statement) MapOffset(rewrittenOff int) int {
 	return s.Offset + p
 }
 
+// OriginalText returns the text the user wrote for the n bytes of
+// Rewritten starting at rewrittenOff: the same text unless a rewrite (an
+// INTERVAL, a CAST) changed part of it.
+func (s *Statement) OriginalText(rewrittenOff, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	start, _ := s.omap.toSrc(rewrittenOff)
+	_, end := s.omap.toSrc(rewrittenOff + n - 1)
+	if start > end || end > len(s.Text) {
+		return s.Rewritten[rewrittenOff : rewrittenOff+n]
+	}
+	return s.Text[start:end]
+}
+
 // Locate finds the first identifier (bare or in backticks, compared
 // case-insensitively) or function name equal to name in the statement's
 // original text, and returns its byte offset in the whole script and its

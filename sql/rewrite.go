@@ -148,16 +148,25 @@ func (r *rewriter) rewrite() *Error {
 
 // interval parses INTERVAL 'n' UNIT, INTERVAL n UNIT or INTERVAL '5
 // seconds' starting at the INTERVAL token i and not beyond token last.
-// It returns the duration and the index of the token after it.
-func (r *rewriter) interval(i, last int) (time.Duration, int, *Error) {
+// It returns the duration and the index of the token after it. A
+// negative amount ('-5' or '-5 seconds') is an error unless signed is
+// set (timestamp arithmetic), when it gives a negative duration.
+func (r *rewriter) interval(i, last int, signed bool) (time.Duration, int, *Error) {
 	if i+1 > last {
 		return 0, 0, r.errTok(i, "INTERVAL needs an amount and a unit, e.g. INTERVAL '5' SECOND")
 	}
 	v := r.toks[i+1]
 	if v.kind == tkString && (i+2 > last || !r.toks[i+2].isName()) {
-		d, err := ParseInterval(unquote(v.text))
+		text, neg := cutMinus(unquote(v.text))
+		if neg && !signed {
+			return 0, 0, r.errTok(i+1, "interval must be positive, got %s", v.text)
+		}
+		d, err := ParseInterval(text)
 		if err != nil {
 			return 0, 0, r.errTok(i+1, "%v", err)
+		}
+		if neg {
+			d = -d
 		}
 		return d, i + 2, nil
 	}
@@ -168,8 +177,12 @@ func (r *rewriter) interval(i, last int) (time.Duration, int, *Error) {
 	if v.kind == tkString {
 		amount = strings.TrimSpace(unquote(v.text))
 	}
+	amount, neg := cutMinus(amount)
 	if !isPlainNumber(amount) {
-		return 0, 0, r.errTok(i+1, "interval amount %s is not a number", snippet(amount))
+		return 0, 0, r.errTok(i+1, "interval amount %s is not a number", snippet(v.text))
+	}
+	if neg && !signed {
+		return 0, 0, r.errTok(i+1, "interval must be positive, got %s", v.text)
 	}
 	if i+2 > last || !r.toks[i+2].isName() {
 		return 0, 0, r.errTok(i+1, "INTERVAL %s needs a unit: MILLISECOND, SECOND, MINUTE, HOUR or DAY", amount)
@@ -183,7 +196,20 @@ func (r *rewriter) interval(i, last int) (time.Duration, int, *Error) {
 	if err != nil {
 		return 0, 0, r.errTok(i+1, "bad interval amount: %v", err)
 	}
+	if neg {
+		d = -d
+	}
 	return d, i + 3, nil
+}
+
+// cutMinus returns s without a leading minus sign (and the blanks around
+// it), and whether it had one.
+func cutMinus(s string) (string, bool) {
+	t := strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(t, "-"); ok {
+		return strings.TrimSpace(rest), true
+	}
+	return s, false
 }
 
 // nonCalls are words that precede '(' without making it a function call.
@@ -262,21 +288,25 @@ func (r *rewriter) endsArg(i int) bool { return r.tok(i).is(",") || r.tok(i).is(
 // index of the next token to look at.
 func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
 	v, u := r.tok(i+1), r.tok(i+2)
+	if inCall && v.is("-") && u.kind == tkNumber {
+		// TUMBLE(ts, INTERVAL -5 SECOND): TiDB would only say "syntax error".
+		return 0, r.errTok(i+1, "interval must be positive, got -%s", u.text)
+	}
 	if v.kind != tkString && v.kind != tkNumber {
 		return i + 1, nil // INTERVAL(...) function or a TiDB error
 	}
 	if inCall {
 		switch {
 		case v.kind == tkString && r.endsArg(i+2): // INTERVAL '5 seconds'
-			if _, err := ParseInterval(unquote(v.text)); err != nil {
-				return 0, r.errTok(i+1, "%v", err)
+			if _, _, err := r.interval(i, i+1, false); err != nil {
+				return 0, err
 			}
 			r.replace(i, i, "")
 			return i + 2, nil
 		case r.endsArg(i + 2):
 			return 0, r.errTok(i+1, "INTERVAL %s needs a unit: MILLISECOND, SECOND, MINUTE, HOUR or DAY", v.text)
 		case u.isName() && r.endsArg(i+3): // INTERVAL '5' SECOND
-			if _, _, err := r.interval(i, i+2); err != nil {
+			if _, _, err := r.interval(i, i+2, false); err != nil {
 				return 0, err
 			}
 			amount := v.text
@@ -294,19 +324,19 @@ func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
 	case u.kind == tkIdent && mysqlUnits[unit]:
 		return i + 3, nil
 	case u.kind == tkIdent && units[unit] != 0:
-		d, next, err := r.interval(i, i+2)
+		d, next, err := r.interval(i, i+2, true)
 		if err != nil {
 			return 0, err
 		}
 		r.replace(i, i+2, mysqlInterval(d))
 		return next, nil
 	case v.kind == tkString:
-		d, err := ParseInterval(unquote(v.text))
+		d, next, err := r.interval(i, i+1, true)
 		if err != nil {
-			return 0, r.errTok(i+1, "%v", err)
+			return 0, err
 		}
 		r.replace(i, i+1, mysqlInterval(d))
-		return i + 2, nil
+		return next, nil
 	}
 	return i + 1, nil
 }

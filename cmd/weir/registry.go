@@ -17,5 +17,10 @@ func registry() *connectors.Registry {
 	r.RegisterSource("socket", socket.NewSource, socket.Config())
 	r.RegisterSource("directory", directory.NewSource, directory.Config())
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
+	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
+	// shows it as pushed on the Scan).
+	r.RegisterContains("file", file.ContainsPushdown)
+	r.RegisterContains("socket", socket.ContainsPushdown)
+	r.RegisterContains("directory", directory.ContainsPushdown)
 	return r
 }

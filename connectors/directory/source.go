@@ -45,6 +45,8 @@ type Source struct {
 	maxLine int
 	log     *slog.Logger
 	badRow  connectors.BadRowHandler
+	// contains is spec.Contains, for the text decoder.
+	contains string
 
 	q      *live.Queue
 	worker live.Worker
@@ -116,7 +118,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	s := &Source{
 		table: spec.Table, dir: dir, pattern: pattern, format: fmtName, opts: o, schema: spec.Schema,
 		alloc: alloc, poll: defaultPoll, maxLine: defaultMaxLine, log: spec.Log, badRow: spec.BadRow,
-		ready: make(chan struct{}),
+		ready: make(chan struct{}), contains: spec.Contains,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

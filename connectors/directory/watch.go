@@ -166,6 +166,9 @@ func (s *Source) readFile(ctx context.Context, name string) error {
 		return live.FatalError{Err: err}
 	}
 	defer dec.Release()
+	if cf, ok := dec.(format.ContainsFilter); ok && s.contains != "" {
+		cf.SetContains(s.contains)
+	}
 	m := &mover{s: s, ctx: ctx, name: name, q: live.NewQueue(1 << 62), in: f}
 	defer m.q.Close()
 	r := &live.RecordReader{

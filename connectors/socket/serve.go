@@ -23,6 +23,9 @@ func (s *Source) serve(ctx context.Context, conn net.Conn) (int64, error) {
 		return 0, live.FatalError{Err: err}
 	}
 	defer dec.Release()
+	if cf, ok := dec.(format.ContainsFilter); ok && s.contains != "" {
+		cf.SetContains(s.contains)
+	}
 	r := &live.RecordReader{
 		Table: s.table, Queue: s.q, Decoder: dec, MaxLine: s.maxLine,
 		Where: func(line int64) string { return fmt.Sprintf("%s:line %d", s.addr, line) },

@@ -39,6 +39,7 @@ type Source struct {
 	reconnectMax time.Duration
 	log          *slog.Logger
 	badRow       connectors.BadRowHandler
+	contains     string // spec.Contains, for the text decoder
 
 	q      *live.Queue
 	worker live.Worker
@@ -110,6 +111,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		table: spec.Table, addr: net.JoinHostPort(host, strconv.Itoa(port)), schema: spec.Schema,
 		alloc: alloc, format: fmtName, opts: opts, maxLine: defaultMaxLine,
 		reconnectMax: defaultReconnectMax, log: spec.Log, badRow: spec.BadRow,
+		contains: spec.Contains,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
