@@ -80,9 +80,9 @@ func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem
 	case "csv":
 		return newCSVDecoder(schema, opts, mem)
 	case "json", "jsonl", "ndjson":
-		return newJSONDecoder(schema, mem)
+		return newJSONDecoder(schema, opts, mem)
 	case "text":
-		return newTextDecoder(schema, mem)
+		return newTextDecoder(schema, opts, mem)
 	}
 	return nil, fmt.Errorf("unknown format %q (have %s)", format, strings.Join(Formats, ", "))
 }
