@@ -278,7 +278,8 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	sink := console
 	if p.Into != nil {
-		if sink, err = s.Registry.OpenSink(connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options}); err != nil {
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
+		if sink, err = s.Registry.OpenSink(spec); err != nil {
 			src.Close()
 			ops.Close()
 			closeAll(q.Closers)
