@@ -69,9 +69,15 @@ var Formats = []string{"csv", "json", "text"}
 // VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options with
 // lower-cased keys; options of other components are ignored. CSV reads
 // "header" ("true", the default, or "false") and "delimiter" (one ASCII
-// character, default ","; "\t" or "tab" for a tab); JSON and text read
-// none. The text format needs a schema of exactly one VARCHAR column. A nil
-// mem means memory.DefaultAllocator.
+// character, default ","; "\t" or "tab" for a tab). Every format reads
+// "invalid_utf8": a VARCHAR value that is not valid UTF-8 makes its record
+// bad ("invalid UTF-8 in column x") with "error" (the default), becomes
+// valid with each run of bad bytes replaced by U+FFFD with "replace"
+// (strings.ToValidUTF8), or is kept as it is with "keep". The text format
+// needs a schema of exactly one VARCHAR column. If schema names an
+// event-time column (WithEventTime), a CSV or JSON record without a value
+// for it is bad ("missing event-time column ts"). A nil mem means
+// memory.DefaultAllocator.
 func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (Decoder, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
