@@ -37,7 +37,8 @@
 //
 // Checkpoints. The source is a connectors.Seeker: its position is JSON
 // {"offset":N,"line":L}, the byte offset of the next unread record and
-// the line it starts on (no line for text). Seek reads a CSV file's
+// the line it starts on (no line for text read with
+// invalid_utf8 = 'keep' or a pushed-down LIKE filter). Seek reads a CSV file's
 // header first, so columns map by it, then goes on at the offset.
 //
 // The sink is a connectors.Checkpointer and writes exactly once: rows go

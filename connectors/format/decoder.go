@@ -50,10 +50,14 @@ type Decoder interface {
 
 // BadRecord is a record that a Decoder could not decode.
 type BadRecord struct {
-	// Line is the line of the input on which the record starts, from 1.
+	// Line is the line of the input on which the record starts, from 1,
+	// or 0 from a decoder that does not count lines (Resumer.Line is 0): a
+	// caller that wants it then finds the record's offset in the data
+	// passed to Decode as cap(data) - cap(Record), and counts.
 	Line int64
 	// Record is the record's bytes without its line terminator. It aliases
-	// the data passed to Decode: copy it to keep it.
+	// the data passed to Decode (from where the record starts): copy it to
+	// keep it.
 	Record []byte
 	// Err says what is wrong with the record.
 	Err error

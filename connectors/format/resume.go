@@ -192,17 +192,17 @@ func (d *jsonDecoder) SkipRecord(data []byte, state int) (int, bool, int) {
 // ReadHeader implements Resumer: text has no header.
 func (d *textDecoder) ReadHeader([]byte, bool) (int, bool, error) { return 0, true, nil }
 
-// Resume implements Resumer; text counts lines only when invalid_utf8 is
-// not 'keep', else line is ignored.
+// Resume implements Resumer; line is ignored when the decoder does not
+// count lines (see textDecoder).
 func (d *textDecoder) Resume(line int64) {
 	d.bom.done = true
-	if line > 0 && d.utf8 != utf8Keep {
+	if line > 0 && d.counting() {
 		d.line = line
 	}
 }
 
-// Line implements Resumer: 0 when invalid_utf8 = 'keep' (text then does
-// not count lines).
+// Line implements Resumer: 0 when the decoder does not count lines
+// (invalid_utf8 = 'keep', or a contains filter).
 func (d *textDecoder) Line() int64 { return d.line }
 
 // SkipRecord implements Resumer: a record is a line.

@@ -16,7 +16,8 @@ import (
 // line, no per-row builder calls. A line that is not valid UTF-8 is bad
 // unless option invalid_utf8 is 'replace' or 'keep'; the input is checked a
 // block at a time (see utf8Check), and lines are counted, for bad records'
-// line numbers, only when invalid_utf8 is not 'keep'.
+// line numbers, only when invalid_utf8 is not 'keep' and there is no
+// contains filter.
 type textDecoder struct {
 	schema  *arrow.Schema
 	mem     memory.Allocator
@@ -45,8 +46,19 @@ type ContainsFilter interface {
 	SetContains(sub string)
 }
 
-// SetContains implements ContainsFilter.
-func (d *textDecoder) SetContains(sub string) { d.contains = []byte(sub) }
+// SetContains implements ContainsFilter. The decoder then stops counting
+// lines, which would cost a pass over the input it skips: Line() is 0, and
+// so is BadRecord.Line (see BadRecord for how to find the record).
+func (d *textDecoder) SetContains(sub string) {
+	d.contains = []byte(sub)
+	if sub != "" {
+		d.line = 0
+	}
+}
+
+// counting reports whether the decoder counts lines: when it checks UTF-8
+// and has no contains filter.
+func (d *textDecoder) counting() bool { return d.utf8 != utf8Keep && len(d.contains) == 0 }
 
 func newTextDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*textDecoder, error) {
 	if schema.NumFields() != 1 || schema.Field(0).Type.ID() != arrow.STRING {
@@ -105,7 +117,7 @@ func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 		return 0, false, nil
 	}
 	n, full, err := d.decode(data, i, limit, atEOF, bad)
-	if d.utf8 != utf8Keep {
+	if d.counting() {
 		d.line += int64(bytes.Count(data[d.counted:n], newline))
 	}
 	return n, full, err
@@ -158,12 +170,16 @@ func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(Bad
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		if check && !d.chk.valid(data, i, next, atEOF) && !utf8.Valid(line) {
+		// With a contains filter most of the input is skipped unread, so
+		// only the lines kept are checked, one by one.
+		if check && (len(d.contains) > 0 || !d.chk.valid(data, i, next, atEOF)) && !utf8.Valid(line) {
 			if d.utf8 == utf8Replace {
 				line = bytes.ToValidUTF8(line, replacementChar)
 			} else {
-				d.line += int64(bytes.Count(data[d.counted:i], newline))
-				d.counted = i
+				if d.counting() {
+					d.line += int64(bytes.Count(data[d.counted:i], newline))
+					d.counted = i
+				}
 				i = next
 				if bad != nil {
 					err := bad(BadRecord{Line: d.line, Record: line, Err: fmt.Errorf("invalid UTF-8 in column %s", d.schema.Field(0).Name)})
