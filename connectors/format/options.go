@@ -88,9 +88,14 @@ func (c *utf8Check) reset() { c.end, c.ok = 0, false }
 // valid reports whether the block holding the record data[i:next] is valid
 // UTF-8 (false: check the record itself).
 func (c *utf8Check) valid(data []byte, i, next int, atEOF bool) bool {
-	if next <= c.end {
+	if next <= c.end { // inlined: most records are in the block checked last
 		return c.ok
 	}
+	return c.check(data, i, next, atEOF)
+}
+
+// check checks the block that starts with the record data[i:next].
+func (c *utf8Check) check(data []byte, i, next int, atEOF bool) bool {
 	e := next
 	if i+utf8BlockSize < len(data) {
 		if e < i+utf8BlockSize {

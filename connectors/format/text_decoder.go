@@ -34,8 +34,8 @@ type textDecoder struct {
 	// ContainsFilter): the chunk is searched as a whole, not line by line.
 	contains []byte
 	utf8     utf8Mode
-	line     int64 // the line of data[counted] in Decode; 0 with utf8Keep
-	counted  int
+	line     int64 // the line the next Decode starts on; 0 if not counting
+	badLines int   // bad lines in this Decode
 	chk      utf8Check
 }
 
@@ -116,14 +116,16 @@ func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 	if more {
 		return 0, false, nil
 	}
+	rows := d.rows
+	d.badLines = 0
 	n, full, err := d.decode(data, i, limit, atEOF, bad)
 	if d.counting() {
-		d.line += int64(bytes.Count(data[d.counted:n], newline))
+		// Without a contains filter every line consumed became a row or
+		// was bad.
+		d.line += int64(d.rows - rows + d.badLines)
 	}
 	return n, full, err
 }
-
-var newline = []byte{'\n'}
 
 // decode is Decode after the byte order mark, from data[i:].
 func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(BadRecord) error) (int, bool, error) {
@@ -131,8 +133,8 @@ func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(Bad
 		limit = int(^uint(0) >> 1)
 	}
 	d.chk.reset()
-	d.counted = i
 	check := d.utf8 != utf8Keep
+	rows0 := d.rows
 	vals, offs, nvals, rows := d.vals, d.offs, d.nvals, d.rows
 	for i < len(data) {
 		if len(d.contains) > 0 {
@@ -176,13 +178,14 @@ func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(Bad
 			if d.utf8 == utf8Replace {
 				line = bytes.ToValidUTF8(line, replacementChar)
 			} else {
+				var at int64 // the line's number, when counting
 				if d.counting() {
-					d.line += int64(bytes.Count(data[d.counted:i], newline))
-					d.counted = i
+					at = d.line + int64(rows-rows0+d.badLines)
 				}
+				d.badLines++
 				i = next
 				if bad != nil {
-					err := bad(BadRecord{Line: d.line, Record: line, Err: fmt.Errorf("invalid UTF-8 in column %s", d.schema.Field(0).Name)})
+					err := bad(BadRecord{Line: at, Record: line, Err: fmt.Errorf("invalid UTF-8 in column %s", d.schema.Field(0).Name)})
 					if err != nil {
 						d.nvals, d.rows = nvals, rows
 						return i, false, err
