@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/weirdb/weir/connectors"
 )
 
