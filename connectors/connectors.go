@@ -154,6 +154,9 @@ type SinkSpec struct {
 	Schema *arrow.Schema
 	// Options are the table's WITH options, keys lower-cased.
 	Options map[string]string
+	// Checkpointed is set when the query takes checkpoints: a sink that is
+	// a Checkpointer then publishes output only at checkpoints.
+	Checkpointed bool
 }
 
 // SourceFactory builds a source; it validates the options and fails with a

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/connectors"
 )
 
 // stageMsg is what the front of a query hands its back stage, in order:
@@ -140,6 +141,9 @@ func (s *backStage) handle(m stageMsg) error {
 func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	q := s.q
 	s.epoch++
+	if bt, ok := q.Sink.(connectors.BatchTimer); ok {
+		bt.BatchTime(info.Time)
+	}
 	if err := q.Sink.Commit(s.epoch); err != nil {
 		return err
 	}

@@ -15,7 +15,8 @@ import (
 // badRowPolicy builds a table's bad-row handler from its on_error option:
 // 'skip' (the default) counts the row and tells next (which warns);
 // 'dead_letter' also appends the row, its reason and position as a JSON
-// line to dead_letter_path; 'fail' stops the query with an error. The
+// line to dead_letter_path; 'fail' stops the query with an error that
+// says it failed on the row (next is not told: the row was not skipped). The
 // returned closer, if not nil, closes the dead-letter file.
 func badRowPolicy(t *catalog.Table, next connectors.BadRowHandler) (connectors.BadRowHandler, *deadLetter, error) {
 	mode := strings.ToLower(t.Options["on_error"])
@@ -24,8 +25,7 @@ func badRowPolicy(t *catalog.Table, next connectors.BadRowHandler) (connectors.B
 		return next, nil, nil
 	case "fail":
 		return func(b connectors.BadRow) error {
-			next(b)
-			return fmt.Errorf("table %s: bad row at %s: %v (on_error = 'fail')", b.Table, b.Position, b.Err)
+			return fmt.Errorf("table %s: failed on bad row at %s: %v (on_error = 'fail')", b.Table, b.Position, b.Err)
 		}, nil, nil
 	case "dead_letter":
 		path := t.Options["dead_letter_path"]

@@ -16,6 +16,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/sql"
 	"github.com/weirdb/weir/vector"
@@ -300,6 +301,10 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log}
+	if t.Watermark != nil {
+		// Decoders make a row without its event time a bad row.
+		spec.Schema = format.WithEventTime(t.Schema, t.Watermark.Column)
+	}
 	if s.CheckpointDir != "" {
 		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
 	}
@@ -312,7 +317,8 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	sink := console
 	if p.Into != nil {
-		if sink, err = s.Registry.OpenSink(connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options}); err != nil {
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
+		if sink, err = s.Registry.OpenSink(spec); err != nil {
 			src.Close()
 			ops.Close()
 			closeAll(q.Closers)

@@ -240,3 +240,18 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestRunFailOnBadRow: with on_error = 'fail' the bad row is reported as
+// the reason the query failed, never as skipped.
+func TestRunFailOnBadRow(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "clicks.csv", clicksCSV)
+	_, errOut, code := runWeir(t, dir, "run", "-e", `CREATE TABLE clicks (ts TIMESTAMP(3), user_id BIGINT, url VARCHAR)
+WITH (connector = 'file', path = 'clicks.csv', format = 'csv', on_error = 'fail');`, "-e", "SELECT url FROM clicks")
+	if code == 0 {
+		t.Fatalf("exit 0, want a failure; stderr:\n%s", errOut)
+	}
+	if !strings.Contains(errOut, "table clicks: failed on bad row at clicks.csv:6") || strings.Contains(errOut, "skipped") {
+		t.Errorf("stderr:\n%s\nwant \"failed on bad row at clicks.csv:6\" and no \"skipped\"", errOut)
+	}
+}

@@ -1,15 +1,32 @@
 // Package file is the "file" connector: a bounded source that reads one
-// file of CSV, JSON lines or text, and a sink that writes JSON lines or CSV
-// to one file.
+// file of CSV, JSON lines or text, and a sink that writes JSON lines, CSV
+// or text to one file, or to one file per micro-batch.
 //
 // Table options (keys lower-case; SourceConfig and SinkConfig declare
 // them, with the options every source takes: on_error, dead_letter_path,
 // idle_timeout, invalid_utf8):
 //
-//	path       the file, relative to the working directory (required)
-//	format     csv, json (also jsonl, ndjson) or text for a source, json or
-//	           csv for a sink; if left out, taken from the path's extension
-//	           (.csv; .json, .jsonl, .ndjson; .txt, .log, .text)
+//	path       the file, relative to the working directory (required);
+//	           with rolling = 'batch' the files' name prefix
+//	format     csv, json (also jsonl, ndjson) or text; if left out, taken
+//	           from the path's extension (.csv; .json, .jsonl, .ndjson;
+//	           .txt, .log, .text for a source, .txt for a sink), else json
+//	           for a sink. A text sink writes the one VARCHAR column of
+//	           each row as a line (NULL: an empty line); a query with other
+//	           output columns is refused when it is planned.
+//	invalid_utf8
+//	           source: what a VARCHAR value that is not valid UTF-8 does:
+//	           'error' (the default: the row is bad, see on_error),
+//	           'replace' (each run of bad bytes becomes U+FFFD) or 'keep'
+//	           (the bytes stay; a JSON sink then refuses the value)
+//	rolling    sink: 'none' (the default: one file) or 'batch': one file
+//	           per micro-batch that produced rows, named
+//	           <path>-<batch time in ms>.<suffix>, as Spark's
+//	           saveAsTextFiles(prefix, suffix) does; a batch without rows
+//	           makes no file. If two batches share a millisecond the later
+//	           file is named a millisecond later.
+//	suffix     sink with rolling = 'batch': the files' extension (default
+//	           the format's: txt, json or csv; '' for none)
 //	header     csv: whether the first line names the columns (default true)
 //	delimiter  csv: the field separator (default ","; "\t" or "tab" for tabs)
 //	max_record_bytes
@@ -22,7 +39,8 @@
 //
 // Checkpoints. The source is a connectors.Seeker: its position is JSON
 // {"offset":N,"line":L}, the byte offset of the next unread record and
-// the line it starts on (no line for text). Seek reads a CSV file's
+// the line it starts on (no line for text read with
+// invalid_utf8 = 'keep' or a pushed-down LIKE filter). Seek reads a CSV file's
 // header first, so columns map by it, then goes on at the offset.
 //
 // The sink is a connectors.Checkpointer and writes exactly once: rows go
@@ -34,6 +52,15 @@
 // first Checkpoint or Close unless Restore comes first; Close is a last
 // Checkpoint that removes the pending file, so a run without checkpoints
 // leaves everything in <path>, as before.
+//
+// With rolling = 'batch' the sink is a RollingSink. Each batch's rows are
+// written under a hidden temporary name in the same directory and renamed
+// when the batch commits: to the final name when the query is not
+// checkpointed; else to .<name>.tmp, renamed to <name> by the checkpoint
+// that covers the batch. Its state is JSON {"last":ms}, the batch time of
+// the last file published; Restore deletes the files of the prefix
+// published after it and every temporary one, so the output after a crash
+// equals one run. A new sink leaves existing files alone.
 //
 // The command registers the connector explicitly:
 //

@@ -21,7 +21,7 @@ import (
 // checkpoint: <path>.pending.
 const pendingSuffix = ".pending"
 
-// Sink writes rows to one file as JSON lines or CSV, exactly once when the
+// Sink writes rows to one file as JSON lines, CSV or text, exactly once when the
 // query checkpoints (it is a connectors.Checkpointer).
 //
 // Rows go first to <path>.pending: Write buffers them and Commit (once per
@@ -72,10 +72,11 @@ type sinkState struct {
 
 // NewSink opens a sink of the file named by spec's path option; its
 // directory must exist. The format is option format ("json", the default,
-// or "csv"), or "csv" if it is left out and the path ends in .csv. It
+// "csv" or "text"), or "csv" or "text" if it is left out and the path ends
+// in .csv or .txt. With option rolling = 'batch' the result is a
+// *RollingSink, which writes a file per batch. Otherwise it is a *Sink: it
 // creates (or truncates) <path>.pending at once, and replaces <path> at
-// the first Checkpoint or Close unless Restore comes first; see Sink. The
-// result is a *Sink.
+// the first Checkpoint or Close unless Restore comes first; see Sink.
 func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 	path := spec.Options["path"]
 	if path == "" {
@@ -84,13 +85,23 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 	fmtName := spec.Options["format"]
 	if fmtName == "" {
 		fmtName = "json"
-		if strings.EqualFold(filepath.Ext(path), ".csv") {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".csv":
 			fmtName = "csv"
+		case ".txt":
+			fmtName = "text"
 		}
 	}
 	// Check the options before touching the file.
 	if _, err := format.NewEncoder(fmtName, spec.Schema, io.Discard, spec.Options); err != nil {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	perBatch, err := rollingOption(spec.Options)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	if perBatch {
+		return newRollingSink(spec, path, fmtName)
 	}
 	s := &Sink{table: spec.Table, path: path, pendPath: path + pendingSuffix, fmtName: fmtName, schema: spec.Schema, opts: spec.Options}
 	if err := s.openPending(); err != nil {

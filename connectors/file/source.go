@@ -199,6 +199,14 @@ func (s *Source) Seek(pos []byte) error {
 		s.err = fmt.Errorf("table %s: %s: the saved position %d is inside the CSV header; it changed since the checkpoint", s.table, s.path, p.Offset)
 		return s.err
 	}
+	if p.Line == 0 && s.res.Line() > 0 {
+		// The decoder counts lines but the position has none (saved by
+		// a text source that did not): count them.
+		if p.Line, err = s.lineAt(p.Offset); err != nil {
+			s.err = err
+			return err
+		}
+	}
 	s.res.Resume(p.Line)
 	if _, err := s.f.Seek(p.Offset, io.SeekStart); err != nil {
 		s.err = fmt.Errorf("table %s: %w", s.table, err)
@@ -377,22 +385,29 @@ func (s *Source) skipRecord() error {
 	return nil
 }
 
-// line returns the line on which the record at s.offset starts. Text
-// decoders do not count lines, so for them the lines of the file before
-// it are counted now, from the last place counted.
+// line returns the line on which the record at s.offset starts. Some
+// text decoders do not count lines (invalid_utf8 = 'keep', or a contains
+// filter), so for them the lines of the file before it are counted now,
+// from the last place counted.
 func (s *Source) line() (int64, error) {
 	if l := s.res.Line(); l > 0 {
 		return l, nil
 	}
-	if s.countOff > s.offset {
+	return s.lineAt(s.offset)
+}
+
+// lineAt returns the line on which the byte at offset off starts, counting
+// the lines of the file before it from the last place counted.
+func (s *Source) lineAt(off int64) (int64, error) {
+	if s.countOff > off {
 		s.countOff, s.countLine = 0, 1
 	}
 	buf := make([]byte, 64<<10)
-	for s.countOff < s.offset {
-		n, err := s.f.ReadAt(buf[:min(int64(len(buf)), s.offset-s.countOff)], s.countOff)
+	for s.countOff < off {
+		n, err := s.f.ReadAt(buf[:min(int64(len(buf)), off-s.countOff)], s.countOff)
 		s.countLine += int64(bytes.Count(buf[:n], []byte{'\n'}))
 		s.countOff += int64(n)
-		if err != nil && s.countOff < s.offset {
+		if err != nil && s.countOff < off {
 			return 0, fmt.Errorf("table %s: %w", s.table, err)
 		}
 	}
@@ -401,6 +416,15 @@ func (s *Source) line() (int64, error) {
 
 // reportBad passes a bad record to the BadRow handler.
 func (s *Source) reportBad(r format.BadRecord) error {
+	if r.Line == 0 {
+		// The decoder does not count lines (text with a contains filter):
+		// count up to the record, at its offset in the data given to Decode.
+		line, err := s.lineAt(s.offset + int64(cap(s.buf[s.start:])-cap(r.Record)))
+		if err != nil {
+			return err
+		}
+		r.Line = line
+	}
 	rec := r.Record
 	if len(rec) > maxBadRecord {
 		cut := maxBadRecord

@@ -28,7 +28,10 @@ import (
 // names are matched to the schema's fields ignoring case, schema fields it
 // does not name are NULL and columns it names that the schema lacks are
 // ignored. With header = false, fields map to schema fields by position.
-// Either way a record with fewer or more fields than that is bad.
+// Either way a record with fewer or more fields than that is bad. So is a
+// record without a value for the event-time column (EventTimeKey), and one
+// with a VARCHAR field that is not valid UTF-8 (unless option invalid_utf8
+// is 'replace' or 'keep').
 type csvDecoder struct {
 	rows    *rowBuilder
 	delim   byte
@@ -42,6 +45,7 @@ type csvDecoder struct {
 	fields []csvField
 	unesc  []byte
 	slow   bool // the last record was split by splitQuoted
+	chk    utf8Check
 }
 
 // csvField is one field of the record being split. Unescaped fields live
@@ -66,7 +70,7 @@ func newCSVDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allo
 	if err != nil {
 		return nil, err
 	}
-	rows, err := newRowBuilder(schema, mem)
+	rows, err := newRowBuilder(schema, opts, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +113,7 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 	if more {
 		return 0, false, nil
 	}
+	d.chk.reset()
 	for i < len(data) {
 		rest := data[i:]
 		// Blank lines.
@@ -157,6 +162,9 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 				continue
 			}
 			serr = d.convert()
+			if serr == nil {
+				serr = d.rows.checkRow(d.rows.utf8 == utf8Keep || d.chk.valid(data, i-next, i, atEOF))
+			}
 			if serr == nil {
 				d.rows.commit(next)
 				continue

@@ -50,10 +50,14 @@ type Decoder interface {
 
 // BadRecord is a record that a Decoder could not decode.
 type BadRecord struct {
-	// Line is the line of the input on which the record starts, from 1.
+	// Line is the line of the input on which the record starts, from 1,
+	// or 0 from a decoder that does not count lines (Resumer.Line is 0): a
+	// caller that wants it then finds the record's offset in the data
+	// passed to Decode as cap(data) - cap(Record), and counts.
 	Line int64
 	// Record is the record's bytes without its line terminator. It aliases
-	// the data passed to Decode: copy it to keep it.
+	// the data passed to Decode (from where the record starts): copy it to
+	// keep it.
 	Record []byte
 	// Err says what is wrong with the record.
 	Err error
@@ -69,9 +73,15 @@ var Formats = []string{"csv", "json", "text"}
 // VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options with
 // lower-cased keys; options of other components are ignored. CSV reads
 // "header" ("true", the default, or "false") and "delimiter" (one ASCII
-// character, default ","; "\t" or "tab" for a tab); JSON and text read
-// none. The text format needs a schema of exactly one VARCHAR column. A nil
-// mem means memory.DefaultAllocator.
+// character, default ","; "\t" or "tab" for a tab). Every format reads
+// "invalid_utf8": a VARCHAR value that is not valid UTF-8 makes its record
+// bad ("invalid UTF-8 in column x") with "error" (the default), becomes
+// valid with each run of bad bytes replaced by U+FFFD with "replace"
+// (strings.ToValidUTF8), or is kept as it is with "keep". The text format
+// needs a schema of exactly one VARCHAR column. If schema names an
+// event-time column (WithEventTime), a CSV or JSON record without a value
+// for it is bad ("missing event-time column ts"). A nil mem means
+// memory.DefaultAllocator.
 func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (Decoder, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -80,9 +90,9 @@ func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem
 	case "csv":
 		return newCSVDecoder(schema, opts, mem)
 	case "json", "jsonl", "ndjson":
-		return newJSONDecoder(schema, mem)
+		return newJSONDecoder(schema, opts, mem)
 	case "text":
-		return newTextDecoder(schema, mem)
+		return newTextDecoder(schema, opts, mem)
 	}
 	return nil, fmt.Errorf("unknown format %q (have %s)", format, strings.Join(Formats, ", "))
 }

@@ -5,8 +5,10 @@
 // A Decoder is fed raw input in chunks of any size; it consumes whole
 // records only (it knows where a CSV record with quoted newlines ends), so
 // the caller just carries the unconsumed tail over to the next call. Bad
-// records are reported with their line numbers and skipped. An Encoder
-// writes batches as lines to an io.Writer.
+// records are reported with their line numbers and skipped: among them
+// records with a VARCHAR value that is not valid UTF-8 (option
+// invalid_utf8) and records without the table's event-time column. An
+// Encoder writes batches as lines (CSV, JSON, text) to an io.Writer.
 //
 // TIMESTAMP(3) text is read and written with vector.ParseTimestamp and
 // vector.AppendTimestamp, the one definition Weir's casts and literals use

@@ -22,7 +22,7 @@ type Encoder interface {
 }
 
 // EncoderFormats are the formats NewEncoder accepts.
-var EncoderFormats = []string{"csv", "json"}
+var EncoderFormats = []string{"csv", "json", "text"}
 
 // NewEncoder returns an encoder of batches of schema to w.
 //
@@ -41,6 +41,10 @@ var EncoderFormats = []string{"csv", "json"}
 // JSON except NaN, +Inf and -Inf. The header is written by the first
 // Encode or Flush, so an empty result still has one.
 //
+// "text" writes the value of the one VARCHAR column of each row and a
+// newline, as Spark's text format and saveAsTextFiles do; NULL is an empty
+// line. A schema of other columns is an error that names them.
+//
 // Columns may be of Weir's types or arrow.Null (always NULL).
 func NewEncoder(format string, schema *arrow.Schema, w io.Writer, opts map[string]string) (Encoder, error) {
 	kinds := make([]kind, schema.NumFields())
@@ -57,6 +61,8 @@ func NewEncoder(format string, schema *arrow.Schema, w io.Writer, opts map[strin
 		return newJSONEncoder(schema, kinds, out), nil
 	case "csv":
 		return newCSVEncoder(schema, kinds, out, opts)
+	case "text":
+		return newTextEncoder(schema, kinds, out)
 	}
 	return nil, fmt.Errorf("unknown output format %q (have %s)", format, strings.Join(EncoderFormats, ", "))
 }

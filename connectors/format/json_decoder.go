@@ -24,7 +24,10 @@ import (
 //	BOOLEAN    true, false
 //	TIMESTAMP  strings vector.ParseTimestamp accepts; integers as epoch milliseconds
 //
-// String bytes are not checked to be valid UTF-8.
+// BIGINT and DOUBLE columns also take numbers in strings ("42", "1.11"),
+// as Flink's JSON format does. VARCHAR values must be valid UTF-8 unless
+// option invalid_utf8 says otherwise (see NewDecoder); the event-time
+// column, if the schema names one (EventTimeKey), must have a value.
 type jsonDecoder struct {
 	rows    *rowBuilder
 	exact   map[string]int
@@ -34,6 +37,7 @@ type jsonDecoder struct {
 	bom     bomState
 	scratch []byte // unescaped strings of the record; never reallocated mid-record
 	keyBuf  []byte
+	chk     utf8Check
 }
 
 type keyCol struct {
@@ -41,8 +45,8 @@ type keyCol struct {
 	col int
 }
 
-func newJSONDecoder(schema *arrow.Schema, mem memory.Allocator) (*jsonDecoder, error) {
-	rows, err := newRowBuilder(schema, mem)
+func newJSONDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*jsonDecoder, error) {
+	rows, err := newRowBuilder(schema, opts, mem)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +73,7 @@ func (d *jsonDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 	if more {
 		return 0, false, nil
 	}
+	d.chk.reset()
 	for i < len(data) {
 		if limit > 0 && d.rows.rows >= limit {
 			return i, true, nil
@@ -97,6 +102,9 @@ func (d *jsonDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 		line := d.line
 		d.line++
 		err := d.parse(rec)
+		if err == nil {
+			err = d.rows.checkRow(d.rows.utf8 == utf8Keep || d.chk.valid(data, i, next, atEOF))
+		}
 		if err == nil {
 			d.rows.commit(next - i)
 		}
@@ -248,6 +256,9 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 				return fmt.Errorf("column %s: %w", col.name, err)
 			}
 			*v = value{valid: true, i: ms}
+		case kindInt64, kindFloat64:
+			// A number in a string, as Flink's JSON format accepts.
+			return stringNumber(col, v, trimSpace(raw))
 		default:
 			return wrongType(col, "string", raw)
 		}
@@ -290,20 +301,9 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		}
 		switch col.kind {
 		case kindInt64, kindTimestamp:
-			var n int64
-			if isInt {
-				n, err = ParseInt64(lit)
-			} else {
-				var f float64
-				if f, err = ParseFloat64(lit); err == nil {
-					var ok bool
-					if n, ok = floatToInt64(f); !ok {
-						return fmt.Errorf("column %s: expected %s, got %s", col.name, col.kind.typeName(), lit)
-					}
-				}
-			}
+			n, err := jsonInt(col, lit, isInt)
 			if err != nil {
-				return badValue(col.name, kindInt64, lit, err)
+				return err
 			}
 			*v = value{valid: true, i: n}
 		case kindFloat64:
@@ -318,6 +318,50 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 			return wrongType(col, "number", lit)
 		}
 	}
+	return nil
+}
+
+// jsonInt parses lit, a JSON number (an integer if isInt), as a BIGINT:
+// numbers with a fraction are accepted if it is zero (3.0, 1e3).
+func jsonInt(col *column, lit []byte, isInt bool) (int64, error) {
+	if isInt {
+		n, err := ParseInt64(lit)
+		if err != nil {
+			return 0, badValue(col.name, kindInt64, lit, err)
+		}
+		return n, nil
+	}
+	f, err := ParseFloat64(lit)
+	if err != nil {
+		return 0, badValue(col.name, kindInt64, lit, err)
+	}
+	n, ok := floatToInt64(f)
+	if !ok {
+		return 0, fmt.Errorf("column %s: expected %s, got %s", col.name, col.kind.typeName(), lit)
+	}
+	return n, nil
+}
+
+// stringNumber parses the content of a JSON string as a number for a
+// BIGINT or DOUBLE column: "42", "1.11", "1e3".
+func stringNumber(col *column, v *value, b []byte) error {
+	if col.kind == kindFloat64 {
+		f, err := ParseFloat64(b)
+		if err != nil {
+			return badValue(col.name, kindFloat64, b, err)
+		}
+		*v = value{valid: true, f: f}
+		return nil
+	}
+	n, err := ParseInt64(b)
+	if err != nil {
+		f, ferr := ParseFloat64(b)
+		var ok bool
+		if n, ok = floatToInt64(f); ferr != nil || !ok || err != errSyntax {
+			return badValue(col.name, kindInt64, b, err)
+		}
+	}
+	*v = value{valid: true, i: n}
 	return nil
 }
 

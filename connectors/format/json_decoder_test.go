@@ -57,7 +57,7 @@ func TestJSONDecoder(t *testing.T) {
 			input: `{"id": 1}` + "\n" + // 1
 				`{"id": 2` + "\n" + // 2: invalid
 				"\n" + // 3: blank
-				`{"id": "3"}` + "\n" + // 4: string for BIGINT
+				`{"id": "3x"}` + "\n" + // 4: string that is no BIGINT
 				`{"id": 1.5}` + "\n" + // 5: fraction
 				`{"x": true}` + "\n" + // 6: bool for DOUBLE
 				`{"id": {"a": 1}}` + "\n" + // 7: object for BIGINT
@@ -73,7 +73,7 @@ func TestJSONDecoder(t *testing.T) {
 			rows: []string{`1|NULL|NULL|NULL`, `7|NULL|NULL|NULL`},
 			bad: []string{
 				`2: invalid JSON at column 9: unexpected end of line, expected ',' or '}'`,
-				`4: column id: expected BIGINT, got string "3"`,
+				`4: column id: invalid BIGINT "3x"`,
 				`5: column id: expected BIGINT, got 1.5`,
 				`6: column x: expected DOUBLE, got boolean "true"`,
 				`7: column id: expected BIGINT, got an object`,

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -41,6 +42,7 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 	e.cols = cols
 	b := e.out.buf
 	for r := 0; r < int(batch.NumRows()); r++ {
+		rowStart := len(b)
 		if len(cols) == 0 {
 			b = append(b, '{')
 		}
@@ -62,7 +64,12 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 					b = appendFloat(b, f)
 				}
 			case kindString:
-				b = appendJSONString(b, col.str.Value(r))
+				var ok bool
+				if b, ok = appendJSONValue(b, col.str.Value(r)); !ok {
+					e.out.buf = b[:rowStart]
+					return fmt.Errorf("column %s: a value is not valid UTF-8 and cannot be written as JSON without changing it; "+
+						"read it with invalid_utf8 = 'replace', or write format = 'csv'", e.schema.Field(c).Name)
+				}
 			case kindBool:
 				b = strconv.AppendBool(b, col.bln.Value(r))
 			case kindTimestamp:
@@ -101,6 +108,14 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 // U+FFFD; U+2028 and U+2029 are escaped, as encoding/json does, but HTML
 // characters are not.
 func appendJSONString(b []byte, s string) []byte {
+	b, _ = appendJSONValue(b, s)
+	return b
+}
+
+// appendJSONValue is appendJSONString that also reports whether s was
+// valid UTF-8, that is whether the JSON string holds s unchanged.
+func appendJSONValue(b []byte, s string) (_ []byte, valid bool) {
+	valid = true
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -129,6 +144,7 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
+			valid = false
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
 			i += size
@@ -145,5 +161,5 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, '"'), valid
 }

@@ -192,12 +192,18 @@ func (d *jsonDecoder) SkipRecord(data []byte, state int) (int, bool, int) {
 // ReadHeader implements Resumer: text has no header.
 func (d *textDecoder) ReadHeader([]byte, bool) (int, bool, error) { return 0, true, nil }
 
-// Resume implements Resumer; text does not count lines, so line is
-// ignored.
-func (d *textDecoder) Resume(int64) { d.bom.done = true }
+// Resume implements Resumer; line is ignored when the decoder does not
+// count lines (see textDecoder).
+func (d *textDecoder) Resume(line int64) {
+	d.bom.done = true
+	if line > 0 && d.counting() {
+		d.line = line
+	}
+}
 
-// Line implements Resumer: text does not count lines.
-func (d *textDecoder) Line() int64 { return 0 }
+// Line implements Resumer: 0 when the decoder does not count lines
+// (invalid_utf8 = 'keep', or a contains filter).
+func (d *textDecoder) Line() int64 { return d.line }
 
 // SkipRecord implements Resumer: a record is a line.
 func (d *textDecoder) SkipRecord(data []byte, state int) (int, bool, int) {

@@ -88,9 +88,19 @@ type rowBuilder struct {
 	vals   []value
 	rows   int
 	bytes  int // input bytes behind the pending rows
+	// eventCol is the event-time column, which every row must have, or -1.
+	eventCol int
+	// utf8 says what to do with invalid UTF-8 in VARCHAR values.
+	utf8 utf8Mode
 }
 
-func newRowBuilder(schema *arrow.Schema, mem memory.Allocator) (*rowBuilder, error) {
+// newRowBuilder returns a builder of rows of schema; opts are the table's
+// options (it reads invalid_utf8).
+func newRowBuilder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*rowBuilder, error) {
+	mode, err := invalidUTF8Option(opts)
+	if err != nil {
+		return nil, err
+	}
 	cols := make([]column, schema.NumFields())
 	for i, f := range schema.Fields() {
 		k, err := kindOf(f, false)
@@ -114,7 +124,8 @@ func newRowBuilder(schema *arrow.Schema, mem memory.Allocator) (*rowBuilder, err
 			cols[i].ts = b
 		}
 	}
-	return &rowBuilder{schema: schema, rb: rb, cols: cols, vals: make([]value, len(cols))}, nil
+	return &rowBuilder{schema: schema, rb: rb, cols: cols, vals: make([]value, len(cols)),
+		eventCol: eventTimeColumn(schema), utf8: mode}, nil
 }
 
 // reset clears the pending values to NULL.

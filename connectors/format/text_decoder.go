@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -12,7 +13,11 @@ import (
 // textDecoder makes each line a row of its one VARCHAR column, without the
 // line's '\n' or "\r\n"; empty lines are rows holding "". It builds the
 // string column's buffers directly: one copy of each line, one offset per
-// line, no per-row builder calls. Text records are never bad.
+// line, no per-row builder calls. A line that is not valid UTF-8 is bad
+// unless option invalid_utf8 is 'replace' or 'keep'; the input is checked a
+// block at a time (see utf8Check), and lines are counted, for bad records'
+// line numbers, only when invalid_utf8 is not 'keep' and there is no
+// contains filter.
 type textDecoder struct {
 	schema  *arrow.Schema
 	mem     memory.Allocator
@@ -28,6 +33,10 @@ type textDecoder struct {
 	// contains, when set, keeps only the lines holding it (see
 	// ContainsFilter): the chunk is searched as a whole, not line by line.
 	contains []byte
+	utf8     utf8Mode
+	line     int64 // the line the next Decode starts on; 0 if not counting
+	badLines int   // bad lines in this Decode
+	chk      utf8Check
 }
 
 // ContainsFilter is implemented by decoders that can skip, without
@@ -37,14 +46,33 @@ type ContainsFilter interface {
 	SetContains(sub string)
 }
 
-// SetContains implements ContainsFilter.
-func (d *textDecoder) SetContains(sub string) { d.contains = []byte(sub) }
+// SetContains implements ContainsFilter. The decoder then stops counting
+// lines, which would cost a pass over the input it skips: Line() is 0, and
+// so is BadRecord.Line (see BadRecord for how to find the record).
+func (d *textDecoder) SetContains(sub string) {
+	d.contains = []byte(sub)
+	if sub != "" {
+		d.line = 0
+	}
+}
 
-func newTextDecoder(schema *arrow.Schema, mem memory.Allocator) (*textDecoder, error) {
+// counting reports whether the decoder counts lines: when it checks UTF-8
+// and has no contains filter.
+func (d *textDecoder) counting() bool { return d.utf8 != utf8Keep && len(d.contains) == 0 }
+
+func newTextDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*textDecoder, error) {
 	if schema.NumFields() != 1 || schema.Field(0).Type.ID() != arrow.STRING {
 		return nil, fmt.Errorf("format 'text' needs a table of exactly one VARCHAR column, not (%s)", describeFields(schema))
 	}
-	return &textDecoder{schema: schema, mem: mem, hintV: 1024, hintO: 256}, nil
+	mode, err := invalidUTF8Option(opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &textDecoder{schema: schema, mem: mem, hintV: 1024, hintO: 256, utf8: mode}
+	if mode != utf8Keep {
+		d.line = 1
+	}
+	return d, nil
 }
 
 func describeFields(schema *arrow.Schema) string {
@@ -83,14 +111,30 @@ func (d *textDecoder) growOffsets() {
 	}
 }
 
-func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, _ func(BadRecord) error) (int, bool, error) {
+func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRecord) error) (int, bool, error) {
 	i, more := d.bom.skip(data, atEOF)
 	if more {
 		return 0, false, nil
 	}
+	rows := d.rows
+	d.badLines = 0
+	n, full, err := d.decode(data, i, limit, atEOF, bad)
+	if d.counting() {
+		// Without a contains filter every line consumed became a row or
+		// was bad.
+		d.line += int64(d.rows - rows + d.badLines)
+	}
+	return n, full, err
+}
+
+// decode is Decode after the byte order mark, from data[i:].
+func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(BadRecord) error) (int, bool, error) {
 	if limit <= 0 {
 		limit = int(^uint(0) >> 1)
 	}
+	d.chk.reset()
+	check := d.utf8 != utf8Keep
+	rows0 := d.rows
 	vals, offs, nvals, rows := d.vals, d.offs, d.nvals, d.rows
 	for i < len(data) {
 		if len(d.contains) > 0 {
@@ -127,6 +171,28 @@ func (d *textDecoder) Decode(data []byte, limit int, atEOF bool, _ func(BadRecor
 		}
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
+		}
+		// With a contains filter most of the input is skipped unread, so
+		// only the lines kept are checked, one by one.
+		if check && (len(d.contains) > 0 || !d.chk.valid(data, i, next, atEOF)) && !utf8.Valid(line) {
+			if d.utf8 == utf8Replace {
+				line = bytes.ToValidUTF8(line, replacementChar)
+			} else {
+				var at int64 // the line's number, when counting
+				if d.counting() {
+					at = d.line + int64(rows-rows0+d.badLines)
+				}
+				d.badLines++
+				i = next
+				if bad != nil {
+					err := bad(BadRecord{Line: at, Record: line, Err: fmt.Errorf("invalid UTF-8 in column %s", d.schema.Field(0).Name)})
+					if err != nil {
+						d.nvals, d.rows = nvals, rows
+						return i, false, err
+					}
+				}
+				continue
+			}
 		}
 		if rows > 0 && nvals+len(line) > maxBatchBytes {
 			d.nvals, d.rows = nvals, rows
