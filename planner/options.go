@@ -2,6 +2,8 @@ package planner
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,13 +13,12 @@ import (
 
 // checkOptions checks a new table's WITH options against its connector's
 // declared options (see connectors.Registry.CheckOptions) and returns them
-// with each key spelled as declared. MySQL's CONNECTION='...' is the path
-// of a connector that has one. An error names the table and the option,
+// with each key spelled as declared. MySQL's CONNECTION='...' becomes the
+// connector's path, or host and port (see mapConnection). An error names the table and the option,
 // and points at the option in the statement when it can.
 func (s *Session) checkOptions(stmt *sql.Statement, table string, schema *arrow.Schema, opts map[string]string) (map[string]string, error) {
-	if v, ok := opts["connection"]; ok && opts["path"] == "" && s.declares(opts["connector"], "path") {
-		delete(opts, "connection")
-		opts["path"] = v
+	if err := s.mapConnection(opts); err != nil {
+		return nil, optionErrAt(stmt, "connection", "table %s: %v", table, err)
 	}
 	out, err := s.Registry.CheckOptions(schema, opts)
 	if err == nil {
@@ -29,6 +30,42 @@ func (s *Session) checkOptions(stmt *sql.Statement, table string, schema *arrow.
 		key = oe.Key
 	}
 	return nil, optionErrAt(stmt, key, "table %s: %v", table, err)
+}
+
+// mapConnection turns MySQL's CONNECTION='...' into the connector's own
+// options: the path of a connector that has one (file, directory), host
+// and port for one that has those ('host:port' or 'tcp://host:port', a
+// socket). Options given in WITH win.
+func (s *Session) mapConnection(opts map[string]string) error {
+	v, ok := opts["connection"]
+	if !ok {
+		return nil
+	}
+	conn := opts["connector"]
+	switch {
+	case s.declares(conn, "path"):
+		delete(opts, "connection")
+		if opts["path"] == "" {
+			opts["path"] = v
+		}
+	case s.declares(conn, "host") && s.declares(conn, "port"):
+		_, addr, found := strings.Cut(v, "://")
+		if !found {
+			addr = v
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return fmt.Errorf("CONNECTION '%s': want 'host:port' for connector '%s'", v, conn)
+		}
+		delete(opts, "connection")
+		if opts["host"] == "" {
+			opts["host"] = host
+		}
+		if opts["port"] == "" {
+			opts["port"] = port
+		}
+	}
+	return nil
 }
 
 // declares reports whether connector conn declares option name, as a
