@@ -91,6 +91,12 @@ type ConfigSpec struct {
 	// the schema (keys are the declared names); it runs after each value
 	// has been checked against its type.
 	Check func(schema *arrow.Schema, opts map[string]string) error
+	// Changelog, for a sink, says whether a table with options opts
+	// accepts an updating query's rows, whose batches end with an op
+	// column (vector.OpField): nil if it does, else an error saying which
+	// options would make it. A sink without it takes only append-only
+	// rows.
+	Changelog func(opts map[string]string) error
 }
 
 // Option returns the declared option named name (after '-' is read as

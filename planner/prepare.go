@@ -72,6 +72,9 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 		return nil, err
 	}
 	if into != nil {
+		if err := s.sinkAccepts(stmt, root.Schema(), into); err != nil {
+			return nil, err
+		}
 		if root, err = s.castToSink(stmt, sel, root, into); err != nil {
 			return nil, err
 		}
@@ -106,6 +109,25 @@ func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result
 		return nil, errAt(stmt, tn.Name.O, "table %s cannot be written: connector %q has no sink", t.Name, t.Connector())
 	}
 	return s.prepareSelect(stmt, sel, t)
+}
+
+// sinkAccepts refuses to write an updating query's rows (a changelog:
+// schema ends with vector.OpField) into table t unless t's sink connector
+// declares, for t's options, that it takes them
+// (connectors.ConfigSpec.Changelog). Append-only rows go to every sink.
+func (s *Session) sinkAccepts(stmt *sql.Statement, schema *arrow.Schema, t *catalog.Table) error {
+	if !vector.IsChangelog(schema) {
+		return nil
+	}
+	spec, _ := s.Registry.SinkConfig(t.Connector())
+	if spec.Changelog == nil {
+		return errAt(stmt, t.Name, "INSERT INTO %s: the query's result is updating (it changes rows it emitted before), "+
+			"but connector %q writes only append-only results", t.Name, t.Connector())
+	}
+	if err := spec.Changelog(t.Options); err != nil {
+		return errAt(stmt, t.Name, "INSERT INTO %s: the query's result is updating (it changes rows it emitted before); %v", t.Name, err)
+	}
+	return nil
 }
 
 // castToSink renames the query's columns to the sink's, matching by

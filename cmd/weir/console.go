@@ -13,6 +13,7 @@ import (
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
 	"github.com/weirdb/weir/exec"
+	"github.com/weirdb/weir/vector"
 )
 
 // consoleSink prints a query's rows to stdout (or to a file of
@@ -20,16 +21,25 @@ import (
 // printed once per micro-batch, like Spark's print(): a header with the
 // batch time, then at most maxRows rows. Each batch goes out in one Write,
 // so that the lines of queries sharing stdout never mix.
+//
+// An updating query's rows (a changelog: its batches end with the op
+// column) show their kind first, as Flink's SQL client does in changelog
+// mode: a column "op" of a table, a key or column "_op" of jsonl and csv
+// (after "_query" when there is one), holding +I, -U, +U or -D. An
+// append-only query's output has no such column.
 type consoleSink struct {
-	out     io.Writer
-	format  string
-	schema  *arrow.Schema
-	maxRows int
-	label   string
-	buf     bytes.Buffer
-	enc     format.Encoder
-	rows    [][]string // a table's rows of the current batch
-	more    int        // rows past maxRows
+	out    io.Writer
+	format string
+	// schema is the schema the rows are printed with: for a changelog,
+	// format.OpTextSchema of the query's, the kind first as text.
+	schema    *arrow.Schema
+	changelog bool
+	maxRows   int
+	label     string
+	buf       bytes.Buffer
+	enc       format.Encoder
+	rows      [][]string // a table's rows of the current batch
+	more      int        // rows past maxRows
 	// query, when not 0, is written as a first "_query" column (jsonl, csv).
 	query int64
 	// file, if set, is the sink's own output file; Close closes it.
@@ -40,8 +50,11 @@ var _ connectors.Sink = (*consoleSink)(nil)
 
 func newConsoleSink(out io.Writer, fmtName string, schema *arrow.Schema, maxRows int) (*consoleSink, error) {
 	s := &consoleSink{out: out, format: fmtName, schema: schema, maxRows: maxRows}
+	if vector.IsChangelog(schema) {
+		s.schema, s.changelog = format.OpTextSchema(schema, 0), true
+	}
 	if fmtName != "table" {
-		enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[fmtName], schema, &s.buf, nil)
+		enc, err := format.NewEncoder(map[string]string{"jsonl": "json", "csv": "csv"}[fmtName], s.schema, &s.buf, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -86,6 +99,11 @@ func (s *consoleSink) withQuery(b arrow.RecordBatch) arrow.RecordBatch {
 
 // Write prints a batch's lines, or keeps a table's rows for endBatch.
 func (s *consoleSink) Write(b arrow.RecordBatch) error {
+	if s.changelog {
+		t := format.OpText(b, 0)
+		b.Release()
+		b = t
+	}
 	if s.query != 0 && s.enc != nil {
 		b = s.withQuery(b)
 	}
@@ -127,6 +145,9 @@ func (s *consoleSink) endBatch(info exec.BatchInfo) error {
 	header := make([]string, s.schema.NumFields())
 	for i, f := range s.schema.Fields() {
 		header[i] = f.Name
+	}
+	if s.changelog {
+		header[0] = "op"
 	}
 	if err := renderTable(&s.buf, header, s.rows); err != nil {
 		return err

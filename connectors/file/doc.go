@@ -13,7 +13,14 @@
 //	           .txt, .log, .text for a source, .txt for a sink), else json
 //	           for a sink. A text sink writes the one VARCHAR column of
 //	           each row as a line (NULL: an empty line); a query with other
-//	           output columns is refused when it is planned.
+//	           output columns is refused when it is planned. A sink's
+//	           format may also be debezium-json: each change of an updating
+//	           query in Debezium's envelope, {"before":...,"after":...,
+//	           "op":"c"|"u"|"d"} (a -U/+U pair is one "u").
+//	changelog  sink, json: 'true' writes every row with a first key "_op",
+//	           its kind (+I, -U, +U, -D); default 'false'. An updating
+//	           query's rows (their batches end with vector.OpField) are
+//	           refused unless changelog = 'true' or format = 'debezium-json'.
 //	invalid_utf8
 //	           source: what a VARCHAR value that is not valid UTF-8 does:
 //	           'error' (the default: the row is bad, see on_error),

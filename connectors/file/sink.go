@@ -8,13 +8,13 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/vector"
 )
 
 // pendingSuffix names the file that holds a sink's output since its last
@@ -82,15 +82,9 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 	if path == "" {
 		return nil, fmt.Errorf("table %s: connector 'file' needs option path (the file to write)", spec.Table)
 	}
-	fmtName := spec.Options["format"]
-	if fmtName == "" {
-		fmtName = "json"
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".csv":
-			fmtName = "csv"
-		case ".txt":
-			fmtName = "text"
-		}
+	fmtName := sinkFormat(spec.Options)
+	if err := checkChangelog(spec); err != nil {
+		return nil, err
 	}
 	// Check the options before touching the file.
 	if _, err := format.NewEncoder(fmtName, spec.Schema, io.Discard, spec.Options); err != nil {
@@ -113,6 +107,21 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkChangelog refuses an updating query's rows unless the options ask
+// for a changelog, and changelog = 'true' with a format other than json.
+func checkChangelog(spec connectors.SinkSpec) error {
+	on, err := format.ChangelogOption(spec.Options)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", spec.Table, err)
+	}
+	if on || vector.IsChangelog(spec.Schema) {
+		if err := AcceptsChangelog(spec.Options); err != nil {
+			return fmt.Errorf("table %s: %w", spec.Table, err)
+		}
+	}
+	return nil
 }
 
 // openPending creates (or truncates) the pending file.

@@ -109,7 +109,7 @@ func TestSinkErrors(t *testing.T) {
 	}{
 		{map[string]string{}, "table out: connector 'file' needs option path (the file to write)"},
 		{map[string]string{"path": filepath.Join(dir, "missing", "x.json")}, "table out: open " + filepath.Join(dir, "missing", "x.json.pending") + ": no such file or directory"},
-		{map[string]string{"path": filepath.Join(dir, "x.out"), "format": "parquet"}, `table out: unknown output format "parquet" (have csv, json, text)`},
+		{map[string]string{"path": filepath.Join(dir, "x.out"), "format": "parquet"}, `table out: unknown output format "parquet" (have csv, debezium-json, json, text)`},
 	} {
 		_, err := NewSink(connectors.SinkSpec{Table: "out", Schema: clicks, Options: tc.opts})
 		if err == nil || err.Error() != tc.want {

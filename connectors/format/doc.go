@@ -8,7 +8,10 @@
 // records are reported with their line numbers and skipped: among them
 // records with a VARCHAR value that is not valid UTF-8 (option
 // invalid_utf8) and records without the table's event-time column. An
-// Encoder writes batches as lines (CSV, JSON, text) to an io.Writer.
+// Encoder writes batches as lines (CSV, JSON, text) to an io.Writer; an
+// updating stream's batches (a changelog, ending with vector.OpField) get
+// their row kind as a first "_op" key or column, or, in "debezium-json",
+// Debezium's before/after/op envelope.
 //
 // TIMESTAMP(3) text is read and written with vector.ParseTimestamp and
 // vector.AppendTimestamp, the one definition Weir's casts and literals use

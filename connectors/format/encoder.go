@@ -3,12 +3,14 @@ package format
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/weirdb/weir/vector"
 )
 
 // Encoder writes record batches as lines of text.
@@ -22,7 +24,7 @@ type Encoder interface {
 }
 
 // EncoderFormats are the formats NewEncoder accepts.
-var EncoderFormats = []string{"csv", "json", "text"}
+var EncoderFormats = []string{"csv", "debezium-json", "json", "text"}
 
 // NewEncoder returns an encoder of batches of schema to w.
 //
@@ -45,10 +47,43 @@ var EncoderFormats = []string{"csv", "json", "text"}
 // newline, as Spark's text format and saveAsTextFiles do; NULL is an empty
 // line. A schema of other columns is an error that names them.
 //
+// "debezium-json" writes each change in Debezium's JSON envelope,
+// {"before":{...}|null,"after":{...}|null,"op":"c"|"u"|"d"}, the rows as
+// "json" writes them: an insert (+I) is op "c" with before null; an
+// update (-U then its +U) one op "u" with both; a delete (-D, or a -U
+// without its +U) op "d" with after null.
+//
+// An updating stream's batches end with an op column (vector.OpField):
+// "json" and "csv" write the row kind first, as a key or column "_op"
+// ("+I", "-U", "+U" or "-D"); "text" refuses such a schema. With option
+// changelog = 'true' they write "_op" for an append-only stream too (+I).
+//
 // Columns may be of Weir's types or arrow.Null (always NULL).
 func NewEncoder(format string, schema *arrow.Schema, w io.Writer, opts map[string]string) (Encoder, error) {
+	changelog, err := ChangelogOption(opts)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.ToLower(format)
+	if name != "debezium-json" && (changelog || vector.IsChangelog(schema)) {
+		switch name {
+		case "json", "jsonl", "ndjson", "csv":
+			opts = maps.Clone(opts)
+			delete(opts, "changelog")
+			inner, err := NewEncoder(format, OpTextSchema(schema, 0), w, opts)
+			if err != nil {
+				return nil, err
+			}
+			return &opTextEncoder{inner: inner}, nil
+		case "text":
+			return nil, fmt.Errorf("format 'text' cannot write the kind of each row of a changelog: use format 'json' with changelog = 'true', or 'debezium-json'")
+		}
+	}
 	kinds := make([]kind, schema.NumFields())
 	for i, f := range schema.Fields() {
+		if vector.IsOpField(f) && name == "debezium-json" {
+			continue
+		}
 		k, err := kindOf(f, true)
 		if err != nil {
 			return nil, err
@@ -56,9 +91,11 @@ func NewEncoder(format string, schema *arrow.Schema, w io.Writer, opts map[strin
 		kinds[i] = k
 	}
 	out := &lineWriter{w: w}
-	switch strings.ToLower(format) {
+	switch name {
 	case "json", "jsonl", "ndjson":
 		return newJSONEncoder(schema, kinds, out), nil
+	case "debezium-json":
+		return newDebeziumEncoder(schema, kinds, out), nil
 	case "csv":
 		return newCSVEncoder(schema, kinds, out, opts)
 	case "text":

@@ -135,7 +135,7 @@ func TestCSVEncoderOptions(t *testing.T) {
 	if out.String() != "\"x;y\";1\nx,y;2\n" {
 		t.Fatalf("%q", out.String())
 	}
-	if _, err := NewEncoder("parquet", schema, &out, nil); err == nil || err.Error() != `unknown output format "parquet" (have csv, json, text)` {
+	if _, err := NewEncoder("parquet", schema, &out, nil); err == nil || err.Error() != `unknown output format "parquet" (have csv, debezium-json, json, text)` {
 		t.Fatal(err)
 	}
 	// A batch of another schema is refused.

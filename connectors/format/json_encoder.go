@@ -43,42 +43,11 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 	b := e.out.buf
 	for r := 0; r < int(batch.NumRows()); r++ {
 		rowStart := len(b)
-		if len(cols) == 0 {
-			b = append(b, '{')
+		if b, err = e.appendRow(b, r); err != nil {
+			e.out.buf = b[:rowStart]
+			return err
 		}
-		for c := range cols {
-			b = append(b, e.keys[c]...)
-			col := &cols[c]
-			if e.kinds[c] == kindNull || col.arr.IsNull(r) {
-				b = append(b, "null"...)
-				continue
-			}
-			switch e.kinds[c] {
-			case kindInt64:
-				b = strconv.AppendInt(b, col.i64.Value(r), 10)
-			case kindFloat64:
-				f := col.f64.Value(r)
-				if math.IsNaN(f) || math.IsInf(f, 0) {
-					b = append(b, "null"...)
-				} else {
-					b = appendFloat(b, f)
-				}
-			case kindString:
-				var ok bool
-				if b, ok = appendJSONValue(b, col.str.Value(r)); !ok {
-					e.out.buf = b[:rowStart]
-					return fmt.Errorf("column %s: a value is not valid UTF-8 and cannot be written as JSON without changing it; "+
-						"read it with invalid_utf8 = 'replace', or write format = 'csv'", e.schema.Field(c).Name)
-				}
-			case kindBool:
-				b = strconv.AppendBool(b, col.bln.Value(r))
-			case kindTimestamp:
-				b = append(b, '"')
-				b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
-				b = append(b, '"')
-			}
-		}
-		b = append(b, '}', '\n')
+		b = append(b, '\n')
 		if len(b) >= flushSize {
 			e.out.buf = b
 			if err := e.out.flush(); err != nil {
@@ -89,6 +58,47 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 	}
 	e.out.buf = b
 	return e.out.err
+}
+
+// appendRow appends row r of the columns bound last as a JSON object,
+// without a newline.
+func (e *jsonEncoder) appendRow(b []byte, r int) ([]byte, error) {
+	cols := e.cols
+	if len(cols) == 0 {
+		b = append(b, '{')
+	}
+	for c := range cols {
+		b = append(b, e.keys[c]...)
+		col := &cols[c]
+		if e.kinds[c] == kindNull || col.arr.IsNull(r) {
+			b = append(b, "null"...)
+			continue
+		}
+		switch e.kinds[c] {
+		case kindInt64:
+			b = strconv.AppendInt(b, col.i64.Value(r), 10)
+		case kindFloat64:
+			f := col.f64.Value(r)
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				b = append(b, "null"...)
+			} else {
+				b = appendFloat(b, f)
+			}
+		case kindString:
+			var ok bool
+			if b, ok = appendJSONValue(b, col.str.Value(r)); !ok {
+				return b, fmt.Errorf("column %s: a value is not valid UTF-8 and cannot be written as JSON without changing it; "+
+					"read it with invalid_utf8 = 'replace', or write format = 'csv'", e.schema.Field(c).Name)
+			}
+		case kindBool:
+			b = strconv.AppendBool(b, col.bln.Value(r))
+		case kindTimestamp:
+			b = append(b, '"')
+			b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
+			b = append(b, '"')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 func (e *jsonEncoder) Flush() error { return e.out.flush() }
