@@ -58,17 +58,19 @@ func schemaColumns(s *arrow.Schema) string {
 // the input's columns in order. The root keeps its projection when it
 // renames columns, since the names are the query's output.
 func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
+	done := map[Node]Node{} // a node with several parents is rewritten once
 	var walk func(n Node, isRoot bool) Node
 	walk = func(n Node, isRoot bool) Node {
+		if r, ok := done[n]; ok {
+			return r
+		}
+		out := n
 		switch n := n.(type) {
-		case *Scan:
-			return n
 		case *Project:
 			n.In = walk(n.In, false)
 			if isIdentity(n, isRoot) {
-				return n.In
+				out = n.In
 			}
-			return n
 		case *Filter:
 			n.In = walk(n.In, false)
 		case *Unnest:
@@ -79,8 +81,15 @@ func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
 			n.In = walk(n.In, isRoot)
 		case *Limit:
 			n.In = walk(n.In, isRoot)
+		case *WindowAssign:
+			n.In = walk(n.In, isRoot) // its names are its input's and three more
+		case *Union:
+			for i, in := range n.Ins {
+				n.Ins[i] = walk(in, isRoot) // names come from the first input
+			}
 		}
-		return n
+		done[n] = out
+		return out
 	}
 	return walk(root, true)
 }
@@ -113,23 +122,27 @@ func pushContainsToSource(root Node, env ruleEnv) Node {
 	if env.reg == nil {
 		return root
 	}
-	nodes := chain(root)
-	if len(nodes) < 2 {
-		return root
-	}
-	scan := nodes[0].(*Scan)
-	f, ok := nodes[1].(*Filter)
-	if !ok || scan.Table.Schema.NumFields() != 1 {
-		return root
-	}
-	col, lit, ok := vector.ContainsLiteral(f.Pred)
-	if !ok || col != 0 {
-		return root
-	}
-	support := env.reg.Contains(scan.Table.Options)
-	if support == connectors.PushdownUnsupported {
-		return root
-	}
-	scan.Contains, scan.ContainsSupport = lit, support
+	parents := map[Node]int{}
+	countParents(root, parents, map[Node]bool{})
+	walkDAG(root, func(n Node) {
+		f, ok := n.(*Filter)
+		if !ok {
+			return
+		}
+		scan, ok := f.In.(*Scan)
+		// A scan read by another branch too must give it every row.
+		if !ok || parents[scan] != 1 || scan.Table.Schema.NumFields() != 1 {
+			return
+		}
+		col, lit, ok := vector.ContainsLiteral(f.Pred)
+		if !ok || col != 0 {
+			return
+		}
+		support := env.reg.Contains(scan.Table.Options)
+		if support == connectors.PushdownUnsupported {
+			return
+		}
+		scan.Contains, scan.ContainsSupport = lit, support
+	})
 	return root
 }

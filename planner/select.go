@@ -76,12 +76,13 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 // windowed reports whether the plan under n groups by a window: its rows
 // come out per emission, as windows close.
 func windowed(n Node) bool {
-	for ; n != nil; n = n.Input() {
+	found := false
+	walkDAG(n, func(n Node) {
 		if a, ok := n.(*Aggregate); ok && a.Window.Kind != exec.NoWindow {
-			return true
+			found = true
 		}
-	}
-	return false
+	})
+	return found
 }
 
 func newFilter(stmt *sql.Statement, in Node, pred vector.Expr, at ast.Node) (Node, error) {
