@@ -65,13 +65,16 @@ func (p *Prepared) CheckpointSettings() (time.Duration, int) {
 // Schema is the schema of the rows the query emits.
 func (p *Prepared) Schema() *arrow.Schema { return p.Plan.Schema() }
 
-func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *catalog.Table) (*Result, error) {
-	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64)}
-	root, err := sp.plan(sel)
+// prepareSelect plans query (a SELECT or a UNION ALL) for the console,
+// or for INSERT INTO into.
+func (s *Session) prepareSelect(stmt *sql.Statement, query ast.Node, into *catalog.Table) (*Result, error) {
+	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64), shared: newShared()}
+	root, err := sp.planQuery(query)
 	if err != nil {
 		return nil, err
 	}
 	if into != nil {
+		sel, _ := query.(*ast.SelectStmt)
 		if root, err = s.castToSink(stmt, sel, root, into); err != nil {
 			return nil, err
 		}
@@ -83,8 +86,13 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {
-	sel, ok := n.Select.(*ast.SelectStmt)
-	if !ok || n.Lists != nil || n.Setlist {
+	sel := n.Select
+	switch sel.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+	default:
+		sel = nil
+	}
+	if sel == nil || n.Lists != nil || n.Setlist {
 		return nil, errAt(stmt, "INSERT", "only INSERT INTO table SELECT ... is supported")
 	}
 	if len(n.Columns) > 0 {
@@ -148,8 +156,11 @@ func widens(from, to arrow.DataType) bool {
 }
 
 // selectItemErr positions an error at item i of sel's select list, or at
-// the SELECT keyword when the list has a wildcard.
+// the SELECT keyword when the list has a wildcard or sel is nil (a union).
 func selectItemErr(stmt *sql.Statement, sel *ast.SelectStmt, i int, format string, args ...any) error {
+	if sel == nil {
+		return errAt(stmt, "SELECT", format, args...)
+	}
 	fields := sel.Fields.Fields
 	for _, f := range fields {
 		if f.WildCard != nil {
@@ -172,7 +183,7 @@ func (s *Session) explain(stmt *sql.Statement, n *ast.ExplainStmt) (*Result, err
 	var res *Result
 	var err error
 	switch q := n.Stmt.(type) {
-	case *ast.SelectStmt:
+	case *ast.SelectStmt, *ast.SetOprStmt:
 		res, err = s.prepareSelect(stmt, q, nil)
 	case *ast.InsertStmt:
 		res, err = s.prepareInsert(stmt, q)
