@@ -215,9 +215,18 @@ func (p *selectPlanner) union(list *ast.SetOprSelectList) (Node, error) {
 		if n.Schema().Equal(want) {
 			continue
 		}
+		// Cast over the input's own projection rather than above it.
+		var exprs []vector.Expr
 		pr := &Project{In: n}
+		if inner, ok := n.(*Project); ok {
+			pr.In, exprs = inner.In, inner.Exprs
+		}
 		for i, f := range n.Schema().Fields() {
-			x, err := vector.Cast(vector.ColumnRef(i, f.Type, f.Name), types[i])
+			var x vector.Expr = vector.ColumnRef(i, f.Type, f.Name)
+			if exprs != nil {
+				x = exprs[i]
+			}
+			x, err := vector.Cast(x, types[i])
 			if err != nil {
 				return nil, p.unionErr(sels[k], i, "UNION ALL: column %d (%s): %v", i+1, first.Field(i).Name, err)
 			}

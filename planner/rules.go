@@ -26,6 +26,7 @@ type ruleEnv struct {
 // rules is the rewrite pipeline, in order.
 var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
+	{"merge_column_projections", mergeColumnProjections},
 	{"push_contains_to_source", pushContainsToSource},
 }
 
@@ -92,6 +93,64 @@ func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
 		return out
 	}
 	return walk(root, true)
+}
+
+// mergeColumnProjections folds a projection that only picks columns (a
+// query reading some columns of a view or CTE) into the projection below
+// it, when that one has no other parent: one operator instead of two.
+func mergeColumnProjections(root Node, _ ruleEnv) Node {
+	parents := map[Node]int{}
+	countParents(root, parents, map[Node]bool{})
+	done := map[Node]Node{}
+	var walk func(n Node) Node
+	walk = func(n Node) Node {
+		if r, ok := done[n]; ok {
+			return r
+		}
+		out := n
+		switch n := n.(type) {
+		case *Project:
+			n.In = walk(n.In)
+			if inner, ok := n.In.(*Project); ok && parents[inner] == 1 {
+				if exprs, ok := pickColumns(n.Exprs, inner.Exprs); ok {
+					out = &Project{In: inner.In, Exprs: exprs, Names: n.Names}
+				}
+			}
+		case *Filter:
+			n.In = walk(n.In)
+		case *Unnest:
+			n.In = walk(n.In)
+		case *Aggregate:
+			n.In = walk(n.In)
+		case *Sort:
+			n.In = walk(n.In)
+		case *Limit:
+			n.In = walk(n.In)
+		case *WindowAssign:
+			n.In = walk(n.In)
+		case *Union:
+			for i, in := range n.Ins {
+				n.Ins[i] = walk(in)
+			}
+		}
+		done[n] = out
+		return out
+	}
+	return walk(root)
+}
+
+// pickColumns returns, when every expression of outer is a reference to
+// a column of inner's output, inner's expressions for them.
+func pickColumns(outer, inner []vector.Expr) ([]vector.Expr, bool) {
+	out := make([]vector.Expr, len(outer))
+	for i, e := range outer {
+		j, ok := vector.IsColumnRef(e)
+		if !ok || j >= len(inner) || !arrow.TypeEqual(e.Type(), inner[j].Type()) {
+			return nil, false
+		}
+		out[i] = inner[j]
+	}
+	return out, true
 }
 
 func isIdentity(p *Project, keepNames bool) bool {

@@ -259,6 +259,9 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 			}
 			r.Rows = append(r.Rows, []string{f.Name, vector.TypeName(f.Type), wm, ""})
 		}
+		if t.IsView() {
+			r.Rows = append(r.Rows, []string{"", "view query", t.View, ""})
+		}
 		keys := make([]string, 0, len(t.Options))
 		for k := range t.Options {
 			keys = append(keys, k)
