@@ -31,11 +31,20 @@ type Table struct {
 	Options map[string]string
 	// Watermark is nil when the table declares none.
 	Watermark *Watermark
-	// SQL is the CREATE TABLE text, kept for DESCRIBE and EXPLAIN.
+	// SQL is the CREATE TABLE (or CREATE VIEW) text, kept for DESCRIBE and
+	// EXPLAIN.
 	SQL string
+	// View, for a view (CREATE VIEW name AS query), is the text of its
+	// query, planned anew into each query that reads the view; "" for a
+	// table. A view has no options and no watermark of its own.
+	View string
 }
 
-// Connector returns the table's connector option, lower-cased.
+// IsView reports whether t is a view.
+func (t *Table) IsView() bool { return t.View != "" }
+
+// Connector returns the table's connector option, lower-cased; "" for a
+// view.
 func (t *Table) Connector() string { return strings.ToLower(t.Options["connector"]) }
 
 // Catalog is a set of tables by case-insensitive name. It is safe for
@@ -58,22 +67,48 @@ func (c *Catalog) Create(t *Table, ifNotExists bool) error {
 		if ifNotExists {
 			return nil
 		}
-		return fmt.Errorf("table %q already exists", t.Name)
+		return fmt.Errorf("%s %q already exists", kind(c.tables[key]), t.Name)
 	}
 	c.tables[key] = t
 	return nil
 }
 
+// kind is "view" or "table".
+func kind(t *Table) string {
+	if t.IsView() {
+		return "view"
+	}
+	return "table"
+}
+
 // Drop removes the named table; it fails if there is none, unless ifExists.
+// A view is not dropped by Drop: see DropView.
 func (c *Catalog) Drop(name string, ifExists bool) error {
+	return c.drop(name, ifExists, false)
+}
+
+// DropView removes the named view; it fails if there is none, unless
+// ifExists.
+func (c *Catalog) DropView(name string, ifExists bool) error {
+	return c.drop(name, ifExists, true)
+}
+
+func (c *Catalog) drop(name string, ifExists, view bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := strings.ToLower(name)
-	if _, ok := c.tables[key]; !ok {
-		if ifExists {
-			return nil
-		}
+	t, ok := c.tables[key]
+	switch {
+	case !ok && ifExists:
+		return nil
+	case !ok && view:
+		return fmt.Errorf("unknown view %q", name)
+	case !ok:
 		return fmt.Errorf("unknown table %q", name)
+	case t.IsView() && !view:
+		return fmt.Errorf("%q is a view: use DROP VIEW", name)
+	case !t.IsView() && view:
+		return fmt.Errorf("%q is a table, not a view: use DROP TABLE", name)
 	}
 	delete(c.tables, key)
 	return nil

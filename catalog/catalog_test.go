@@ -37,3 +37,34 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("IF EXISTS: %v", err)
 	}
 }
+
+// TestViews: views share the tables' names; DROP TABLE refuses a view
+// and DROP VIEW a table.
+func TestViews(t *testing.T) {
+	c := New()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	if err := c.Create(&Table{Name: "t", Schema: schema, Options: map[string]string{"connector": "file"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(&Table{Name: "v", Schema: schema, View: "SELECT a FROM t"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(&Table{Name: "V", Schema: schema, View: "SELECT a FROM t"}, false); err == nil || err.Error() != `view "V" already exists` {
+		t.Errorf("second view: %v", err)
+	}
+	if err := c.Drop("v", false); err == nil || err.Error() != `"v" is a view: use DROP VIEW` {
+		t.Errorf("DROP TABLE of a view: %v", err)
+	}
+	if err := c.DropView("t", false); err == nil || err.Error() != `"t" is a table, not a view: use DROP TABLE` {
+		t.Errorf("DROP VIEW of a table: %v", err)
+	}
+	if err := c.DropView("v", false); err != nil || c.Lookup("v") != nil {
+		t.Errorf("DROP VIEW: %v", err)
+	}
+	if err := c.DropView("v", false); err == nil || err.Error() != `unknown view "v"` {
+		t.Errorf("DROP VIEW of a missing view: %v", err)
+	}
+	if err := c.DropView("v", true); err != nil {
+		t.Errorf("DROP VIEW IF EXISTS: %v", err)
+	}
+}

@@ -42,6 +42,10 @@ type Query struct {
 	Input Input
 	// Pipeline transforms the source's batches.
 	Pipeline Pipeline
+	// Graph is the query's dataflow graph, always set by the planner. For
+	// a linear query (one source, a chain of operators) Input and
+	// Pipeline hold the same source and operators.
+	Graph *Graph
 	// Sink receives the pipeline's output; Run closes it.
 	Sink connectors.Sink
 	// BatchRows caps the rows taken from the source per call.

@@ -20,6 +20,7 @@ var aggFuncs = map[string]exec.AggFunc{
 // aggregate plans GROUP BY [keys], [TUMBLE|HOP], aggregates, HAVING and
 // the select list above them.
 func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node, error) {
+	in, sc, tvf := p.tvfGroupWindow(sel, in, sc) // GROUP BY window_start, window_end
 	b := p.binder(sc, "GROUP BY")
 	var pre []vector.Expr // the pre-aggregation projection
 	var preNames []string
@@ -33,8 +34,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	if sel.GroupBy != nil {
 		for _, item := range sel.GroupBy.Items {
 			e := item.Expr
+			if tvf != nil && tvf.keys[e] {
+				continue
+			}
 			if call, ok := e.(*ast.FuncCallExpr); ok && (call.FnName.L == "tumble" || call.FnName.L == "hop") {
-				if windowCall != nil {
+				if windowCall != nil || tvf != nil {
 					return nil, errAt(p.stmt, call.FnName.O, "only one window per GROUP BY")
 				}
 				windowCall = call
@@ -67,6 +71,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		window = w
 		pre = append([]vector.Expr{t}, pre...)
 		preNames = append([]string{canon(windowCall.Args[0])}, preNames...)
+	}
+	if tvf != nil {
+		window = tvf.window
+		pre = append([]vector.Expr{tvf.time}, pre...)
+		preNames = append([]string{tvf.time.String()}, preNames...)
 	}
 	nkeys := len(keys)
 	first := len(pre) - nkeys // index of the first key in pre
@@ -141,7 +150,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	if window.Kind != exec.NoWindow {
 		off = 2
 	}
-	as := &aggScope{out: scopeOf(agg.schema, ""), exprs: map[string]int{}, keyNames: map[string]int{}, windowed: off == 2}
+	as := &aggScope{out: scopeOf(agg.schema, ""), exprs: map[string]int{}, keyNames: map[string]int{}, windowed: off == 2, windowTime: tvf != nil}
 	for i, k := range keys {
 		as.exprs[k.canon] = off + i
 		if k.alias != "" {

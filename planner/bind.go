@@ -36,6 +36,9 @@ type aggScope struct {
 	exprs    map[string]int          // canonical text of a key or aggregate -> column
 	keyNames map[string]int          // lower-cased plain column names of keys -> column
 	windowed bool
+	// windowTime: grouped by a window table-valued function's window,
+	// whose window_time is window_end - 1 ms.
+	windowTime bool
 }
 
 var binaryOps = map[opcode.Op]vector.BinaryOp{
@@ -239,6 +242,10 @@ func (b *binder) bindColumn(e *ast.ColumnNameExpr) (vector.Expr, error) {
 				i = 1
 			}
 			return vector.ColumnRef(i, vector.Timestamp, lname), nil
+		}
+		if b.agg.windowTime && e.Name.Table.L == "" && lname == "window_time" {
+			x, err := vector.Binary(vector.Sub, vector.ColumnRef(1, vector.Timestamp, "window_end"), vector.Literal(int64(1), vector.Int64))
+			return x, b.wrap(e, err)
 		}
 		if i, ok := b.agg.keyNames[lname]; ok {
 			c := b.agg.out.cols[i]

@@ -12,15 +12,52 @@ import (
 	"github.com/weirdb/weir/vector"
 )
 
-// Node is a node of a logical plan. Every plan is a chain: one input per
-// node, a Scan at the bottom.
+// Node is a node of a logical plan. A plan is a DAG: a node has any
+// number of children (none for a Scan, several for a Union), and a node
+// used twice in one query (a view or table read by two branches) is one
+// node with two parents, lowered once.
 type Node interface {
 	// Schema is the node's output schema.
 	Schema() *arrow.Schema
-	// Input is the node below, nil for a Scan.
-	Input() Node
+	// Children are the nodes below, in input order; none for a Scan.
+	Children() []Node
 	// Describe renders the node on one line for EXPLAIN.
 	Describe() string
+	// Updating reports whether the node's output is a changelog (rows
+	// may be retracted or updated) rather than append-only. Most nodes
+	// are updating when any child is.
+	Updating() bool
+}
+
+// statefulNode is implemented by nodes whose operator keeps state across
+// batches (and so is checkpointed); EXPLAIN marks them.
+type statefulNode interface {
+	Node
+	Stateful() bool
+}
+
+// isStateful reports whether n's operator keeps state.
+func isStateful(n Node) bool {
+	s, ok := n.(statefulNode)
+	return ok && s.Stateful()
+}
+
+// input is the only child of a single-input node, nil for a Scan.
+func input(n Node) Node {
+	if c := n.Children(); len(c) == 1 {
+		return c[0]
+	}
+	return nil
+}
+
+// anyUpdating reports whether any of nodes is updating.
+func anyUpdating(nodes []Node) bool {
+	for _, n := range nodes {
+		if n.Updating() {
+			return true
+		}
+	}
+	return false
 }
 
 // Scan reads a registered stream.
@@ -84,8 +121,11 @@ type Limit struct {
 // Schema implements Node.
 func (s *Scan) Schema() *arrow.Schema { return s.Table.Schema }
 
-// Input implements Node.
-func (s *Scan) Input() Node { return nil }
+// Children implements Node: a Scan has none.
+func (s *Scan) Children() []Node { return nil }
+
+// Updating implements Node: tables are append-only streams.
+func (s *Scan) Updating() bool { return false }
 
 // Describe implements Node.
 func (s *Scan) Describe() string {
@@ -112,8 +152,11 @@ func (s *Scan) pushed() string {
 // Schema implements Node.
 func (f *Filter) Schema() *arrow.Schema { return f.In.Schema() }
 
-// Input implements Node.
-func (f *Filter) Input() Node { return f.In }
+// Children implements Node.
+func (f *Filter) Children() []Node { return []Node{f.In} }
+
+// Updating implements Node.
+func (f *Filter) Updating() bool { return f.In.Updating() }
 
 // Describe implements Node.
 func (f *Filter) Describe() string {
@@ -132,8 +175,11 @@ func (p *Project) Schema() *arrow.Schema {
 	return p.schema
 }
 
-// Input implements Node.
-func (p *Project) Input() Node { return p.In }
+// Children implements Node.
+func (p *Project) Children() []Node { return []Node{p.In} }
+
+// Updating implements Node.
+func (p *Project) Updating() bool { return p.In.Updating() }
 
 // Describe implements Node.
 func (p *Project) Describe() string {
@@ -152,8 +198,11 @@ func (p *Project) Describe() string {
 // Schema implements Node.
 func (u *Unnest) Schema() *arrow.Schema { return u.In.Schema() }
 
-// Input implements Node.
-func (u *Unnest) Input() Node { return u.In }
+// Children implements Node.
+func (u *Unnest) Children() []Node { return []Node{u.In} }
+
+// Updating implements Node.
+func (u *Unnest) Updating() bool { return u.In.Updating() }
 
 // Describe implements Node.
 func (u *Unnest) Describe() string {
@@ -163,8 +212,11 @@ func (u *Unnest) Describe() string {
 // Schema implements Node.
 func (a *Aggregate) Schema() *arrow.Schema { return a.schema }
 
-// Input implements Node.
-func (a *Aggregate) Input() Node { return a.In }
+// Children implements Node.
+func (a *Aggregate) Children() []Node { return []Node{a.In} }
+
+// Updating implements Node.
+func (a *Aggregate) Updating() bool { return a.In.Updating() }
 
 // Describe implements Node.
 func (a *Aggregate) Describe() string {
@@ -190,8 +242,11 @@ func (a *Aggregate) Describe() string {
 // Schema implements Node.
 func (s *Sort) Schema() *arrow.Schema { return s.In.Schema() }
 
-// Input implements Node.
-func (s *Sort) Input() Node { return s.In }
+// Children implements Node.
+func (s *Sort) Children() []Node { return []Node{s.In} }
+
+// Updating implements Node.
+func (s *Sort) Updating() bool { return s.In.Updating() }
 
 // Describe implements Node.
 func (s *Sort) Describe() string {
@@ -209,8 +264,11 @@ func (s *Sort) Describe() string {
 // Schema implements Node.
 func (l *Limit) Schema() *arrow.Schema { return l.In.Schema() }
 
-// Input implements Node.
-func (l *Limit) Input() Node { return l.In }
+// Children implements Node.
+func (l *Limit) Children() []Node { return []Node{l.In} }
+
+// Updating implements Node.
+func (l *Limit) Updating() bool { return l.In.Updating() }
 
 // Describe implements Node.
 func (l *Limit) Describe() string {
@@ -220,16 +278,80 @@ func (l *Limit) Describe() string {
 	return fmt.Sprintf("Limit %d", l.N)
 }
 
-// Tree renders a plan as an indented tree, root first.
-func Tree(n Node) string {
+// Tree renders a plan as an indented tree, root first. A node with
+// several parents is drawn once, numbered ("#2 Scan ..."), and referenced
+// by its later parents ("(see #2)").
+func Tree(n Node) string { return drawTree(n, nil) }
+
+// drawTree renders the plan under root as Tree does, appending mark(n)
+// (when mark is set) to each node's line.
+func drawTree(root Node, mark func(Node) string) string {
+	parents := map[Node]int{}
+	countParents(root, parents, map[Node]bool{})
+	ids := map[Node]int{}
 	var b strings.Builder
-	for depth := 0; n != nil; depth, n = depth+1, n.Input() {
+	var walk func(n Node, depth int)
+	walk = func(n Node, depth int) {
 		b.WriteString(strings.Repeat("  ", depth))
+		if parents[n] > 1 {
+			if id, ok := ids[n]; ok {
+				fmt.Fprintf(&b, "(see #%d)\n", id)
+				return
+			}
+			ids[n] = len(ids) + 1
+			fmt.Fprintf(&b, "#%d ", ids[n])
+		}
 		b.WriteString(n.Describe())
+		if mark != nil {
+			b.WriteString(mark(n))
+		}
 		b.WriteByte('\n')
+		for _, c := range n.Children() {
+			walk(c, depth+1)
+		}
 	}
+	walk(root, 0)
 	return b.String()
 }
+
+// countParents counts, for every node under n, the edges into it.
+func countParents(n Node, parents map[Node]int, seen map[Node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	for _, c := range n.Children() {
+		parents[c]++
+		countParents(c, parents, seen)
+	}
+}
+
+// walkDAG calls f once for every node under root (root included),
+// children before parents.
+func walkDAG(root Node, f func(Node)) {
+	seen := map[Node]bool{}
+	var walk func(n Node)
+	walk = func(n Node) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, c := range n.Children() {
+			walk(c)
+		}
+		f(n)
+	}
+	walk(root)
+}
+
+// Stateful implements statefulNode: an aggregate keeps its groups.
+func (a *Aggregate) Stateful() bool { return true }
+
+// Stateful implements statefulNode: a sort keeps the rows of an emission.
+func (s *Sort) Stateful() bool { return true }
+
+// Stateful implements statefulNode: a limit counts the rows it passed.
+func (l *Limit) Stateful() bool { return true }
 
 // render shows e with column references by name rather than position.
 func render(e vector.Expr, _ *arrow.Schema) string { return e.String() }

@@ -42,11 +42,11 @@ type Prepared struct {
 func (p *Prepared) Fingerprint() string {
 	h := sha256.New()
 	io.WriteString(h, p.SQL)
-	for n := p.Plan; n != nil; n = n.Input() {
+	walkDAG(p.Plan, func(n Node) {
 		if s, ok := n.(*Scan); ok {
 			io.WriteString(h, "\x00"+s.Table.SQL)
 		}
-	}
+	})
 	if p.Into != nil {
 		io.WriteString(h, "\x00"+p.Into.SQL)
 	}
@@ -65,9 +65,11 @@ func (p *Prepared) CheckpointSettings() (time.Duration, int) {
 // Schema is the schema of the rows the query emits.
 func (p *Prepared) Schema() *arrow.Schema { return p.Plan.Schema() }
 
-func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *catalog.Table) (*Result, error) {
-	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64)}
-	root, err := sp.plan(sel)
+// prepareSelect plans query (a SELECT or a UNION ALL) for the console,
+// or for INSERT INTO into.
+func (s *Session) prepareSelect(stmt *sql.Statement, query ast.Node, into *catalog.Table) (*Result, error) {
+	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64), shared: newShared()}
+	root, err := sp.planQuery(query)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +77,7 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 		if err := s.sinkAccepts(stmt, root.Schema(), into); err != nil {
 			return nil, err
 		}
+		sel, _ := query.(*ast.SelectStmt)
 		if root, err = s.castToSink(stmt, sel, root, into); err != nil {
 			return nil, err
 		}
@@ -86,8 +89,13 @@ func (s *Session) prepareSelect(stmt *sql.Statement, sel *ast.SelectStmt, into *
 }
 
 func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result, error) {
-	sel, ok := n.Select.(*ast.SelectStmt)
-	if !ok || n.Lists != nil || n.Setlist {
+	sel := n.Select
+	switch sel.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+	default:
+		sel = nil
+	}
+	if sel == nil || n.Lists != nil || n.Setlist {
 		return nil, errAt(stmt, "INSERT", "only INSERT INTO table SELECT ... is supported")
 	}
 	if len(n.Columns) > 0 {
@@ -170,8 +178,11 @@ func widens(from, to arrow.DataType) bool {
 }
 
 // selectItemErr positions an error at item i of sel's select list, or at
-// the SELECT keyword when the list has a wildcard.
+// the SELECT keyword when the list has a wildcard or sel is nil (a union).
 func selectItemErr(stmt *sql.Statement, sel *ast.SelectStmt, i int, format string, args ...any) error {
+	if sel == nil {
+		return errAt(stmt, "SELECT", format, args...)
+	}
 	fields := sel.Fields.Fields
 	for _, f := range fields {
 		if f.WildCard != nil {
@@ -194,7 +205,7 @@ func (s *Session) explain(stmt *sql.Statement, n *ast.ExplainStmt) (*Result, err
 	var res *Result
 	var err error
 	switch q := n.Stmt.(type) {
-	case *ast.SelectStmt:
+	case *ast.SelectStmt, *ast.SetOprStmt:
 		res, err = s.prepareSelect(stmt, q, nil)
 	case *ast.InsertStmt:
 		res, err = s.prepareInsert(stmt, q)
@@ -211,30 +222,95 @@ func (s *Session) explain(stmt *sql.Statement, n *ast.ExplainStmt) (*Result, err
 	return r, nil
 }
 
-// Explain renders the logical plan and the physical pipeline.
+// Explain renders the logical plan (a tree; a node with several parents
+// drawn once and referenced), the physical plan (a chain of operators, or
+// for a graph its numbered nodes and the inputs of each), which operators
+// keep state, and whether the output is append-only or updating.
 func (p *Prepared) Explain() string {
 	var b strings.Builder
 	b.WriteString("logical plan:\n")
-	for _, line := range strings.Split(strings.TrimRight(Tree(p.Plan), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(drawTree(p.Plan, statefulMark), "\n"), "\n") {
 		b.WriteString("  " + line + "\n")
 	}
 	b.WriteString("physical plan:\n")
-	nodes := chain(p.Plan)
-	scan := nodes[0].(*Scan)
+	sink := "ConsoleSink"
+	if p.Into != nil {
+		sink = sinkDesc(p.Into)
+	}
+	nodes, scans := p.graphOrder()
+	if len(scans) == 1 && linearOrder(nodes) {
+		fmt.Fprintf(&b, "  %s\n", scanDesc(scans[0]))
+		for _, n := range nodes {
+			fmt.Fprintf(&b, "  -> %s%s\n", physName(n), statefulMark(n))
+		}
+		fmt.Fprintf(&b, "  -> %s\n", sink)
+	} else {
+		ids := map[Node]int{}
+		for i, s := range scans {
+			ids[s] = i + 1
+			fmt.Fprintf(&b, "  #%d %s\n", i+1, scanDesc(s))
+		}
+		for _, n := range nodes {
+			ids[n] = len(ids) + 1
+			from := make([]string, 0, len(n.Children()))
+			for _, c := range n.Children() {
+				from = append(from, fmt.Sprintf("#%d", ids[c]))
+			}
+			fmt.Fprintf(&b, "  #%d %s%s <- %s\n", ids[n], physName(n), statefulMark(n), strings.Join(from, ", "))
+		}
+		fmt.Fprintf(&b, "  -> %s <- #%d\n", sink, ids[p.Plan])
+	}
+	mode := "append-only"
+	if p.Plan.Updating() {
+		mode = "updating"
+	}
+	fmt.Fprintf(&b, "mode: %s\n", mode)
+	return b.String()
+}
+
+// statefulMark is " [stateful]" for a node whose operator keeps state.
+func statefulMark(n Node) string {
+	if isStateful(n) {
+		return " [stateful]"
+	}
+	return ""
+}
+
+// scanDesc describes a scan's source, with the filter pushed into it.
+func scanDesc(scan *Scan) string {
 	src := sourceDesc(scan.Table)
 	if p := scan.pushed(); p != "" {
 		src = strings.TrimSuffix(src, ")") + ", pushed: " + p + ")"
 	}
-	fmt.Fprintf(&b, "  %s\n", src)
-	for _, n := range nodes[1:] {
-		fmt.Fprintf(&b, "  -> %s\n", physName(n))
+	return src
+}
+
+// graphOrder lists the plan's operator nodes in topological order (each
+// after its children) and its scans in the order they are first reached.
+func (p *Prepared) graphOrder() (nodes []Node, scans []*Scan) {
+	walkDAG(p.Plan, func(n Node) {
+		if s, ok := n.(*Scan); ok {
+			scans = append(scans, s)
+		} else {
+			nodes = append(nodes, n)
+		}
+	})
+	return nodes, scans
+}
+
+// linearOrder reports whether nodes (in graphOrder) form one chain over
+// one scan: each node's only child is the node before it.
+func linearOrder(nodes []Node) bool {
+	for i, n := range nodes {
+		c := n.Children()
+		if len(c) != 1 {
+			return false
+		}
+		if _, isScan := c[0].(*Scan); (i == 0) != isScan || (i > 0 && c[0] != nodes[i-1]) {
+			return false
+		}
 	}
-	if p.Into != nil {
-		fmt.Fprintf(&b, "  -> %s\n", sinkDesc(p.Into))
-	} else {
-		b.WriteString("  -> ConsoleSink\n")
-	}
-	return b.String()
+	return true
 }
 
 func sourceDesc(t *catalog.Table) string {
@@ -268,86 +344,137 @@ func physName(n Node) string {
 		return "SortOp " + strings.TrimPrefix(n.Describe(), "Sort ")
 	case *Limit:
 		return "LimitOp " + strings.TrimPrefix(n.Describe(), "Limit ")
+	case *Union:
+		return "UnionOp"
+	case *WindowAssign:
+		return "WindowAssignOp " + strings.TrimPrefix(n.Describe(), "WindowAssign ")
 	}
 	return n.Describe()
 }
 
-// chain lists a plan's nodes bottom-up, the Scan first.
-func chain(root Node) []Node {
-	var out []Node
-	for n := root; n != nil; n = n.Input() {
-		out = append(out, n)
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out
-}
-
-// Build opens the query's source and sink and lowers the plan to
-// operators. console receives a bare SELECT's rows; it is ignored for
-// INSERT INTO, whose sink is opened from the registry.
+// Build opens the query's sources and sink and lowers the plan to an
+// exec.Graph: one input per table read (a table read by two branches is
+// opened once), one operator per plan node (a node with two parents is
+// lowered once and feeds both). A linear plan (one source, a chain of
+// single-input operators) also fills Query.Input and Query.Pipeline.
+// console receives a bare SELECT's rows; it is ignored for INSERT INTO,
+// whose sink is opened from the registry.
 func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	s := p.sess
-	nodes := chain(p.Plan)
-	scan := nodes[0].(*Scan)
-	t := scan.Table
-	if !s.Registry.HasSource(t.Connector()) {
-		return nil, fmt.Errorf("table %s cannot be read: connector %q has no source", t.Name, t.Connector())
+	nodes, scans := p.graphOrder()
+	for _, scan := range scans {
+		if t := scan.Table; !s.Registry.HasSource(t.Connector()) {
+			return nil, fmt.Errorf("table %s cannot be read: connector %q has no source", t.Name, t.Connector())
+		}
+	}
+	g := &exec.Graph{}
+	ports := map[Node]exec.Port{}
+	for i, scan := range scans {
+		ports[scan] = exec.FromInput(i)
 	}
 	var ops exec.Pipeline
-	for _, n := range nodes[1:] {
-		op, err := p.lower(n)
-		if err != nil {
-			ops.Close()
-			return nil, err
+	q := &exec.Query{SQL: p.SQL, ProcTime: p.proc, ProcTimeWindows: p.procWindows, Graph: g}
+	var sources []connectors.Source
+	fail := func(err error) (*exec.Query, error) {
+		for _, src := range sources {
+			src.Close()
 		}
-		ops = append(ops, op)
-	}
-	q := &exec.Query{SQL: p.SQL, Pipeline: ops, ProcTime: p.proc, ProcTimeWindows: p.procWindows}
-	bad := s.BadRow
-	if bad == nil {
-		bad = func(connectors.BadRow) error { return nil }
-	}
-	policy, dead, err := badRowPolicy(t, bad)
-	if err != nil {
 		ops.Close()
+		closeAll(q.Closers)
 		return nil, err
 	}
-	if dead != nil {
-		q.Closers = append(q.Closers, dead)
+	for _, n := range nodes {
+		op, err := p.lower(n)
+		if err != nil {
+			return fail(err)
+		}
+		ops = append(ops, op)
+		gn := exec.GraphNode{Op: op}
+		for _, c := range n.Children() {
+			gn.From = append(gn.From, ports[c])
+		}
+		ports[n] = exec.FromNode(len(g.Nodes))
+		g.Nodes = append(g.Nodes, gn)
 	}
-	count := func(b connectors.BadRow) error { q.CountBadRow(); return policy(b) }
+	g.Output = ports[p.Plan]
 	log := s.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	for i, scan := range scans {
+		in, src, dead, err := p.input(q, scan, i, log)
+		if dead != nil {
+			q.Closers = append(q.Closers, dead)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		sources = append(sources, src)
+		g.Inputs = append(g.Inputs, in)
+	}
+	sink := console
+	if p.Into != nil {
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
+		var err error
+		if sink, err = s.Registry.OpenSink(spec); err != nil {
+			return fail(err)
+		}
+	}
+	q.Sink = sink
+	if len(scans) == 1 && linearOrder(nodes) {
+		q.Input, q.Pipeline = g.Inputs[0], ops
+	} else if err := graphRunnable(q); err != nil {
+		sink.Close()
+		return fail(err)
+	}
+	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
+	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
+	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
+	s.nextID++
+	q.ID = s.nextID
+	return q, nil
+}
+
+// graphRunnable says whether q, a query with several inputs or a node
+// with several parents, can run: only on a runner that executes
+// Query.Graph. The linear runner of this build cannot; when exec's runner
+// executes graphs, this returns nil.
+var graphRunnable = func(*exec.Query) error {
+	return fmt.Errorf("this query reads several streams (UNION ALL, or a table or view used twice): it needs the dataflow-graph runner, which this build does not have yet")
+}
+
+// input opens the source of the idx-th table the query reads and
+// describes it for the runner. dead, when not nil, is the table's
+// dead-letter file, to be closed when the query ends.
+func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (exec.Input, connectors.Source, io.Closer, error) {
+	s, t := p.sess, scan.Table
+	bad := s.BadRow
+	if bad == nil {
+		bad = func(connectors.BadRow) error { return nil }
+	}
+	policy, dl, err := badRowPolicy(t, bad)
+	var dead io.Closer
+	if dl != nil {
+		dead = dl
+	}
+	if err != nil {
+		return exec.Input{}, nil, dead, err
+	}
+	count := func(b connectors.BadRow) error { q.CountBadRow(); return policy(b) }
 	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log}
 	if t.Watermark != nil {
 		// Decoders make a row without its event time a bad row.
 		spec.Schema = format.WithEventTime(t.Schema, t.Watermark.Column)
 	}
 	if s.CheckpointDir != "" {
-		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
+		dir := "source"
+		if idx > 0 {
+			dir = fmt.Sprintf("source%d", idx)
+		}
+		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), dir)
 	}
 	spec.Contains = scan.Contains // see pushContainsToSource
-	src, err := s.Registry.OpenSource(spec)
-	if err != nil {
-		ops.Close()
-		closeAll(q.Closers)
-		return nil, err
-	}
-	sink := console
-	if p.Into != nil {
-		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
-		if sink, err = s.Registry.OpenSink(spec); err != nil {
-			src.Close()
-			ops.Close()
-			closeAll(q.Closers)
-			return nil, err
-		}
-	}
-	in := exec.Input{Table: t.Name, Source: src, TimeCol: -1}
+	in := exec.Input{Table: t.Name, TimeCol: -1}
 	if w := t.Watermark; w != nil {
 		in.TimeCol = t.Schema.FieldIndices(w.Column)[0]
 		in.Delay = w.Delay.Milliseconds()
@@ -355,20 +482,22 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	if v := t.Options["idle_timeout"]; v != "" {
 		d, err := connectors.ParseDuration(v)
 		if err != nil {
-			src.Close()
-			ops.Close()
-			closeAll(q.Closers)
-			return nil, fmt.Errorf("table %s: option idle_timeout: %v", t.Name, err)
+			return in, nil, dead, fmt.Errorf("table %s: option idle_timeout: %v", t.Name, err)
 		}
 		in.IdleTimeout = d
 	}
-	q.Input, q.Sink = in, sink
-	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
-	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
-	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
-	s.nextID++
-	q.ID = s.nextID
-	return q, nil
+	src, err := s.openSource(spec)
+	if err != nil {
+		return in, nil, dead, err
+	}
+	in.Source = src
+	return in, src, dead, nil
+}
+
+// openSource opens a table's source. Every source a query reads is
+// opened here, once per table per query.
+func (s *Session) openSource(spec connectors.SourceSpec) (connectors.Source, error) {
+	return s.Registry.OpenSource(spec)
 }
 
 func (p *Prepared) lower(n Node) (exec.Operator, error) {
@@ -399,6 +528,10 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 			return exec.NewEmissionLimit(n.Schema(), n.N), nil
 		}
 		return exec.NewLimit(n.Schema(), n.N), nil
+	case *Union:
+		return exec.NewUnion(n.Schema(), len(n.Ins)), nil
+	case *WindowAssign:
+		return exec.NewWindowAssign(mem, n.In.Schema(), n.Window)
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)
 }

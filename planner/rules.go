@@ -26,6 +26,7 @@ type ruleEnv struct {
 // rules is the rewrite pipeline, in order.
 var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
+	{"merge_column_projections", mergeColumnProjections},
 	{"push_contains_to_source", pushContainsToSource},
 }
 
@@ -58,17 +59,19 @@ func schemaColumns(s *arrow.Schema) string {
 // the input's columns in order. The root keeps its projection when it
 // renames columns, since the names are the query's output.
 func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
+	done := map[Node]Node{} // a node with several parents is rewritten once
 	var walk func(n Node, isRoot bool) Node
 	walk = func(n Node, isRoot bool) Node {
+		if r, ok := done[n]; ok {
+			return r
+		}
+		out := n
 		switch n := n.(type) {
-		case *Scan:
-			return n
 		case *Project:
 			n.In = walk(n.In, false)
 			if isIdentity(n, isRoot) {
-				return n.In
+				out = n.In
 			}
-			return n
 		case *Filter:
 			n.In = walk(n.In, false)
 		case *Unnest:
@@ -79,10 +82,75 @@ func eliminateIdentityProjections(root Node, _ ruleEnv) Node {
 			n.In = walk(n.In, isRoot)
 		case *Limit:
 			n.In = walk(n.In, isRoot)
+		case *WindowAssign:
+			n.In = walk(n.In, isRoot) // its names are its input's and three more
+		case *Union:
+			for i, in := range n.Ins {
+				n.Ins[i] = walk(in, isRoot) // names come from the first input
+			}
 		}
-		return n
+		done[n] = out
+		return out
 	}
 	return walk(root, true)
+}
+
+// mergeColumnProjections folds a projection that only picks columns (a
+// query reading some columns of a view or CTE) into the projection below
+// it, when that one has no other parent: one operator instead of two.
+func mergeColumnProjections(root Node, _ ruleEnv) Node {
+	parents := map[Node]int{}
+	countParents(root, parents, map[Node]bool{})
+	done := map[Node]Node{}
+	var walk func(n Node) Node
+	walk = func(n Node) Node {
+		if r, ok := done[n]; ok {
+			return r
+		}
+		out := n
+		switch n := n.(type) {
+		case *Project:
+			n.In = walk(n.In)
+			if inner, ok := n.In.(*Project); ok && parents[inner] == 1 {
+				if exprs, ok := pickColumns(n.Exprs, inner.Exprs); ok {
+					out = &Project{In: inner.In, Exprs: exprs, Names: n.Names}
+				}
+			}
+		case *Filter:
+			n.In = walk(n.In)
+		case *Unnest:
+			n.In = walk(n.In)
+		case *Aggregate:
+			n.In = walk(n.In)
+		case *Sort:
+			n.In = walk(n.In)
+		case *Limit:
+			n.In = walk(n.In)
+		case *WindowAssign:
+			n.In = walk(n.In)
+		case *Union:
+			for i, in := range n.Ins {
+				n.Ins[i] = walk(in)
+			}
+		}
+		done[n] = out
+		return out
+	}
+	return walk(root)
+}
+
+// pickColumns returns, when every expression of outer is a reference to
+// a column of inner's output, inner's expressions for them.
+func pickColumns(outer, inner []vector.Expr) ([]vector.Expr, bool) {
+	out := make([]vector.Expr, len(outer))
+	for i, e := range outer {
+		j, ok := vector.IsColumnRef(e)
+		if !ok || j >= len(inner) || !arrow.TypeEqual(e.Type(), inner[j].Type()) {
+			return nil, false
+		}
+		out[i] = inner[j]
+	}
+	return out, true
 }
 
 func isIdentity(p *Project, keepNames bool) bool {
@@ -113,23 +181,27 @@ func pushContainsToSource(root Node, env ruleEnv) Node {
 	if env.reg == nil {
 		return root
 	}
-	nodes := chain(root)
-	if len(nodes) < 2 {
-		return root
-	}
-	scan := nodes[0].(*Scan)
-	f, ok := nodes[1].(*Filter)
-	if !ok || scan.Table.Schema.NumFields() != 1 {
-		return root
-	}
-	col, lit, ok := vector.ContainsLiteral(f.Pred)
-	if !ok || col != 0 {
-		return root
-	}
-	support := env.reg.Contains(scan.Table.Options)
-	if support == connectors.PushdownUnsupported {
-		return root
-	}
-	scan.Contains, scan.ContainsSupport = lit, support
+	parents := map[Node]int{}
+	countParents(root, parents, map[Node]bool{})
+	walkDAG(root, func(n Node) {
+		f, ok := n.(*Filter)
+		if !ok {
+			return
+		}
+		scan, ok := f.In.(*Scan)
+		// A scan read by another branch too must give it every row.
+		if !ok || parents[scan] != 1 || scan.Table.Schema.NumFields() != 1 {
+			return
+		}
+		col, lit, ok := vector.ContainsLiteral(f.Pred)
+		if !ok || col != 0 {
+			return
+		}
+		support := env.reg.Contains(scan.Table.Options)
+		if support == connectors.PushdownUnsupported {
+			return
+		}
+		scan.Contains, scan.ContainsSupport = lit, support
+	})
 	return root
 }

@@ -20,6 +20,10 @@ type selectPlanner struct {
 	// when a window is over PROCTIME().
 	proc        *atomic.Int64
 	procWindows bool
+	// shared holds the tables and views planned so far in this query.
+	shared *shared
+	// ctes are the common table expressions in scope, innermost last.
+	ctes []cte
 }
 
 func (p *selectPlanner) binder(sc *scope, what string) *binder {
@@ -31,7 +35,11 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 		return nil, errAt(p.stmt, "", "only SELECT queries are supported")
 	}
 	if sel.With != nil {
-		return nil, errAt(p.stmt, "WITH", "WITH (common table expressions) is not supported; use a subquery in FROM")
+		pop, err := p.with(sel.With)
+		if err != nil {
+			return nil, err
+		}
+		defer pop()
 	}
 	in, sc, err := p.from(sel)
 	if err != nil {
@@ -76,12 +84,13 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 // windowed reports whether the plan under n groups by a window: its rows
 // come out per emission, as windows close.
 func windowed(n Node) bool {
-	for ; n != nil; n = n.Input() {
+	found := false
+	walkDAG(n, func(n Node) {
 		if a, ok := n.(*Aggregate); ok && a.Window.Kind != exec.NoWindow {
-			return true
+			found = true
 		}
-	}
-	return false
+	})
+	return found
 }
 
 func newFilter(stmt *sql.Statement, in Node, pred vector.Expr, at ast.Node) (Node, error) {
@@ -106,18 +115,29 @@ func (p *selectPlanner) from(sel *ast.SelectStmt) (Node, *scope, error) {
 	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
-		t := p.sess.Catalog.Lookup(src.Name.O)
-		if t == nil {
-			return nil, nil, errAt(p.stmt, src.Name.O, "unknown table %s", src.Name.O)
+		n, err := p.relation(src.Name.O)
+		if err != nil {
+			return nil, nil, err
 		}
 		qual := src.Name.O
 		if ts.AsName.O != "" {
 			qual = ts.AsName.O
 		}
-		n := &Scan{Table: t}
 		return n, scopeOf(n.Schema(), qual), nil
 	case *ast.SelectStmt:
-		n, err := p.plan(src)
+		var n Node
+		var err error
+		if call := windowTVF(src); call != nil {
+			n, err = p.windowAssign(src, call)
+		} else {
+			n, err = p.plan(src)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return n, scopeOf(n.Schema(), ts.AsName.O), nil
+	case *ast.SetOprStmt:
+		n, err := p.planQuery(src)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -94,12 +95,18 @@ func (s *Session) Execute(stmt *sql.Statement) (*Result, error) {
 	case *ast.CreateTableStmt:
 		return s.createTable(stmt, n)
 	case *ast.DropTableStmt:
+		drop := s.Catalog.Drop
+		if n.IsView {
+			drop = s.Catalog.DropView
+		}
 		for _, t := range n.Tables {
-			if err := s.Catalog.Drop(t.Name.O, n.IfExists); err != nil {
+			if err := drop(t.Name.O, n.IfExists); err != nil {
 				return nil, errAt(stmt, t.Name.O, "%v", err)
 			}
 		}
 		return &Result{Kind: ResultOK, Message: "dropped"}, nil
+	case *ast.CreateViewStmt:
+		return s.createView(stmt, n)
 	case *ast.ShowStmt:
 		return s.show(stmt, n)
 	case *ast.ExplainStmt:
@@ -107,7 +114,7 @@ func (s *Session) Execute(stmt *sql.Statement) (*Result, error) {
 			return s.show(stmt, sh)
 		}
 		return s.explain(stmt, n)
-	case *ast.SelectStmt:
+	case *ast.SelectStmt, *ast.SetOprStmt:
 		return s.prepareSelect(stmt, n, nil)
 	case *ast.InsertStmt:
 		return s.prepareInsert(stmt, n)
@@ -191,6 +198,38 @@ func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Res
 	return &Result{Kind: ResultOK, Message: "table " + name + " created"}, nil
 }
 
+// createView plans CREATE VIEW's query (to check it and learn its
+// columns) and registers the view. Each query that reads the view plans
+// its query again, once however many times it reads it.
+func (s *Session) createView(stmt *sql.Statement, n *ast.CreateViewStmt) (*Result, error) {
+	name := n.ViewName.Name.O
+	text, err := viewQueryText(stmt, name)
+	if err != nil {
+		return nil, errAt(stmt, name, "%v", err)
+	}
+	if len(n.Cols) > 0 {
+		return nil, errAt(stmt, name, "CREATE VIEW %s (columns) is not supported: name the columns in the query (AS alias)", name)
+	}
+	sp := &selectPlanner{sess: s, stmt: stmt, proc: new(atomic.Int64), shared: newShared()}
+	root, err := sp.planQuery(n.Select)
+	if err != nil {
+		return nil, err
+	}
+	if old := s.Catalog.Lookup(name); old != nil && n.OrReplace {
+		if !old.IsView() {
+			return nil, errAt(stmt, name, "%s is a table, not a view", name)
+		}
+		if err := s.Catalog.DropView(name, true); err != nil {
+			return nil, errAt(stmt, name, "%v", err)
+		}
+	}
+	t := &catalog.Table{Name: name, Schema: root.Schema(), SQL: stmt.Text, View: text}
+	if err := s.Catalog.Create(t, false); err != nil {
+		return nil, errAt(stmt, name, "%v", err)
+	}
+	return &Result{Kind: ResultOK, Message: "view " + name + " created"}, nil
+}
+
 func (s *Session) connectorNames() string {
 	return strings.Join(s.Registry.Names(), ", ")
 }
@@ -200,7 +239,11 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 	case ast.ShowTables:
 		r := &Result{Kind: ResultRows, Columns: []string{"table", "connector", "columns"}}
 		for _, t := range s.Catalog.Tables() {
-			r.Rows = append(r.Rows, []string{t.Name, t.Connector(), fmt.Sprint(t.Schema.NumFields())})
+			conn := t.Connector()
+			if t.IsView() {
+				conn = "(view)"
+			}
+			r.Rows = append(r.Rows, []string{t.Name, conn, fmt.Sprint(t.Schema.NumFields())})
 		}
 		return r, nil
 	case ast.ShowColumns:
@@ -215,6 +258,9 @@ func (s *Session) show(stmt *sql.Statement, n *ast.ShowStmt) (*Result, error) {
 				wm = fmt.Sprintf("%s - %s", f.Name, t.Watermark.Delay)
 			}
 			r.Rows = append(r.Rows, []string{f.Name, vector.TypeName(f.Type), wm, ""})
+		}
+		if t.IsView() {
+			r.Rows = append(r.Rows, []string{"", "view query", t.View, ""})
 		}
 		keys := make([]string, 0, len(t.Options))
 		for k := range t.Options {

@@ -141,6 +141,10 @@ func (r *rewriter) rewrite() *Error {
 		return err
 	}
 	r.fixed = len(r.edits)
+	if err := r.windowTVFs(); err != nil {
+		return err
+	}
+	r.fixed = len(r.edits)
 	r.casts()
 	r.fixed = len(r.edits)
 	return r.intervals()
@@ -339,4 +343,40 @@ func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
 		return next, nil
 	}
 	return i + 1, nil
+}
+
+// WindowTVFPrefix starts the name of the call a window table-valued
+// function becomes: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size)),
+// which TiDB cannot parse, reaches it as the derived table
+// (SELECT * FROM t WHERE weir_window_tvf_tumble(DESCRIPTOR(ts), size)),
+// and the planner plans that as the window assignment (HOP likewise).
+const WindowTVFPrefix = "weir_window_tvf_"
+
+// windowTVFs rewrites Flink's window table-valued functions for TiDB
+// (see WindowTVFPrefix). The call's own parentheses stay, so positions
+// inside its arguments are kept and its INTERVALs are rewritten as any
+// call's are.
+func (r *rewriter) windowTVFs() *Error {
+	for i := 0; i+5 < len(r.toks); i++ {
+		if !r.toks[i].kw("TABLE") || !r.toks[i+1].is("(") {
+			continue
+		}
+		fn := r.toks[i+2]
+		if !fn.kw("TUMBLE") && !fn.kw("HOP") && !fn.kw("CUMULATE") && !fn.kw("SESSION") {
+			continue
+		}
+		if !r.toks[i+3].is("(") {
+			continue
+		}
+		if fn.kw("CUMULATE") || fn.kw("SESSION") {
+			return r.errTok(i+2, "window function %s is not supported (have TUMBLE and HOP)", strings.ToUpper(fn.text))
+		}
+		if !r.toks[i+4].kw("TABLE") || !r.tok(i+5).isName() || !r.tok(i+6).is(",") {
+			return r.errTok(i+4, "%s's first argument must be TABLE name: TABLE(%s(TABLE t, DESCRIPTOR(time column), ...))", strings.ToUpper(fn.text), strings.ToUpper(fn.text))
+		}
+		name := r.toks[i+5].text
+		r.replace(i, i+6, "(SELECT * FROM "+name+" WHERE "+WindowTVFPrefix+strings.ToLower(fn.text)+"(")
+		i += 6
+	}
+	return nil
 }
