@@ -26,6 +26,24 @@ import (
 //
 // The operator owns the id spaces; an accumulator only sizes its arrays.
 // Cells passed as winNoCell are rows that were dropped.
+//
+// How the levels meet the seam every aggregating operator shares,
+// GroupsAccumulator (groups_accum.go):
+//
+//   - the cell level is a GroupsAccumulator whose groups are cells, less
+//     Retract (pane partials are append-only): update is Update,
+//     evalCells is Evaluate, cellState and mergeCells are State and
+//     Merge, resetCells is Reset, size is Size. accumCells
+//     (accum_cells.go) is that adapter; window snapshots use the same
+//     state methods, so a checkpoint holds exactly what partial
+//     aggregation would exchange;
+//   - the group level is what a window adds on top: running values that
+//     merge and retract whole panes, in order, with MIN and MAX as a deque
+//     of pane extremes rather than a multiset of rows. It has no
+//     counterpart in GroupsAccumulator, whose Retract takes back rows (the
+//     updating aggregates of gacc_*.go implement that). Its state is not
+//     exported except where merging the panes again would not rebuild it
+//     bit for bit (groupState).
 type accumulator interface {
 	// growCells makes cell ids below n valid.
 	growCells(n int)
