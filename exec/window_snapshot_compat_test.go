@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -148,5 +149,26 @@ func TestWindowSnapshotReadsVersion1(t *testing.T) {
 	}
 	if !nf {
 		t.Error("the snapshot has no non-finite counters to read")
+	}
+}
+
+// TestWindowSnapshotOtherVersion: a snapshot of a format version this
+// build does not read is refused, saying how to go on.
+func TestWindowSnapshotOtherVersion(t *testing.T) {
+	old, err := os.ReadFile(winSnapCompatFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := slices.Clone(old)
+	binary.LittleEndian.PutUint32(b[8:], 2)
+	mem := winTestMem(t)
+	w, err := NewWindowAgg(winSnapCompatCfg(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	want := "window aggregate: restore: snapshot format version 2, this build reads version 1: start the query with --reset to discard its checkpoint"
+	if err := w.Restore(bytes.NewReader(b)); err == nil || err.Error() != want {
+		t.Errorf("Restore = %v, want %s", err, want)
 	}
 }

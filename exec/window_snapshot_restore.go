@@ -51,7 +51,7 @@ func (w *WindowAgg) restore(r io.Reader) error {
 		return errors.New("not a window aggregate snapshot")
 	}
 	if v := binary.LittleEndian.Uint32(pre[8:]); v != winSnapVersion {
-		return fmt.Errorf("snapshot format version %d, want %d", v, winSnapVersion)
+		return fmt.Errorf("snapshot format version %d, this build reads version %d: start the query with --reset to discard its checkpoint", v, winSnapVersion)
 	}
 	fr := &winSnapFrameReader{r: r}
 	r = fr
