@@ -26,6 +26,24 @@ import (
 //
 // The operator owns the id spaces; an accumulator only sizes its arrays.
 // Cells passed as winNoCell are rows that were dropped.
+//
+// How the levels meet the seam every aggregating operator shares,
+// GroupsAccumulator (groups_accum.go):
+//
+//   - the cell level is a GroupsAccumulator whose groups are cells, less
+//     Retract (pane partials are append-only): update is Update,
+//     evalCells is Evaluate, cellState and mergeCells are State and
+//     Merge, resetCells is Reset, size is Size. accumCells
+//     (accum_cells.go) is that adapter; window snapshots use the same
+//     state methods, so a checkpoint holds exactly what partial
+//     aggregation would exchange;
+//   - the group level is what a window adds on top: running values that
+//     merge and retract whole panes, in order, with MIN and MAX as a deque
+//     of pane extremes rather than a multiset of rows. It has no
+//     counterpart in GroupsAccumulator, whose Retract takes back rows (the
+//     updating aggregates of gacc_*.go implement that). Its state is not
+//     exported except where merging the panes again would not rebuild it
+//     bit for bit (groupState).
 type accumulator interface {
 	// growCells makes cell ids below n valid.
 	growCells(n int)
@@ -60,6 +78,32 @@ type accumulator interface {
 	finish(mem memory.Allocator) arrow.Array
 	// size is the approximate state size in bytes.
 	size() int64
+
+	// cellFields names the columns of the cells' exported state, as the
+	// accumulator holds it now: a part allocated on first use (the
+	// non-finite counters of a Float64 SUM) has columns once it is.
+	cellFields() []arrow.Field
+	// cellState exports the partials of cells as Arrow arrays, one row per
+	// cell, the columns of cellFields (State of GroupsAccumulator).
+	cellState(mem memory.Allocator, cells []uint32) []arrow.Array
+	// mergeCells folds exported partials into cells: row k of state (as
+	// cellState of an accumulator of the same aggregate wrote it) into
+	// cells[k], skipping winNoCell (Merge of GroupsAccumulator). Into
+	// empty cells it restores the partials exactly. State it cannot have
+	// written is an error.
+	mergeCells(cells []uint32, state []arrow.Array) error
+
+	// groupFields, groupState and setGroups export and put back the
+	// running values that merging the panes of the running window again
+	// would not rebuild bit for bit (the compensated sums of Float64 SUM
+	// and AVG); the others have none. setGroups overwrites.
+	groupFields() []arrow.Field
+	groupState(mem memory.Allocator, gids []uint32) []arrow.Array
+	setGroups(gids []uint32, state []arrow.Array) error
+	// prepareState allocates the parts allocated on first use whose
+	// columns (named as in cellFields and groupFields) has reports in
+	// state about to be read, so that the fields match.
+	prepareState(has func(name string) bool)
 }
 
 // newAccumulator returns the accumulator for spec over an argument of type
@@ -205,6 +249,7 @@ func (o *accumOut[T]) bytes() int64 {
 
 // accumNull is SUM, AVG, MIN or MAX of a NULL-typed argument: always NULL.
 type accumNull struct {
+	accumNoGroupState
 	typ arrow.DataType
 	n   int
 }
@@ -229,4 +274,11 @@ func (a *accumNull) finish(mem memory.Allocator) arrow.Array {
 	defer b.Release()
 	b.AppendNulls(n)
 	return b.NewArray()
+}
+
+func (a *accumNull) cellFields() []arrow.Field                          { return nil }
+func (a *accumNull) cellState(memory.Allocator, []uint32) []arrow.Array { return nil }
+
+func (a *accumNull) mergeCells(cells []uint32, state []arrow.Array) error {
+	return accumStateCheck(state, len(cells), 0)
 }

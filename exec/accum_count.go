@@ -8,6 +8,7 @@ import (
 
 // accumCount is COUNT(*) (star) or COUNT(x): invertible, a running count.
 type accumCount struct {
+	accumNoGroupState
 	star    bool
 	nullArg bool // COUNT of a NULL-typed argument: always 0
 	cell    []int64
@@ -89,4 +90,28 @@ func (a *accumCount) finish(mem memory.Allocator) arrow.Array {
 
 func (a *accumCount) size() int64 {
 	return int64(cap(a.cell)+cap(a.run))*8 + a.out.bytes()
+}
+
+func (a *accumCount) cellFields() []arrow.Field {
+	return []arrow.Field{accumField("n", arrow.PrimitiveTypes.Int64)}
+}
+
+func (a *accumCount) cellState(mem memory.Allocator, cells []uint32) []arrow.Array {
+	return []arrow.Array{accumFixed(mem, arrow.PrimitiveTypes.Int64, a.cell, cells)}
+}
+
+func (a *accumCount) mergeCells(cells []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(cells), 1); err != nil {
+		return err
+	}
+	n, err := accumCol[int64](state, 0)
+	if err != nil {
+		return err
+	}
+	for k, c := range cells {
+		if c != winNoCell {
+			a.cell[c] += n[k]
+		}
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 // above every number (as PostgreSQL does). Strings are copied into the
 // cell, never referenced in a batch.
 type accumMinMax[T accumValue] struct {
+	accumNoGroupState
 	isMax bool
 	typ   arrow.DataType
 
@@ -260,4 +261,89 @@ func (a *accumMinMax[T]) size() int64 {
 	var zero T
 	return int64(cap(a.val))*int64(unsafe.Sizeof(zero)) + int64(cap(a.has)) + int64(cap(a.dq))*32 +
 		a.entries*(8+int64(unsafe.Sizeof(zero))) + a.strBytes + a.out.bytes()
+}
+
+// The state of a cell of MIN or MAX is its extreme, "val" (Int64 for
+// BIGINT, TIMESTAMP and BOOLEAN, Float64 or String), and whether it has
+// one, "has".
+
+func (a *accumMinMax[T]) cellFields() []arrow.Field {
+	var t arrow.DataType
+	switch any(a.val).(type) {
+	case []int64:
+		t = arrow.PrimitiveTypes.Int64
+	case []float64:
+		t = arrow.PrimitiveTypes.Float64
+	default:
+		t = arrow.BinaryTypes.String
+	}
+	return []arrow.Field{accumField("val", t), accumField("has", arrow.FixedWidthTypes.Boolean)}
+}
+
+func (a *accumMinMax[T]) cellState(mem memory.Allocator, cells []uint32) []arrow.Array {
+	var val arrow.Array
+	switch v := any(a.val).(type) {
+	case []int64:
+		val = accumFixed(mem, arrow.PrimitiveTypes.Int64, v, cells)
+	case []float64:
+		val = accumFixed(mem, arrow.PrimitiveTypes.Float64, v, cells)
+	case []string:
+		val = accumStrings(mem, v, cells)
+	}
+	return []arrow.Array{val, accumBools(mem, a.has, cells)}
+}
+
+func (a *accumMinMax[T]) mergeCells(cells []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(cells), 2); err != nil {
+		return err
+	}
+	has, err := accumBoolCol(state, 1)
+	if err != nil {
+		return err
+	}
+	var vals []T
+	switch any(a.val).(type) {
+	case []int64:
+		v, err := accumCol[int64](state, 0)
+		if err != nil {
+			return err
+		}
+		vals = any(v).([]T)
+	case []float64:
+		v, err := accumCol[float64](state, 0)
+		if err != nil {
+			return err
+		}
+		vals = any(v).([]T)
+	default:
+		col, err := accumStringCol(state, 0)
+		if err != nil {
+			return err
+		}
+		any(a).(*accumMinMax[string]).mergeStrings(cells, col, has)
+		return nil
+	}
+	for k, c := range cells {
+		if c == winNoCell || !has.Value(k) {
+			continue
+		}
+		if v := vals[k]; !a.has[c] || a.better(v, a.val[c]) {
+			a.val[c], a.has[c] = v, true
+		}
+	}
+	return nil
+}
+
+// mergeStrings is mergeCells of strings, copied out of the array.
+func (a *accumMinMax[T]) mergeStrings(cells []uint32, col *array.String, has *array.Boolean) {
+	s := any(a).(*accumMinMax[string])
+	for k, c := range cells {
+		if c == winNoCell || !has.Value(k) {
+			continue
+		}
+		if v := col.Value(k); !s.has[c] || s.better(v, s.val[c]) {
+			s.strBytes += int64(len(v) - len(s.val[c]))
+			s.val[c], s.has[c] = strings.Clone(v), true
+		}
+	}
 }

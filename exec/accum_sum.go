@@ -13,6 +13,7 @@ import (
 // accumSumInt is SUM of Int64: invertible and exact (wrapping on overflow),
 // with a count of non-NULL values so that a window of NULLs sums to NULL.
 type accumSumInt struct {
+	accumNoGroupState
 	csum, cnn []int64 // by cell
 	sum, nn   []int64 // by group
 	out       accumOut[int64]
@@ -315,6 +316,7 @@ func (a *accumSumFloat) size() int64 {
 
 // accumAvgInt is AVG of Int64: an exact 128-bit running sum and a count.
 type accumAvgInt struct {
+	accumNoGroupState
 	chi  []int64 // by cell: high word of the sum
 	clo  []uint64
 	cnn  []int64
@@ -437,4 +439,184 @@ func (a *accumAvgInt) finish(mem memory.Allocator) arrow.Array {
 
 func (a *accumAvgInt) size() int64 {
 	return int64(cap(a.chi)+cap(a.clo)+cap(a.cnn)+cap(a.hi)+cap(a.lo)+cap(a.nn))*8 + a.outv.bytes()
+}
+
+func (a *accumSumInt) cellFields() []arrow.Field {
+	return []arrow.Field{accumField("sum", arrow.PrimitiveTypes.Int64), accumField("nn", arrow.PrimitiveTypes.Int64)}
+}
+
+func (a *accumSumInt) cellState(mem memory.Allocator, cells []uint32) []arrow.Array {
+	t := arrow.PrimitiveTypes.Int64
+	return []arrow.Array{accumFixed(mem, t, a.csum, cells), accumFixed(mem, t, a.cnn, cells)}
+}
+
+func (a *accumSumInt) mergeCells(cells []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(cells), 2); err != nil {
+		return err
+	}
+	var sum, nn []int64
+	if err := accumCols(state, 0, &sum, &nn); err != nil {
+		return err
+	}
+	for k, c := range cells {
+		if c != winNoCell {
+			a.csum[c] += sum[k]
+			a.cnn[c] += nn[k]
+		}
+	}
+	return nil
+}
+
+func (a *accumAvgInt) cellFields() []arrow.Field {
+	return []arrow.Field{
+		accumField("hi", arrow.PrimitiveTypes.Int64), accumField("lo", arrow.PrimitiveTypes.Uint64),
+		accumField("nn", arrow.PrimitiveTypes.Int64),
+	}
+}
+
+func (a *accumAvgInt) cellState(mem memory.Allocator, cells []uint32) []arrow.Array {
+	return []arrow.Array{
+		accumFixed(mem, arrow.PrimitiveTypes.Int64, a.chi, cells), accumFixed(mem, arrow.PrimitiveTypes.Uint64, a.clo, cells),
+		accumFixed(mem, arrow.PrimitiveTypes.Int64, a.cnn, cells),
+	}
+}
+
+func (a *accumAvgInt) mergeCells(cells []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(cells), 3); err != nil {
+		return err
+	}
+	hi, err := accumCol[int64](state, 0)
+	if err != nil {
+		return err
+	}
+	lo, err := accumCol[uint64](state, 1)
+	if err != nil {
+		return err
+	}
+	nn, err := accumCol[int64](state, 2)
+	if err != nil {
+		return err
+	}
+	for k, c := range cells {
+		if c != winNoCell {
+			accumAdd128(&a.chi[c], &a.clo[c], hi[k], lo[k])
+			a.cnn[c] += nn[k]
+		}
+	}
+	return nil
+}
+
+// The state of accumSumFloat: by cell the plain sum and count, by group
+// the compensated running sum and count, with the non-finite counters
+// once a non-finite value was seen.
+
+func (a *accumSumFloat) cellFields() []arrow.Field {
+	fs := []arrow.Field{accumField("sum", arrow.PrimitiveTypes.Float64), accumField("nn", arrow.PrimitiveTypes.Int64)}
+	if a.cnf != nil {
+		fs = append(fs, accumNFFields("nf")...)
+	}
+	return fs
+}
+
+func (a *accumSumFloat) cellState(mem memory.Allocator, cells []uint32) []arrow.Array {
+	out := []arrow.Array{
+		accumFixed(mem, arrow.PrimitiveTypes.Float64, a.csum, cells),
+		accumFixed(mem, arrow.PrimitiveTypes.Int64, a.cnn, cells),
+	}
+	if a.cnf != nil {
+		out = append(out, accumNFState(mem, a.cnf, cells)...)
+	}
+	return out
+}
+
+func (a *accumSumFloat) mergeCells(cells []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(cells), 2, 5); err != nil {
+		return err
+	}
+	sum, err := accumCol[float64](state, 0)
+	if err != nil {
+		return err
+	}
+	nn, err := accumCol[int64](state, 1)
+	if err != nil {
+		return err
+	}
+	var pos, neg, nan []int64
+	if len(state) > 2 {
+		if pos, neg, nan, err = accumNFCols(state, 2); err != nil {
+			return err
+		}
+		a.nonFinite()
+	}
+	for k, c := range cells {
+		if c == winNoCell {
+			continue
+		}
+		a.csum[c] += sum[k]
+		a.cnn[c] += nn[k]
+		if pos != nil {
+			a.cnf[c].merge(accumNonFinite{pos[k], neg[k], nan[k]}, 1)
+		}
+	}
+	return nil
+}
+
+func (a *accumSumFloat) groupFields() []arrow.Field {
+	fs := []arrow.Field{
+		accumField("sum", arrow.PrimitiveTypes.Float64), accumField("comp", arrow.PrimitiveTypes.Float64),
+		accumField("nn", arrow.PrimitiveTypes.Int64),
+	}
+	if a.nf != nil {
+		fs = append(fs, accumNFFields("nf")...)
+	}
+	return fs
+}
+
+func (a *accumSumFloat) groupState(mem memory.Allocator, gids []uint32) []arrow.Array {
+	out := []arrow.Array{
+		accumFixed(mem, arrow.PrimitiveTypes.Float64, a.sum, gids),
+		accumFixed(mem, arrow.PrimitiveTypes.Float64, a.comp, gids),
+		accumFixed(mem, arrow.PrimitiveTypes.Int64, a.nn, gids),
+	}
+	if a.nf != nil {
+		out = append(out, accumNFState(mem, a.nf, gids)...)
+	}
+	return out
+}
+
+func (a *accumSumFloat) setGroups(gids []uint32, state []arrow.Array) error {
+	if err := accumStateCheck(state, len(gids), 3, 6); err != nil {
+		return err
+	}
+	var sum, comp []float64
+	if err := accumCols(state, 0, &sum, &comp); err != nil {
+		return err
+	}
+	nn, err := accumCol[int64](state, 2)
+	if err != nil {
+		return err
+	}
+	var pos, neg, nan []int64
+	if len(state) > 3 {
+		if pos, neg, nan, err = accumNFCols(state, 3); err != nil {
+			return err
+		}
+		a.nonFinite()
+	}
+	for k, g := range gids {
+		a.sum[g], a.comp[g], a.nn[g] = sum[k], comp[k], nn[k]
+		if a.nf != nil {
+			a.nf[g] = accumNonFinite{}
+			if pos != nil {
+				a.nf[g] = accumNonFinite{pos[k], neg[k], nan[k]}
+			}
+		}
+	}
+	return nil
+}
+
+func (a *accumSumFloat) prepareState(has func(string) bool) {
+	if has("nf.pos") {
+		a.nonFinite()
+	}
 }

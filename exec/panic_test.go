@@ -161,16 +161,33 @@ func TestQueryPanicInSink(t *testing.T) {
 	}
 }
 
-// TestSnapshotUnknownVectorIsAnError: a state vector the snapshot code
-// does not know is an internal error returned, not a panic.
-func TestSnapshotUnknownVectorIsAnError(t *testing.T) {
-	var v []int8
-	vecs := []winSnapVec{{name: "x", ptr: &v}}
-	if _, err := winSnapFields(vecs); err == nil || err.Error() != "internal error: state vector x of type *[]int8 cannot be saved" {
-		t.Errorf("winSnapFields = %v", err)
+// TestSnapshotStateOfWrongShapeIsAnError: state columns an accumulator
+// did not write (another type, count or length, or NULLs) are an error
+// when merged back, not a panic.
+func TestSnapshotStateOfWrongShapeIsAnError(t *testing.T) {
+	mem := winTestMem(t)
+	floats := winTestBatch(mem, winTestSchema("v:float"), [][]any{{1.5}})
+	defer floats.Release()
+	nulls := winTestBatch(mem, winTestSchema("v:int"), [][]any{{nil}})
+	defer nulls.Release()
+	for _, c := range []struct {
+		a     accumulator
+		state []arrow.Array
+		want  string
+	}{
+		{&accumCount{}, []arrow.Array{floats.Column(0)}, "state column 0 is float64, want int64"},
+		{&accumCount{}, nil, "state of 0 columns, want 1"},
+		{&accumCount{}, []arrow.Array{nulls.Column(0)}, "state column 0 has NULLs"},
+		{&accumSumFloat{}, []arrow.Array{floats.Column(0), floats.Column(0), floats.Column(0)}, "state of 3 columns, want 2 or 5"},
+		{&accumMinMax[string]{}, []arrow.Array{floats.Column(0), floats.Column(0)}, "state column 1 is float64, want bool"},
+	} {
+		c.a.growCells(1)
+		if err := c.a.mergeCells([]uint32{0}, c.state); err == nil || err.Error() != c.want {
+			t.Errorf("%T: mergeCells = %v, want %s", c.a, err, c.want)
+		}
 	}
-	if _, err := winSnapTake(vecs, nil); err == nil || err.Error() != "internal error: state vector x of type *[]int8 cannot be restored" {
-		t.Errorf("winSnapTake = %v", err)
+	if err := (&accumCount{}).mergeCells([]uint32{0, 1}, []arrow.Array{nulls.Column(0)}); err == nil || err.Error() != "state column 0 has 1 rows, want 2" {
+		t.Errorf("short state: %v", err)
 	}
 }
 

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Checkpoints of a WindowAgg (DESIGN.md §4): Snapshot writes the whole
@@ -29,14 +27,22 @@ import (
 //	groups   an Arrow IPC stream, one row per live key: the key columns
 //	         k0, k1, ...; "rows", the key's rows in the running window (a
 //	         check); and, for windows of several panes, the running state
-//	         of the Float64 SUM and AVG accumulators, a<i>.sum, a<i>.comp,
-//	         a<i>.nn (and a<i>.nf.pos/neg/nan once a non-finite value was
-//	         seen)
+//	         each accumulator exports (accumulator.groupState: only the
+//	         Float64 SUM and AVG have some, a<i>.sum, a<i>.comp, a<i>.nn,
+//	         and a<i>.nf.pos/neg/nan once a non-finite value was seen)
 //	cells    an Arrow IPC stream, one row per (pane, key) cell, pane by
 //	         pane in the order of the header, each pane's cells in the
 //	         order the keys arrived: "group" (the key's row in groups),
-//	         "rows", and every accumulator's partial state a<i>.<name>
+//	         "rows", and every accumulator's partial state as it exports
+//	         it (accumulator.cellState), its columns named a<i>.<name>
 //	end      "WAGG-END"
+//
+// The operator never looks inside an accumulator: it asks each for the
+// fields and arrays of its state and hands them back to it (mergeCells
+// into empty cells, setGroups), the seam partial aggregates merge through
+// too. Version 1 was first written by code that read the accumulators'
+// slices itself; the columns did not change, and
+// testdata/window_snapshot_v1.snap, written by that code, pins them.
 //
 // Batches hold at most winSnapChunk rows. The frames let Restore read
 // exactly the bytes Snapshot wrote (a snapshot can be followed by other
@@ -163,92 +169,69 @@ func (c winSnapConfig) diff(o winSnapConfig) string {
 	return list("input column", c.Input, o.Input)
 }
 
-// winSnapVec is one vector of an accumulator's state, by cell or by group.
-type winSnapVec struct {
-	name  string
-	ptr   any    // *[]int64, *[]uint64, *[]float64, *[]bool, *[]string or *[]accumNonFinite
-	alloc func() // for a vector allocated on first use: allocates it
-}
-
-// winSnapAccum is an accumulator whose state can be checkpointed.
-type winSnapAccum interface {
-	// snapCells lists the partial state, by cell.
-	snapCells() []winSnapVec
-	// snapGroups lists the running state, by group, that merging the
-	// panes of the running window again would not rebuild exactly.
-	snapGroups() []winSnapVec
-	// snapRestored recomputes what derives from restored cells.
-	snapRestored()
-}
-
-func (a *accumCount) snapCells() []winSnapVec  { return []winSnapVec{{name: "n", ptr: &a.cell}} }
-func (a *accumCount) snapGroups() []winSnapVec { return nil }
-func (a *accumCount) snapRestored()            {}
-
-func (a *accumSumInt) snapCells() []winSnapVec {
-	return []winSnapVec{{name: "sum", ptr: &a.csum}, {name: "nn", ptr: &a.cnn}}
-}
-func (a *accumSumInt) snapGroups() []winSnapVec { return nil }
-func (a *accumSumInt) snapRestored()            {}
-
-func (a *accumAvgInt) snapCells() []winSnapVec {
-	return []winSnapVec{{name: "hi", ptr: &a.chi}, {name: "lo", ptr: &a.clo}, {name: "nn", ptr: &a.cnn}}
-}
-func (a *accumAvgInt) snapGroups() []winSnapVec { return nil }
-func (a *accumAvgInt) snapRestored()            {}
-
-func (a *accumSumFloat) snapCells() []winSnapVec {
-	return []winSnapVec{{name: "sum", ptr: &a.csum}, {name: "nn", ptr: &a.cnn}, {name: "nf", ptr: &a.cnf, alloc: a.nonFinite}}
-}
-
-func (a *accumSumFloat) snapGroups() []winSnapVec {
-	return []winSnapVec{{name: "sum", ptr: &a.sum}, {name: "comp", ptr: &a.comp}, {name: "nn", ptr: &a.nn}, {name: "nf", ptr: &a.nf, alloc: a.nonFinite}}
-}
-func (a *accumSumFloat) snapRestored() {}
-
-func (a *accumMinMax[T]) snapCells() []winSnapVec {
-	return []winSnapVec{{name: "val", ptr: &a.val}, {name: "has", ptr: &a.has}}
-}
-func (a *accumMinMax[T]) snapGroups() []winSnapVec { return nil }
-
-func (a *accumMinMax[T]) snapRestored() {
-	if sv, ok := any(a.val).([]string); ok {
-		a.strBytes = 0
-		for _, s := range sv {
-			a.strBytes += int64(len(s))
-		}
+// stateFields is the fields of the accumulators' state at the cell level,
+// or (groups) at the group level, each named a<i>.<name> after its
+// accumulator's own name. Group state is kept only for windows of several
+// panes.
+func (w *WindowAgg) stateFields(groups bool) []arrow.Field {
+	var fs []arrow.Field
+	if groups && w.span == 1 {
+		return nil
 	}
-}
-
-func (a *accumNull) snapCells() []winSnapVec  { return nil }
-func (a *accumNull) snapGroups() []winSnapVec { return nil }
-func (a *accumNull) snapRestored()            {}
-
-// winSnapCols is the state vectors of the accumulators, named a<i>.<name>.
-type winSnapCols struct {
-	cells, groups []winSnapVec
-}
-
-// snapCols lists the state vectors of the accumulators.
-func (w *WindowAgg) snapCols() (winSnapCols, error) {
-	var s winSnapCols
 	for i, a := range w.accs {
-		sa, ok := a.(winSnapAccum)
-		if !ok {
-			return s, fmt.Errorf("window aggregate: %s (%T) cannot be checkpointed", w.cfg.Aggs[i].Func, a)
+		own := a.cellFields()
+		if groups {
+			own = a.groupFields()
 		}
-		for _, v := range sa.snapCells() {
-			v.name = fmt.Sprintf("a%d.%s", i, v.name)
-			s.cells = append(s.cells, v)
-		}
-		if w.span > 1 {
-			for _, v := range sa.snapGroups() {
-				v.name = fmt.Sprintf("a%d.%s", i, v.name)
-				s.groups = append(s.groups, v)
-			}
+		for _, f := range own {
+			f.Name = fmt.Sprintf("a%d.%s", i, f.Name)
+			fs = append(fs, f)
 		}
 	}
-	return s, nil
+	return fs
+}
+
+// stateArrays exports the state of the accumulators at ids, cells or
+// (groups) groups, as the columns of stateFields.
+func (w *WindowAgg) stateArrays(groups bool, ids []uint32) []arrow.Array {
+	var out []arrow.Array
+	if groups && w.span == 1 {
+		return nil
+	}
+	for _, a := range w.accs {
+		if groups {
+			out = append(out, a.groupState(w.mem, ids)...)
+		} else {
+			out = append(out, a.cellState(w.mem, ids)...)
+		}
+	}
+	return out
+}
+
+// restoreState hands the state columns cols (as stateFields, checked) to
+// the accumulators: merged into the empty cells ids, or (groups) set as
+// the running values of groups ids.
+func (w *WindowAgg) restoreState(groups bool, cols []arrow.Array, ids []uint32) error {
+	if groups && w.span == 1 {
+		return nil
+	}
+	k := 0
+	for i, a := range w.accs {
+		var err error
+		if groups {
+			n := len(a.groupFields())
+			err = a.setGroups(ids, cols[k:k+n])
+			k += n
+		} else {
+			n := len(a.cellFields())
+			err = a.mergeCells(ids, cols[k:k+n])
+			k += n
+		}
+		if err != nil {
+			return fmt.Errorf("corrupt snapshot: aggregate %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // Snapshot writes the operator's whole state to wr; the operator is
@@ -257,10 +240,6 @@ func (w *WindowAgg) snapCols() (winSnapCols, error) {
 func (w *WindowAgg) Snapshot(wr io.Writer) error {
 	if w.closed {
 		return errors.New("window aggregate: Snapshot after Close")
-	}
-	cols, err := w.snapCols()
-	if err != nil {
-		return err
 	}
 	// The live keys, in id order, and each one's row in the groups stream.
 	nids := w.table.NumIDs()
@@ -304,16 +283,12 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 		fields = append(fields, arrow.Field{Name: fmt.Sprintf("k%d", i), Type: w.cfg.Input.Field(k).Type, Nullable: true})
 	}
 	fields = append(fields, arrow.Field{Name: "rows", Type: arrow.PrimitiveTypes.Int64})
-	vf, err := winSnapFields(cols.groups)
-	if err != nil {
-		return err
-	}
-	fields = append(fields, vf...)
+	fields = append(fields, w.stateFields(true)...)
 	err = w.snapStream(bw, fields, len(gids), func(lo, hi int) []arrow.Array {
 		ids := gids[lo:hi]
 		out := w.table.Keys(ids, w.mem)
-		out = append(out, winSnapFixed(w.mem, arrow.PrimitiveTypes.Int64, w.winRows, ids))
-		return append(out, winSnapGather(w.mem, cols.groups, ids)...)
+		out = append(out, accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.winRows, ids))
+		return append(out, w.stateArrays(true, ids)...)
 	})
 	if err != nil {
 		return err
@@ -321,10 +296,7 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 
 	// The cells stream.
 	fields = []arrow.Field{{Name: "group", Type: arrow.PrimitiveTypes.Uint32}, {Name: "rows", Type: arrow.PrimitiveTypes.Int64}}
-	if vf, err = winSnapFields(cols.cells); err != nil {
-		return err
-	}
-	fields = append(fields, vf...)
+	fields = append(fields, w.stateFields(false)...)
 	nCells := 0
 	for _, pn := range w.panes {
 		nCells += len(pn.cells)
@@ -345,10 +317,10 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 			}
 		}
 		out := []arrow.Array{
-			winSnapFixed(w.mem, arrow.PrimitiveTypes.Uint32, groups, nil),
-			winSnapFixed(w.mem, arrow.PrimitiveTypes.Int64, w.cellRows, cells),
+			accumFixed(w.mem, arrow.PrimitiveTypes.Uint32, groups, nil),
+			accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.cellRows, cells),
 		}
-		return append(out, winSnapGather(w.mem, cols.cells, cells)...)
+		return append(out, w.stateArrays(false, cells)...)
 	})
 	if err != nil {
 		return err
@@ -383,116 +355,4 @@ func (w *WindowAgg) snapStream(wr io.Writer, fields []arrow.Field, n int, batch 
 		return fmt.Errorf("window aggregate: snapshot: %w", err)
 	}
 	return nil
-}
-
-// winSnapFields is the fields of state vectors; a vector allocated on
-// first use has none until it is.
-func winSnapFields(vecs []winSnapVec) ([]arrow.Field, error) {
-	var fs []arrow.Field
-	for _, v := range vecs {
-		var t arrow.DataType
-		switch p := v.ptr.(type) {
-		case *[]int64:
-			t = arrow.PrimitiveTypes.Int64
-		case *[]uint64:
-			t = arrow.PrimitiveTypes.Uint64
-		case *[]float64:
-			t = arrow.PrimitiveTypes.Float64
-		case *[]bool:
-			t = arrow.FixedWidthTypes.Boolean
-		case *[]string:
-			t = arrow.BinaryTypes.String
-		case *[]accumNonFinite:
-			if *p != nil {
-				for _, s := range []string{".pos", ".neg", ".nan"} {
-					fs = append(fs, arrow.Field{Name: v.name + s, Type: arrow.PrimitiveTypes.Int64})
-				}
-			}
-			continue
-		default:
-			return nil, fmt.Errorf("internal error: state vector %s of type %T cannot be saved", v.name, v.ptr)
-		}
-		fs = append(fs, arrow.Field{Name: v.name, Type: t})
-	}
-	return fs, nil
-}
-
-// winSnapGather builds the columns of winSnapFields(vecs) from the
-// entries idx of each vector.
-func winSnapGather(mem memory.Allocator, vecs []winSnapVec, idx []uint32) []arrow.Array {
-	var out []arrow.Array
-	for _, v := range vecs {
-		switch p := v.ptr.(type) {
-		case *[]int64:
-			out = append(out, winSnapFixed(mem, arrow.PrimitiveTypes.Int64, *p, idx))
-		case *[]uint64:
-			out = append(out, winSnapFixed(mem, arrow.PrimitiveTypes.Uint64, *p, idx))
-		case *[]float64:
-			out = append(out, winSnapFixed(mem, arrow.PrimitiveTypes.Float64, *p, idx))
-		case *[]bool:
-			b := array.NewBooleanBuilder(mem)
-			b.Reserve(len(idx))
-			for _, i := range idx {
-				b.UnsafeAppend((*p)[i])
-			}
-			out = append(out, b.NewArray())
-			b.Release()
-		case *[]string:
-			b := array.NewStringBuilder(mem)
-			n := 0
-			for _, i := range idx {
-				n += len((*p)[i])
-			}
-			b.Reserve(len(idx))
-			b.ReserveData(n)
-			for _, i := range idx {
-				b.Append((*p)[i])
-			}
-			out = append(out, b.NewArray())
-			b.Release()
-		case *[]accumNonFinite:
-			if *p == nil {
-				continue
-			}
-			nf := *p
-			for _, field := range []func(f *accumNonFinite) int64{
-				func(f *accumNonFinite) int64 { return f.pos },
-				func(f *accumNonFinite) int64 { return f.neg },
-				func(f *accumNonFinite) int64 { return f.nan },
-			} {
-				vals := make([]int64, len(idx))
-				for k, i := range idx {
-					vals[k] = field(&nf[i])
-				}
-				out = append(out, winSnapFixed(mem, arrow.PrimitiveTypes.Int64, vals, nil))
-			}
-		}
-	}
-	return out
-}
-
-// winSnapFixed is an array of type typ (of T's width, without NULLs) of
-// src[idx[k]], or of src itself if idx is nil, allocated from mem.
-func winSnapFixed[T int64 | uint64 | uint32 | float64](mem memory.Allocator, typ arrow.DataType, src []T, idx []uint32) arrow.Array {
-	n := len(src)
-	if idx != nil {
-		n = len(idx)
-	}
-	var zero T
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(n * int(unsafe.Sizeof(zero)))
-	if n > 0 {
-		dst := unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(buf.Bytes()))), n)
-		if idx == nil {
-			copy(dst, src)
-		} else {
-			for k, i := range idx {
-				dst[k] = src[i]
-			}
-		}
-	}
-	data := array.NewData(typ, n, []*memory.Buffer{nil, buf}, nil, 0, 0)
-	buf.Release()
-	defer data.Release()
-	return array.MakeFromData(data)
 }

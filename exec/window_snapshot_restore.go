@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -52,7 +51,7 @@ func (w *WindowAgg) restore(r io.Reader) error {
 		return errors.New("not a window aggregate snapshot")
 	}
 	if v := binary.LittleEndian.Uint32(pre[8:]); v != winSnapVersion {
-		return fmt.Errorf("snapshot format version %d, want %d", v, winSnapVersion)
+		return fmt.Errorf("snapshot format version %d, this build reads version %d: start the query with --reset to discard its checkpoint", v, winSnapVersion)
 	}
 	fr := &winSnapFrameReader{r: r}
 	r = fr
@@ -77,15 +76,11 @@ func (w *WindowAgg) restore(r io.Reader) error {
 	if err := w.checkHeader(&h); err != nil {
 		return err
 	}
-	cols, err := w.snapCols()
+	gids, err := w.restoreGroups(r, &h)
 	if err != nil {
 		return err
 	}
-	gids, err := w.restoreGroups(r, &h, cols.groups)
-	if err != nil {
-		return err
-	}
-	if err := w.restoreCells(r, &h, cols.cells, gids); err != nil {
+	if err := w.restoreCells(r, &h, gids); err != nil {
 		return err
 	}
 	var end [len(winSnapEnd) + 1]byte
@@ -95,7 +90,7 @@ func (w *WindowAgg) restore(r io.Reader) error {
 		}
 		return errors.New("corrupt snapshot: no end marker after the cells")
 	}
-	return w.rebuild(&h, cols.groups, gids)
+	return w.rebuild(&h, gids)
 }
 
 // checkHeader checks the scalars and panes of a snapshot's header.
@@ -126,26 +121,19 @@ func (w *WindowAgg) checkHeader(h *winSnapHeader) error {
 }
 
 // winSnapReader opens the next Arrow IPC stream of a snapshot and checks
-// its schema: the fields want, in order, with the optional vectors' fields
-// present or not.
-func (w *WindowAgg) winSnapReader(r io.Reader, what string, want []arrow.Field, vecs []winSnapVec) (*ipc.Reader, error) {
+// its schema: the fields want, in order, then the accumulators' state at
+// the cell or (groups) group level, with the columns of their parts
+// allocated on first use present or not.
+func (w *WindowAgg) winSnapReader(r io.Reader, what string, want []arrow.Field, groups bool) (*ipc.Reader, error) {
 	rd, err := ipc.NewReader(r, ipc.WithAllocator(w.mem))
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", what, err)
 	}
 	got := rd.Schema()
-	// Allocate the optional vectors the snapshot has.
-	for _, v := range vecs {
-		if v.alloc != nil && got.HasField(v.name+".pos") {
-			v.alloc()
-		}
+	for i, a := range w.accs {
+		a.prepareState(func(name string) bool { return got.HasField(fmt.Sprintf("a%d.%s", i, name)) })
 	}
-	vf, err := winSnapFields(vecs)
-	if err != nil {
-		rd.Release()
-		return nil, err
-	}
-	want = append(want, vf...)
+	want = append(want, w.stateFields(groups)...)
 	ok := got.NumFields() == len(want)
 	for i := 0; ok && i < len(want); i++ {
 		f := got.Field(i)
@@ -160,13 +148,13 @@ func (w *WindowAgg) winSnapReader(r io.Reader, what string, want []arrow.Field, 
 
 // restoreGroups reads the groups stream: inserts the keys, in order, and
 // the stored running state. It returns the new group id of each row.
-func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader, vecs []winSnapVec) ([]uint32, error) {
+func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader) ([]uint32, error) {
 	want := make([]arrow.Field, 0, len(w.cfg.Keys)+1)
 	for i, k := range w.cfg.Keys {
 		want = append(want, arrow.Field{Name: fmt.Sprintf("k%d", i), Type: w.cfg.Input.Field(k).Type})
 	}
 	want = append(want, arrow.Field{Name: "rows", Type: arrow.PrimitiveTypes.Int64})
-	rd, err := w.winSnapReader(r, "groups", want, vecs)
+	rd, err := w.winSnapReader(r, "groups", want, true)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +190,7 @@ func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader, vecs []winSnapV
 			return nil, errors.New("corrupt groups: a key appears twice")
 		}
 		w.growGroups(w.table.NumIDs())
-		if err := winSnapScatter(rec.Columns()[nk+1:], vecs, ids); err != nil {
+		if err := w.restoreState(true, rec.Columns()[nk+1:], ids); err != nil {
 			return nil, err
 		}
 		// Kept to check the rebuilt running window against.
@@ -221,9 +209,9 @@ func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader, vecs []winSnapV
 }
 
 // restoreCells reads the cells stream into the panes of the header.
-func (w *WindowAgg) restoreCells(r io.Reader, h *winSnapHeader, vecs []winSnapVec, gids []uint32) error {
+func (w *WindowAgg) restoreCells(r io.Reader, h *winSnapHeader, gids []uint32) error {
 	want := []arrow.Field{{Name: "group", Type: arrow.PrimitiveTypes.Uint32}, {Name: "rows", Type: arrow.PrimitiveTypes.Int64}}
-	rd, err := w.winSnapReader(r, "cells", want, vecs)
+	rd, err := w.winSnapReader(r, "cells", want, false)
 	if err != nil {
 		return err
 	}
@@ -276,7 +264,7 @@ func (w *WindowAgg) restoreCells(r io.Reader, h *winSnapHeader, vecs []winSnapVe
 			w.lastPane[g], w.lastCell[g] = pn.idx, c
 			cells = append(cells, c)
 		}
-		if err := winSnapScatter(rec.Columns()[2:], vecs, cells); err != nil {
+		if err := w.restoreState(false, rec.Columns()[2:], cells); err != nil {
 			return err
 		}
 	}
@@ -337,14 +325,11 @@ func (w *WindowAgg) growCells(n int) {
 
 // rebuild merges the panes of the running window into the running values
 // again, puts back the stored ones, checks the result and sets the scalars.
-func (w *WindowAgg) rebuild(h *winSnapHeader, stored []winSnapVec, gids []uint32) error {
+func (w *WindowAgg) rebuild(h *winSnapHeader, gids []uint32) error {
 	for _, g := range gids {
 		if w.refs[g] == 0 {
 			return errors.New("corrupt snapshot: a key without cells")
 		}
-	}
-	for _, a := range w.accs {
-		a.(winSnapAccum).snapRestored()
 	}
 	// The stored running values and row counts, set aside while the
 	// running window is merged again from zero.
@@ -352,10 +337,23 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, stored []winSnapVec, gids []uint32
 	for i, g := range gids {
 		rows[i], w.winRows[g] = w.winRows[g], 0
 	}
-	saved, err := winSnapTake(stored, gids)
-	if err != nil {
-		return err
+	var saved [][]arrow.Array
+	if w.span > 1 {
+		saved = make([][]arrow.Array, len(w.accs))
+		for i, a := range w.accs {
+			if len(a.groupFields()) > 0 {
+				saved[i] = a.groupState(w.mem, gids)
+				a.resetGroups(gids)
+			}
+		}
 	}
+	defer func() {
+		for _, cols := range saved {
+			for _, c := range cols {
+				c.Release()
+			}
+		}
+	}()
 	for _, pn := range w.panes[:h.Merged] {
 		w.mergePane(pn)
 	}
@@ -365,110 +363,16 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, stored []winSnapVec, gids []uint32
 			return fmt.Errorf("corrupt snapshot: %d rows of group %d in the running window, the panes have %d", rows[i], i, w.winRows[g])
 		}
 	}
-	winSnapPut(stored, saved, gids)
+	for i, cols := range saved {
+		if cols != nil {
+			if err := w.accs[i].setGroups(gids, cols); err != nil {
+				return fmt.Errorf("corrupt snapshot: aggregate %d: %w", i, err)
+			}
+		}
+	}
 	w.changed = true
 	w.wm, w.nextStart, w.finished = h.Watermark, h.NextStart, h.Finished
 	w.fired, w.hi = h.Fired, h.Hi
 	w.stats.LateRows, w.stats.NullTimeRows, w.stats.GapRows = h.LateRows, h.NullTimeRows, h.GapRows
 	return nil
-}
-
-// winSnapTake moves the entries gids of vectors out (zeroing them) and
-// returns them; winSnapPut puts them back.
-func winSnapTake(vecs []winSnapVec, gids []uint32) ([]any, error) {
-	out := make([]any, len(vecs))
-	for k, v := range vecs {
-		switch p := v.ptr.(type) {
-		case *[]int64:
-			out[k] = winSnapMove(*p, gids)
-		case *[]float64:
-			out[k] = winSnapMove(*p, gids)
-		case *[]accumNonFinite:
-			if *p != nil {
-				out[k] = winSnapMove(*p, gids)
-			}
-		default:
-			return nil, fmt.Errorf("internal error: state vector %s of type %T cannot be restored", v.name, v.ptr)
-		}
-	}
-	return out, nil
-}
-
-func winSnapPut(vecs []winSnapVec, saved []any, gids []uint32) {
-	for k, v := range vecs {
-		switch p := v.ptr.(type) {
-		case *[]int64:
-			winSnapUnmove(*p, saved[k].([]int64), gids)
-		case *[]float64:
-			winSnapUnmove(*p, saved[k].([]float64), gids)
-		case *[]accumNonFinite:
-			if *p != nil {
-				winSnapUnmove(*p, saved[k].([]accumNonFinite), gids)
-			}
-		}
-	}
-}
-
-func winSnapMove[T any](s []T, gids []uint32) []T {
-	out := make([]T, len(gids))
-	var zero T
-	for i, g := range gids {
-		out[i], s[g] = s[g], zero
-	}
-	return out
-}
-
-func winSnapUnmove[T any](s, saved []T, gids []uint32) {
-	for i, g := range gids {
-		s[g] = saved[i]
-	}
-}
-
-// winSnapScatter stores the rows of columns (as winSnapFields(vecs),
-// checked) into the entries dst of the vectors.
-func winSnapScatter(cols []arrow.Array, vecs []winSnapVec, dst []uint32) error {
-	k := 0
-	for _, v := range vecs {
-		switch p := v.ptr.(type) {
-		case *[]int64:
-			winSnapSet(*p, cols[k].(*array.Int64).Int64Values(), dst)
-		case *[]uint64:
-			winSnapSet(*p, cols[k].(*array.Uint64).Uint64Values(), dst)
-		case *[]float64:
-			winSnapSet(*p, cols[k].(*array.Float64).Float64Values(), dst)
-		case *[]bool:
-			b := cols[k].(*array.Boolean)
-			for i, d := range dst {
-				(*p)[d] = b.Value(i)
-			}
-		case *[]string:
-			s := cols[k].(*array.String)
-			for i, d := range dst {
-				(*p)[d] = strings.Clone(s.Value(i))
-			}
-		case *[]accumNonFinite:
-			if *p == nil {
-				continue
-			}
-			pos := cols[k].(*array.Int64).Int64Values()
-			neg := cols[k+1].(*array.Int64).Int64Values()
-			nan := cols[k+2].(*array.Int64).Int64Values()
-			for i, d := range dst {
-				(*p)[d] = accumNonFinite{pos[i], neg[i], nan[i]}
-			}
-			k += 3
-			continue
-		}
-		if cols[k].NullN() != 0 {
-			return fmt.Errorf("corrupt snapshot: NULLs in %s", v.name)
-		}
-		k++
-	}
-	return nil
-}
-
-func winSnapSet[T any](s, vals []T, dst []uint32) {
-	for i, d := range dst {
-		s[d] = vals[i]
-	}
 }
