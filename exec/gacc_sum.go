@@ -14,10 +14,10 @@ import (
 // of non-NULL values per group. SUM is the sum's low 64 bits (wrapping,
 // as the windowed SUM); AVG divides the exact sum.
 type gaccSumInt struct {
-	avg    bool
-	hi     []int64
-	lo     []uint64
-	n      []int64
+	avg bool
+	hi  []int64
+	lo  []uint64
+	n   []int64
 }
 
 func (a *gaccSumInt) grow(groups []uint32) {

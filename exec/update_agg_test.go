@@ -1,0 +1,392 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/vector"
+)
+
+// updRow is one input row: key, value and kind.
+type updRow struct {
+	k, v int64
+	op   vector.RowKind
+}
+
+// updInput is the schema (k BIGINT, v BIGINT[, _op]).
+func updInput(changelog bool) *arrow.Schema {
+	s := arrow.NewSchema([]arrow.Field{{Name: "k", Type: vector.Int64, Nullable: true}, {Name: "v", Type: vector.Int64, Nullable: true}}, nil)
+	if changelog {
+		s = vector.WithOpColumn(s)
+	}
+	return s
+}
+
+// updBatch builds a batch of rows over updInput(changelog).
+func updBatch(changelog bool, rows []updRow) arrow.RecordBatch {
+	s := updInput(changelog)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.Int64Builder).Append(r.k)
+		b.Field(1).(*array.Int64Builder).Append(r.v)
+		if changelog {
+			b.Field(2).(*array.Int8Builder).Append(int8(r.op))
+		}
+	}
+	return b.NewRecordBatch()
+}
+
+// updLines renders changelog batches as "op col col ..." lines.
+func updLines(t *testing.T, bs []arrow.RecordBatch) []string {
+	t.Helper()
+	var out []string
+	for _, b := range bs {
+		op := vector.OpIndex(b.Schema())
+		if op < 0 {
+			t.Fatalf("output without an op column: %s", b.Schema())
+		}
+		for i := 0; i < int(b.NumRows()); i++ {
+			var f []string
+			for c := 0; c < op; c++ {
+				f = append(f, updCell(b.Column(c), i))
+			}
+			k := vector.RowKind(b.Column(op).(*array.Int8).Value(i))
+			out = append(out, k.String()+" "+strings.Join(f, " "))
+		}
+		b.Release()
+	}
+	return out
+}
+
+// updCell renders one value; floats with 9 significant digits.
+func updCell(a arrow.Array, i int) string {
+	v := updValue(a, i)
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case float64:
+		return fmt.Sprintf("%.9g", v)
+	}
+	return fmt.Sprint(v)
+}
+
+// updApply applies changelog lines to a multiset of rows; a retraction
+// of a row not in it is an error.
+func updApply(t *testing.T, table map[string]int, lines []string) {
+	t.Helper()
+	for _, l := range lines {
+		op, row, _ := strings.Cut(l, " ")
+		switch op {
+		case "+I", "+U":
+			table[row]++
+		case "-U", "-D":
+			if table[row] == 0 {
+				t.Fatalf("%s retracts a row not in the result: %q", op, row)
+			}
+			if table[row]--; table[row] == 0 {
+				delete(table, row)
+			}
+		}
+	}
+}
+
+func mustUpd(t *testing.T, cfg UpdatingAggConfig) *UpdatingAgg {
+	t.Helper()
+	u, err := NewUpdatingAgg(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// updStep runs one micro-batch through ops in a chain and returns the
+// last one's output lines.
+func updStep(t *testing.T, ops []Operator, in arrow.RecordBatch, wm int64) []string {
+	t.Helper()
+	bs := []arrow.RecordBatch{in}
+	for _, op := range ops {
+		var next []arrow.RecordBatch
+		for _, b := range bs {
+			out, err := op.Process(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next = append(next, out...)
+		}
+		out, err := op.Advance(wm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs = append(next, out...)
+	}
+	return updLines(t, bs)
+}
+
+func TestUpdatingAggEmitsChanges(t *testing.T) {
+	u := mustUpd(t, UpdatingAggConfig{Input: updInput(false), Keys: []int{0}, KeyNames: []string{"k"},
+		Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}, {Func: Sum, Arg: 1, Name: "s"}}})
+	steps := []struct {
+		in   []updRow
+		want []string
+	}{
+		{[]updRow{{1, 10, 0}, {2, 5, 0}, {1, 1, 0}}, []string{"+I 1 2 11", "+I 2 1 5"}},
+		{[]updRow{{2, 0, 0}, {3, 7, 0}}, []string{"-U 2 1 5", "+U 2 2 5", "+I 3 1 7"}},
+		{nil, nil},
+	}
+	for i, s := range steps {
+		got := updStep(t, []Operator{u}, updBatch(false, s.in), int64(i))
+		if !slices.Equal(got, s.want) {
+			t.Fatalf("step %d: got %q, want %q", i, got, s.want)
+		}
+	}
+}
+
+func TestUpdatingAggRetractsToDelete(t *testing.T) {
+	u := mustUpd(t, UpdatingAggConfig{Input: updInput(true), Keys: []int{0}, KeyNames: []string{"k"},
+		Aggs: []AggSpec{{Func: Max, Arg: 1, Name: "m"}}})
+	got := updStep(t, []Operator{u}, updBatch(true, []updRow{{1, 3, vector.Insert}, {1, 9, vector.Insert}}), 0)
+	got = append(got, updStep(t, []Operator{u}, updBatch(true, []updRow{{1, 9, vector.Delete}, {7, 1, vector.Delete}}), 1)...)
+	got = append(got, updStep(t, []Operator{u}, updBatch(true, []updRow{{1, 3, vector.UpdateBefore}}), 2)...)
+	want := []string{"+I 1 9", "-U 1 9", "+U 1 3", "-D 1 3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if st := u.Stats(); st.Keys != 0 {
+		t.Fatalf("keys alive after every row was retracted: %d", st.Keys)
+	}
+}
+
+func TestUpdatingAggHavingBothWays(t *testing.T) {
+	having, err := vector.Binary(vector.Gt, vector.ColumnRef(1, vector.Int64, "n"), vector.Literal(int64(1), vector.Int64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := mustUpd(t, UpdatingAggConfig{Input: updInput(true), Keys: []int{0}, KeyNames: []string{"k"},
+		Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}}, Having: having})
+	var got []string
+	for i, rows := range [][]updRow{
+		{{1, 0, vector.Insert}},
+		{{1, 0, vector.Insert}},
+		{{1, 0, vector.Insert}},
+		{{1, 0, vector.Delete}, {1, 0, vector.Delete}},
+		{{1, 0, vector.Insert}},
+	} {
+		got = append(got, updStep(t, []Operator{u}, updBatch(true, rows), int64(i))...)
+	}
+	want := []string{"+I 1 2", "-U 1 2", "+U 1 3", "-D 1 3", "+I 1 2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestUpdatingAggGlobalFirstRow(t *testing.T) {
+	u := mustUpd(t, UpdatingAggConfig{Input: updInput(false), Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}, {Func: Max, Arg: 1, Name: "m"}}})
+	got := updStep(t, []Operator{u}, updBatch(false, nil), 0)
+	got = append(got, updStep(t, []Operator{u}, updBatch(false, []updRow{{0, 4, 0}}), 1)...)
+	want := []string{"+I 0 NULL", "-U 0 NULL", "+U 1 4"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// updClock is a settable Clock.
+type updClock struct{ now time.Time }
+
+func (c *updClock) Now() time.Time                                    { return c.now }
+func (c *updClock) SleepUntil(ctx context.Context, _ time.Time) error { return ctx.Err() }
+
+func TestUpdatingAggTTLExpiresIdleKeys(t *testing.T) {
+	clk := &updClock{now: time.Unix(1000, 0)}
+	u := mustUpd(t, UpdatingAggConfig{Input: updInput(false), Keys: []int{0}, KeyNames: []string{"k"},
+		Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}}, TTL: time.Minute, Clock: clk})
+	got := updStep(t, []Operator{u}, updBatch(false, []updRow{{1, 0, 0}, {2, 0, 0}}), 0)
+	clk.now = clk.now.Add(40 * time.Second)
+	got = append(got, updStep(t, []Operator{u}, updBatch(false, []updRow{{2, 0, 0}}), 1)...)
+	clk.now = clk.now.Add(30 * time.Second) // key 1 idle for 70 s, key 2 for 30 s
+	got = append(got, updStep(t, []Operator{u}, updBatch(false, nil), 2)...)
+	if st := u.Stats(); st.ExpiredKeys != 1 || st.Keys != 1 {
+		t.Fatalf("expired %d, alive %d; want 1 and 1", st.ExpiredKeys, st.Keys)
+	}
+	// Key 1 starts again from nothing (as Flink's expired state does).
+	got = append(got, updStep(t, []Operator{u}, updBatch(false, []updRow{{1, 0, 0}}), 3)...)
+	want := []string{"+I 1 1", "+I 2 1", "-U 2 1", "+U 2 2", "+I 1 1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestUpdatingAggWindowEviction(t *testing.T) {
+	// (window_end, k) keys: window_end is key 1 of the first key column.
+	s := arrow.NewSchema([]arrow.Field{{Name: "window_end", Type: vector.Timestamp}, {Name: "k", Type: vector.Int64}}, nil)
+	u := mustUpd(t, UpdatingAggConfig{Input: s, Keys: []int{0, 1}, KeyNames: []string{"window_end", "k"},
+		Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}}, WindowEndKey: 1})
+	batch := func(rows ...[2]int64) arrow.RecordBatch {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+		defer b.Release()
+		for _, r := range rows {
+			b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r[0]))
+			b.Field(1).(*array.Int64Builder).Append(r[1])
+		}
+		return b.NewRecordBatch()
+	}
+	got := updStep(t, []Operator{u}, batch([2]int64{10, 1}, [2]int64{20, 1}), 5)
+	got = append(got, updStep(t, []Operator{u}, batch([2]int64{10, 1}), 10)...)
+	got = append(got, updStep(t, []Operator{u}, batch([2]int64{10, 1}, [2]int64{20, 1}), 10)...)
+	want := []string{"+I 10 1 1", "+I 20 1 1", "-U 10 1 1", "+U 10 1 2", "-U 20 1 1", "+U 20 1 2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if st := u.Stats(); st.LateRows != 1 || st.Keys != 1 {
+		t.Fatalf("late %d, keys %d; want 1 and 1", st.LateRows, st.Keys)
+	}
+}
+
+// updSnapRoundTrip snapshots u into a fresh operator from mk.
+func updSnapRoundTrip(t *testing.T, u *UpdatingAgg, mk func() *UpdatingAgg) *UpdatingAgg {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := u.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	v := mk()
+	if err := v.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestUpdatingAggProperty runs random changelogs through two levels of
+// aggregation (SELECT AVG(m), COUNT(*) FROM (SELECT k, MAX(v) m, COUNT(*)
+// n FROM t GROUP BY k HAVING COUNT(*) > 1)), checkpointing and restoring
+// both at random, and checks after every micro-batch that the applied
+// changelog of each level equals a recomputation over the input so far.
+func TestUpdatingAggProperty(t *testing.T) {
+	having, err := vector.Binary(vector.Gt, vector.ColumnRef(2, vector.Int64, "n"), vector.Literal(int64(1), vector.Int64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk1 := func() *UpdatingAgg {
+		return mustUpd(t, UpdatingAggConfig{Input: updInput(true), Keys: []int{0}, KeyNames: []string{"k"},
+			Aggs: []AggSpec{{Func: Max, Arg: 1, Name: "m"}, {Func: CountStar, Arg: -1, Name: "n"}}, Having: having})
+	}
+	l1Schema := mk1().Schema()
+	mk2 := func() *UpdatingAgg {
+		return mustUpd(t, UpdatingAggConfig{Input: l1Schema,
+			Aggs: []AggSpec{{Func: Avg, Arg: 1, Name: "a"}, {Func: CountStar, Arg: -1, Name: "c"}, {Func: Min, Arg: 1, Name: "lo"}}})
+	}
+	for seed := int64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		l1, l2 := mk1(), mk2()
+		held := []updRow{}
+		res1, res2 := map[string]int{}, map[string]int{}
+		for step := 0; step < 40; step++ {
+			var rows []updRow
+			for i := 0; i < rng.Intn(8); i++ {
+				if len(held) > 0 && rng.Intn(3) == 0 {
+					j := rng.Intn(len(held))
+					r := held[j]
+					held = slices.Delete(held, j, j+1)
+					r.op = vector.Delete
+					if rng.Intn(2) == 0 && len(held) > 0 { // an update: -U then +U
+						r.op = vector.UpdateBefore
+						rows = append(rows, r)
+						r = updRow{k: r.k, v: int64(rng.Intn(20)), op: vector.UpdateAfter}
+						held = append(held, r)
+					}
+					rows = append(rows, r)
+					continue
+				}
+				r := updRow{k: int64(rng.Intn(4)), v: int64(rng.Intn(20)), op: vector.Insert}
+				held = append(held, r)
+				rows = append(rows, r)
+			}
+			in := updBatch(true, rows)
+			o1, err := l1.Process(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a1, err := l1.Advance(int64(step))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o1 = append(o1, a1...)
+			var o2 []arrow.RecordBatch
+			var lines1 []string
+			for _, b := range o1 {
+				b.Retain()
+				lines1 = append(lines1, updLines(t, []arrow.RecordBatch{b})...)
+				out, err := l2.Process(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o2 = append(o2, out...)
+			}
+			a2, err := l2.Advance(int64(step))
+			if err != nil {
+				t.Fatal(err)
+			}
+			updApply(t, res1, lines1)
+			updApply(t, res2, updLines(t, append(o2, a2...)))
+			want1, want2 := updRecompute(held)
+			if got := updSorted(res1); !slices.Equal(got, want1) {
+				t.Fatalf("seed %d step %d: level 1 is %q, want %q", seed, step, got, want1)
+			}
+			if got := updSorted(res2); !slices.Equal(got, want2) {
+				t.Fatalf("seed %d step %d: level 2 is %q, want %q", seed, step, got, want2)
+			}
+			if rng.Intn(5) == 0 {
+				l1, l2 = updSnapRoundTrip(t, l1, mk1), updSnapRoundTrip(t, l2, mk2)
+			}
+		}
+	}
+}
+
+// updRecompute is the batch result of both levels over rows.
+func updRecompute(rows []updRow) ([]string, []string) {
+	mx, n := map[int64]int64{}, map[int64]int64{}
+	for _, r := range rows {
+		if n[r.k] == 0 || r.v > mx[r.k] {
+			mx[r.k] = r.v
+		}
+		n[r.k]++
+	}
+	var l1 []string
+	var sum, cnt, lo int64
+	for k := range n {
+		if n[k] > 1 {
+			l1 = append(l1, fmt.Sprintf("%d %d %d", k, mx[k], n[k]))
+			if cnt == 0 || mx[k] < lo {
+				lo = mx[k]
+			}
+			sum += mx[k]
+			cnt++
+		}
+	}
+	slices.Sort(l1)
+	if cnt == 0 {
+		return l1, []string{"NULL 0 NULL"}
+	}
+	return l1, []string{fmt.Sprintf("%.9g %d %d", float64(sum)/float64(cnt), cnt, lo)}
+}
+
+// updSorted lists a multiset's rows, sorted, repeated by count.
+func updSorted(m map[string]int) []string {
+	var out []string
+	for r, n := range m {
+		for range n {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
