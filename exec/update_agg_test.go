@@ -390,3 +390,48 @@ func updSorted(m map[string]int) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestFilterKeepsChangelogPairs(t *testing.T) {
+	// WHERE v > 5 over -U/+U pairs crossing the condition both ways.
+	pred, err := vector.Binary(vector.Gt, vector.ColumnRef(1, vector.Int64, "v"), vector.Literal(int64(5), vector.Int64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFilter(memory.DefaultAllocator, updInput(true), pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := updBatch(true, []updRow{
+		{1, 9, vector.UpdateBefore}, {1, 8, vector.UpdateAfter}, // both pass
+		{2, 9, vector.UpdateBefore}, {2, 1, vector.UpdateAfter}, // old only
+		{3, 1, vector.UpdateBefore}, {3, 9, vector.UpdateAfter}, // new only
+		{4, 1, vector.UpdateBefore}, {4, 2, vector.UpdateAfter}, // neither
+		{5, 7, vector.Insert}, {6, 1, vector.Delete}, {7, 7, vector.Delete},
+	})
+	out, err := f.Process(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := updLines(t, out)
+	want := []string{"-U 1 9", "+U 1 8", "-D 2 9", "+I 3 9", "+I 5 7", "-D 7 7"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestProjectCarriesOpColumn(t *testing.T) {
+	s := updInput(true)
+	p := NewProject(memory.DefaultAllocator,
+		[]vector.Expr{vector.ColumnRef(1, vector.Int64, "v"), vector.ColumnRef(2, arrow.PrimitiveTypes.Int8, vector.OpColumn)},
+		[]string{"v", vector.OpColumn})
+	if vector.OpIndex(p.Schema()) != 1 {
+		t.Fatalf("projection schema %s has no op column last", p.Schema())
+	}
+	out, err := p.Process(updBatch(true, []updRow{{1, 2, vector.UpdateBefore}, {1, 3, vector.UpdateAfter}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := updLines(t, out); !slices.Equal(got, []string{"-U 2", "+U 3"}) {
+		t.Fatalf("got %q over %s", got, s)
+	}
+}
