@@ -63,7 +63,15 @@ type Aggregate struct {
 	KeyNames []string
 	Aggs     []exec.AggSpec
 	Window   exec.WindowSpec
-	schema   *arrow.Schema
+	// Updating makes the aggregate emit its changes every micro-batch as
+	// a changelog (exec.UpdatingAgg; its schema ends with the op column)
+	// instead of each window once, or its result at end of input.
+	Updating bool
+	// Having, for an updating aggregate, is HAVING bound over its output
+	// (keys, then aggregates), applied inside it so that a group that
+	// stops qualifying is deleted.
+	Having vector.Expr
+	schema *arrow.Schema
 }
 
 // Sort orders the rows of each emission (each watermark advance).

@@ -114,7 +114,7 @@ func (s *Session) prepareInsert(stmt *sql.Statement, n *ast.InsertStmt) (*Result
 // anything); any other mismatch is an error, as in Flink, rather than a
 // column of empty values.
 func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node, t *catalog.Table) (Node, error) {
-	in := root.Schema()
+	in := vector.WithoutOpColumn(root.Schema())
 	if in.NumFields() != t.Schema.NumFields() {
 		return nil, errAt(stmt, t.Name, "INSERT INTO %s: the query has %d columns, the table %d", t.Name, in.NumFields(), t.Schema.NumFields())
 	}
@@ -132,7 +132,7 @@ func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node
 		}
 		exprs[i], names[i] = x, to.Name
 	}
-	return &Project{In: root, Exprs: exprs, Names: names}, nil
+	return newProject(root, exprs, names), nil
 }
 
 // widens reports whether a value of type from may be written to a column
@@ -212,6 +212,9 @@ func (p *Prepared) Explain() string {
 	} else {
 		b.WriteString("  -> ConsoleSink\n")
 	}
+	if Updating(p.Plan) {
+		b.WriteString("output: updating (a changelog of +I, -U, +U, -D rows)\n")
+	}
 	return b.String()
 }
 
@@ -238,6 +241,9 @@ func physName(n Node) string {
 	case *Unnest:
 		return "UnnestOp " + strings.TrimPrefix(n.Describe(), "Unnest ")
 	case *Aggregate:
+		if n.Updating {
+			return updatingPhysName(n)
+		}
 		if n.Window.Kind == exec.NoWindow {
 			return "HashAggregateOp (emits at end of input) " + strings.TrimPrefix(n.Describe(), "Aggregate ")
 		}
@@ -275,6 +281,15 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	var ops exec.Pipeline
 	for _, n := range nodes[1:] {
+		if a, ok := n.(*Aggregate); ok && a.Updating {
+			us, err := p.lowerUpdating(a)
+			if err != nil {
+				ops.Close()
+				return nil, err
+			}
+			ops = append(ops, us...)
+			continue
+		}
 		op, err := p.lower(n)
 		if err != nil {
 			ops.Close()
