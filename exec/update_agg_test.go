@@ -435,3 +435,66 @@ func TestProjectCarriesOpColumn(t *testing.T) {
 		t.Fatalf("got %q over %s", got, s)
 	}
 }
+
+// TestUpdatingAggTTLProperty checks state TTL over random streams: a key
+// idle for the TTL is forgotten without output (as in Flink), so the
+// applied changelog keeps its last row, and a later row for it starts a
+// new group. The model keeps, per key, the rows since its last expiry.
+func TestUpdatingAggTTLProperty(t *testing.T) {
+	const ttl = 5 * time.Second
+	for seed := int64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		clk := &updClock{now: time.Unix(0, 0)}
+		mk := func() *UpdatingAgg {
+			return mustUpd(t, UpdatingAggConfig{Input: updInput(false), Keys: []int{0}, KeyNames: []string{"k"},
+				Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}, {Func: Sum, Arg: 1, Name: "s"}}, TTL: ttl, Clock: clk})
+		}
+		u := mk()
+		type seg struct{ n, s int64 }
+		cur := map[int64]*seg{}
+		last := map[int64]time.Time{}
+		frozen := map[string]int{}
+		var expired int64
+		res := map[string]int{}
+		for step := 0; step < 60; step++ {
+			clk.now = clk.now.Add(time.Duration(rng.Intn(3000)) * time.Millisecond)
+			var rows []updRow
+			touched := map[int64]bool{}
+			for i := 0; i < rng.Intn(4); i++ {
+				r := updRow{k: int64(rng.Intn(5)), v: int64(rng.Intn(9))}
+				rows = append(rows, r)
+				if cur[r.k] == nil {
+					cur[r.k] = &seg{}
+				}
+				cur[r.k].n++
+				cur[r.k].s += r.v
+				last[r.k] = clk.now
+				touched[r.k] = true
+			}
+			updApply(t, res, updStep(t, []Operator{u}, updBatch(false, rows), int64(step)))
+			for k, sg := range cur {
+				if !touched[k] && !clk.now.Before(last[k].Add(ttl)) {
+					frozen[fmt.Sprintf("%d %d %d", k, sg.n, sg.s)]++
+					delete(cur, k)
+					expired++
+				}
+			}
+			want := map[string]int{}
+			for r, n := range frozen {
+				want[r] += n
+			}
+			for k, sg := range cur {
+				want[fmt.Sprintf("%d %d %d", k, sg.n, sg.s)]++
+			}
+			if got, w := updSorted(res), updSorted(want); !slices.Equal(got, w) {
+				t.Fatalf("seed %d step %d: applied changelog %q, want %q", seed, step, got, w)
+			}
+			if st := u.Stats(); st.ExpiredKeys != expired || st.Keys != len(cur) {
+				t.Fatalf("seed %d step %d: %d expired, %d alive; want %d and %d", seed, step, st.ExpiredKeys, st.Keys, expired, len(cur))
+			}
+			if rng.Intn(6) == 0 {
+				u = updSnapRoundTrip(t, u, mk)
+			}
+		}
+	}
+}
