@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -160,6 +161,15 @@ func NewUpdatingAgg(cfg UpdatingAggConfig) (*UpdatingAgg, error) {
 // Schema is the keys, the aggregates and the op column.
 func (u *UpdatingAgg) Schema() *arrow.Schema { return u.schema }
 
+// String names the operator in errors and metrics, e.g.
+// "UpdatingAgg (GROUP BY w)".
+func (u *UpdatingAgg) String() string {
+	if len(u.cfg.KeyNames) == 0 {
+		return "UpdatingAgg"
+	}
+	return "UpdatingAgg (GROUP BY " + strings.Join(u.cfg.KeyNames, ", ") + ")"
+}
+
 // Config is the operator's configuration.
 func (u *UpdatingAgg) Config() UpdatingAggConfig { return u.cfg }
 
@@ -198,7 +208,10 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 	n := int(b.NumRows())
 	var ops *array.Int8
 	if u.opCol >= 0 {
-		ops, _ = b.Column(u.opCol).(*array.Int8)
+		var ok bool
+		if ops, ok = b.Column(u.opCol).(*array.Int8); !ok {
+			return nil, fmt.Errorf("%s: the op column is %s, not TINYINT", u, b.Column(u.opCol).DataType())
+		}
 	}
 	var ends *array.Timestamp
 	if w := u.cfg.WindowEndKey; w > 0 {
