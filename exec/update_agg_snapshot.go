@@ -150,13 +150,20 @@ func (u *UpdatingAgg) Restore(r io.Reader) (err error) {
 		return err
 	}
 	u.started = get("started") == "true"
+	batches := 0
 	for ir.Next() {
+		if batches++; batches > 1 {
+			return errors.New("more than one batch of groups")
+		}
 		if err := u.restoreBatch(ir.RecordBatch()); err != nil {
 			return err
 		}
 	}
 	if err := ir.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return err
+	}
+	if batches == 0 {
+		return errors.New("the snapshot ends before its groups")
 	}
 	slices.SortStableFunc(u.ttlQueue, func(a, b updTouch) int { return int(min(max(a.t-b.t, -1), 1)) })
 	return nil
