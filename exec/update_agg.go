@@ -66,11 +66,12 @@ type UpdatingAgg struct {
 	table   *vector.GroupTable
 	accs    []GroupsAccumulator
 	outType []arrow.DataType
+	prev    []*updCol // per aggregate, its value at the group's last emission
 
 	// By group id.
 	live    []bool
 	rows    []int64 // input rows held
-	prev    [][]any // aggregate values at the last emission; nil: none
+	hasPrev []bool // the group was emitted: prev holds its values
 	prevIn  []bool  // the group was in the result (counted and passing Having)
 	touched []int64 // processing time of the last update, Unix ns
 	dirty   []bool
@@ -84,7 +85,6 @@ type UpdatingAgg struct {
 	started  bool // Advance has run once
 	late     int64
 	expired  int64
-	prevSize int64 // approximate bytes of prev
 
 	ids, addG, retG []uint32
 }
@@ -143,6 +143,11 @@ func NewUpdatingAgg(cfg UpdatingAggConfig) (*UpdatingAgg, error) {
 			return nil, err
 		}
 		typ := GroupsAccumulatorType(a, argType)
+		col, err := newUpdCol(typ)
+		if err != nil {
+			return nil, err
+		}
+		u.prev = append(u.prev, col)
 		u.accs = append(u.accs, acc)
 		u.outType = append(u.outType, typ)
 		fields = append(fields, arrow.Field{Name: a.Name, Type: typ, Nullable: true})
@@ -175,9 +180,9 @@ func (u *UpdatingAgg) Config() UpdatingAggConfig { return u.cfg }
 
 // Stats implements StateReporter.
 func (u *UpdatingAgg) Stats() WindowStats {
-	n := u.table.Bytes() + u.prevSize + int64(cap(u.rows))*40
-	for _, a := range u.accs {
-		n += a.Size()
+	n := u.table.Bytes() + int64(cap(u.rows))*40
+	for j, a := range u.accs {
+		n += a.Size() + u.prev[j].size()
 	}
 	return WindowStats{LateRows: u.late, Keys: u.table.Len(), StateBytes: n, ExpiredKeys: u.expired}
 }
@@ -190,12 +195,12 @@ func (u *UpdatingAgg) Close() {
 // group makes id a live group, grown into every per-group slice.
 func (u *UpdatingAgg) group(id uint32, end int64) {
 	n := int(id) + 1
-	u.live, u.rows, u.prev = accumGrow(u.live, n), accumGrow(u.rows, n), accumGrow(u.prev, n)
+	u.live, u.rows, u.hasPrev = accumGrow(u.live, n), accumGrow(u.rows, n), accumGrow(u.hasPrev, n)
 	u.prevIn, u.touched, u.dirty, u.endOf = accumGrow(u.prevIn, n), accumGrow(u.touched, n), accumGrow(u.dirty, n), accumGrow(u.endOf, n)
 	if u.live[id] {
 		return
 	}
-	u.live[id], u.rows[id], u.prev[id], u.prevIn[id], u.endOf[id] = true, 0, nil, false, end
+	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id], u.endOf[id] = true, 0, false, false, end
 	if u.byEnd != nil {
 		u.byEnd[end] = append(u.byEnd[end], id)
 	}
@@ -289,7 +294,7 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 	}
 	// Keys created only by ignored rows leave at once.
 	for i := 0; i < n && len(u.cfg.Keys) > 0; i++ {
-		if id := u.ids[i]; u.live[id] && u.rows[id] == 0 && !u.dirty[id] && u.prev[id] == nil {
+		if id := u.ids[i]; u.live[id] && u.rows[id] == 0 && !u.dirty[id] && !u.hasPrev[id] {
 			u.drop(id)
 		}
 	}
@@ -309,8 +314,10 @@ func (u *UpdatingAgg) drop(id uint32) {
 	for _, a := range u.accs {
 		a.Reset([]uint32{id})
 	}
-	u.prevSize -= updValuesSize(u.prev[id])
-	u.live[id], u.rows[id], u.prev[id], u.prevIn[id] = false, 0, nil, false
+	for _, c := range u.prev {
+		c.clear(id)
+	}
+	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id] = false, 0, false, false
 }
 
 // MicroBatchEmitter is implemented by operators that emit after every

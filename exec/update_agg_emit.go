@@ -1,8 +1,6 @@
 package exec
 
 import (
-	"fmt"
-
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/weirdb/weir/vector"
@@ -49,23 +47,20 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 		u.dirtyIDs = u.dirtyIDs[:0]
 	}()
 	u.table.SortIDs(ids)
-	// The new values of every dirty group, and whether it passes Having.
-	newVals := make([][]any, len(ids))
-	for i := range newVals {
-		newVals[i] = make([]any, len(u.accs))
-	}
+	// The new values of every dirty group (row i for ids[i]), and whether
+	// it passes Having.
 	cols := u.table.Keys(ids, u.mem)
-	for j, a := range u.accs {
+	nk := len(cols)
+	for _, a := range u.accs {
 		c, err := a.Evaluate(u.mem, ids)
 		if err != nil {
 			releaseAll(cols)
 			return nil, err
 		}
-		for i := range ids {
-			newVals[i][j] = updValue(c, i)
-		}
 		cols = append(cols, c)
 	}
+	defer releaseAll(cols)
+	vals := cols[nk:]
 	pass := make([]bool, len(ids))
 	for i := range pass {
 		pass[i] = true
@@ -75,7 +70,6 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 		m, err := u.cfg.Having.Eval(u.mem, rb)
 		rb.Release()
 		if err != nil {
-			releaseAll(cols)
 			return nil, err
 		}
 		mask, _ := m.(*array.Boolean)
@@ -84,45 +78,36 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 		}
 		m.Release()
 	}
-	releaseAll(cols)
 	global := len(u.cfg.Keys) == 0
-	var outIDs []uint32
-	var outVals [][]any
-	var outOps []int8
-	add := func(id uint32, vals []any, k vector.RowKind) {
-		outIDs, outVals, outOps = append(outIDs, id), append(outVals, vals), append(outOps, int8(k))
-	}
+	var out updOut
 	for i, id := range ids {
-		exists := global || u.rows[id] > 0
-		newIn := exists && pass[i]
-		oldIn := u.prevIn[id]
-		switch {
+		newIn := (global || u.rows[id] > 0) && pass[i]
+		switch oldIn := u.prevIn[id]; {
 		case oldIn && newIn:
-			if !updSame(u.prev[id], newVals[i]) {
-				add(id, u.prev[id], vector.UpdateBefore)
-				add(id, newVals[i], vector.UpdateAfter)
+			if !u.samePrev(id, vals, i) {
+				out.add(id, -1, vector.UpdateBefore)
+				out.add(id, i, vector.UpdateAfter)
 			}
 		case oldIn:
-			add(id, u.prev[id], vector.Delete)
+			out.add(id, -1, vector.Delete)
 		case newIn:
-			add(id, newVals[i], vector.Insert)
+			out.add(id, i, vector.Insert)
 		}
 	}
-	// Keys materialised before groups are dropped.
+	// Built before groups are dropped: the keys and old values go then.
 	var batch arrow.RecordBatch
-	if len(outIDs) > 0 {
-		var err error
-		if batch, err = u.build(outIDs, outVals, outOps); err != nil {
-			return nil, err
-		}
+	if len(out.ids) > 0 {
+		batch = u.build(&out, vals)
 	}
 	for i, id := range ids {
 		if !global && u.rows[id] <= 0 {
 			u.drop(id)
 			continue
 		}
-		u.prevSize += updValuesSize(newVals[i]) - updValuesSize(u.prev[id])
-		u.prev[id], u.prevIn[id] = newVals[i], pass[i]
+		for j, c := range u.prev {
+			c.set(id, vals[j], i)
+		}
+		u.hasPrev[id], u.prevIn[id] = true, pass[i]
 	}
 	if batch == nil {
 		return nil, nil
@@ -130,28 +115,51 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	return []arrow.RecordBatch{batch}, nil
 }
 
-// build makes the output batch of rows (group, aggregate values, kind).
-func (u *UpdatingAgg) build(ids []uint32, vals [][]any, ops []int8) (arrow.RecordBatch, error) {
-	cols := u.table.Keys(ids, u.mem)
+// updOut lists the rows of an emission: group, row of the new values (-1
+// for the group's old values) and kind.
+type updOut struct {
+	ids  []uint32
+	rows []int
+	ops  []int8
+}
+
+func (o *updOut) add(id uint32, row int, k vector.RowKind) {
+	o.ids, o.rows, o.ops = append(o.ids, id), append(o.rows, row), append(o.ops, int8(k))
+}
+
+// samePrev reports whether group id's emitted values equal row i of vals.
+func (u *UpdatingAgg) samePrev(id uint32, vals []arrow.Array, i int) bool {
+	for j, c := range u.prev {
+		if !c.same(id, vals[j], i) {
+			return false
+		}
+	}
+	return true
+}
+
+// build makes the output batch of out's rows.
+func (u *UpdatingAgg) build(out *updOut, vals []arrow.Array) arrow.RecordBatch {
+	cols := u.table.Keys(out.ids, u.mem)
 	for j, typ := range u.outType {
 		b := array.NewBuilder(u.mem, typ)
-		for i := range ids {
-			if err := updAppend(b, vals[i][j]); err != nil {
-				b.Release()
-				releaseAll(cols)
-				return nil, err
+		b.Reserve(len(out.ids))
+		for k, id := range out.ids {
+			if r := out.rows[k]; r >= 0 {
+				updAppendFrom(b, vals[j], r)
+			} else {
+				u.prev[j].appendTo(b, id)
 			}
 		}
 		cols = append(cols, b.NewArray())
 		b.Release()
 	}
 	ob := array.NewInt8Builder(u.mem)
-	ob.AppendValues(ops, nil)
+	ob.AppendValues(out.ops, nil)
 	cols = append(cols, ob.NewArray())
 	ob.Release()
-	out := array.NewRecordBatch(u.schema, cols, int64(len(ids)))
+	batch := array.NewRecordBatch(u.schema, cols, int64(len(out.ids)))
 	releaseAll(cols)
-	return out, nil
+	return batch
 }
 
 // evictWindows drops the groups of windows that closed (end <= the
@@ -188,81 +196,4 @@ func (u *UpdatingAgg) expire() {
 		}
 	}
 	u.ttlQueue = append(u.ttlQueue[:0], u.ttlQueue[k:]...)
-}
-
-// updValue reads element i of a as a comparable Go value (nil for NULL):
-// int64 for BIGINT and TIMESTAMP, float64, string or bool.
-func updValue(a arrow.Array, i int) any {
-	if a.IsNull(i) {
-		return nil
-	}
-	switch a := a.(type) {
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Timestamp:
-		return int64(a.Value(i))
-	case *array.Float64:
-		return a.Value(i)
-	case *array.String:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	}
-	return nil
-}
-
-// updAppend appends v (from updValue) to b.
-func updAppend(b array.Builder, v any) error {
-	if v == nil {
-		b.AppendNull()
-		return nil
-	}
-	switch b := b.(type) {
-	case *array.Int64Builder:
-		b.Append(v.(int64))
-	case *array.TimestampBuilder:
-		b.Append(arrow.Timestamp(v.(int64)))
-	case *array.Float64Builder:
-		b.Append(v.(float64))
-	case *array.StringBuilder:
-		b.Append(v.(string))
-	case *array.BooleanBuilder:
-		b.Append(v.(bool))
-	default:
-		return fmt.Errorf("updating aggregate: cannot output %s", b.Type())
-	}
-	return nil
-}
-
-// updSame reports whether two rows of values are equal (NaN equal to NaN).
-func updSame(a, b []any) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if fx, ok := x.(float64); ok {
-			if fy, ok := y.(float64); ok && fx != fx && fy != fy {
-				continue
-			}
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-// updValuesSize is the approximate size of a row of values.
-func updValuesSize(v []any) int64 {
-	if v == nil {
-		return 0
-	}
-	n := int64(24 + 16*len(v))
-	for _, x := range v {
-		if s, ok := x.(string); ok {
-			n += int64(len(s))
-		}
-	}
-	return n
 }

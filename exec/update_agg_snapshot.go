@@ -54,7 +54,7 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	for _, id := range ids {
 		rows.Append(u.rows[id])
 		prevIn.Append(u.prevIn[id])
-		hasPrev.Append(u.prev[id] != nil)
+		hasPrev.Append(u.hasPrev[id])
 		dirty.Append(u.dirty[id])
 		touched.Append(u.touched[id])
 		end.Append(u.endOf[id])
@@ -66,14 +66,10 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	for j, acc := range u.accs {
 		b := array.NewBuilder(u.mem, u.outType[j])
 		for _, id := range ids {
-			var v any
-			if u.prev[id] != nil {
-				v = u.prev[id][j]
-			}
-			if err := updAppend(b, v); err != nil {
-				b.Release()
-				releaseAll(cols)
-				return err
+			if u.hasPrev[id] {
+				u.prev[j].appendTo(b, id)
+			} else {
+				b.AppendNull()
 			}
 		}
 		cols = append(cols, b.NewArray())
@@ -216,14 +212,14 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 			return errors.New("missing aggregate columns")
 		}
 		prev := c[0]
+		if !arrow.TypeEqual(prev.DataType(), u.outType[j]) {
+			return fmt.Errorf("aggregate %d's values are %s, want %s", j, prev.DataType(), u.outType[j])
+		}
 		for i, id := range ids {
-			if !hasPrev.Value(i) {
-				continue
+			if hasPrev.Value(i) {
+				u.hasPrev[id] = true
+				u.prev[j].set(id, prev, i)
 			}
-			if u.prev[id] == nil {
-				u.prev[id] = make([]any, len(u.accs))
-			}
-			u.prev[id][j] = updValue(prev, i)
 		}
 		// The state columns of aggregate j are those named state_j_*.
 		k := 1
@@ -236,9 +232,6 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 			return err
 		}
 		c = c[k:]
-	}
-	for _, id := range ids {
-		u.prevSize += updValuesSize(u.prev[id])
 	}
 	return nil
 }

@@ -550,3 +550,24 @@ func TestUpdatingAggSnapshotRoundTrip(t *testing.T) {
 		t.Errorf("a snapshot of another aggregate: %v", err)
 	}
 }
+
+// updValue reads element i of a as a Go value (nil for NULL): int64 for
+// BIGINT and TIMESTAMP, float64, string or bool.
+func updValue(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return a.Value(i)
+	case *array.Timestamp:
+		return int64(a.Value(i))
+	case *array.Float64:
+		return a.Value(i)
+	case *array.String:
+		return a.Value(i)
+	case *array.Boolean:
+		return a.Value(i)
+	}
+	return nil
+}
