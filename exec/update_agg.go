@@ -71,7 +71,7 @@ type UpdatingAgg struct {
 	// By group id.
 	live    []bool
 	rows    []int64 // input rows held
-	hasPrev []bool // the group was emitted: prev holds its values
+	hasPrev []bool  // the group was emitted: prev holds its values
 	prevIn  []bool  // the group was in the result (counted and passing Having)
 	touched []int64 // processing time of the last update, Unix ns
 	dirty   []bool
@@ -81,10 +81,10 @@ type UpdatingAgg struct {
 	ttlQueue []updTouch         // (id, time) in time order, for TTL
 	byEnd    map[int64][]uint32 // window end -> groups, when windowed
 
-	wm       int64
-	started  bool // Advance has run once
-	late     int64
-	expired  int64
+	wm      int64
+	started bool // Advance has run once
+	late    int64
+	expired int64
 
 	ids, addG, retG []uint32
 }
