@@ -267,9 +267,10 @@ func updSnapRoundTrip(t *testing.T, u *UpdatingAgg, mk func() *UpdatingAgg) *Upd
 
 // TestUpdatingAggProperty runs random changelogs through two levels of
 // aggregation (SELECT AVG(m), COUNT(*) FROM (SELECT k, MAX(v) m, COUNT(*)
-// n FROM t GROUP BY k HAVING COUNT(*) > 1)), checkpointing and restoring
-// both at random, and checks after every micro-batch that the applied
-// changelog of each level equals a recomputation over the input so far.
+// n FROM t GROUP BY k HAVING COUNT(*) > 1)), and the first level through
+// a filter (WHERE m > 9), checkpointing and restoring the aggregates at
+// random, and checks after every micro-batch that the applied changelog
+// of each equals a recomputation over the input so far.
 func TestUpdatingAggProperty(t *testing.T) {
 	having, err := vector.Binary(vector.Gt, vector.ColumnRef(2, vector.Int64, "n"), vector.Literal(int64(1), vector.Int64))
 	if err != nil {
@@ -288,7 +289,15 @@ func TestUpdatingAggProperty(t *testing.T) {
 		rng := rand.New(rand.NewSource(seed))
 		l1, l2 := mk1(), mk2()
 		held := []updRow{}
-		res1, res2 := map[string]int{}, map[string]int{}
+		res1, res2, res3 := map[string]int{}, map[string]int{}, map[string]int{}
+		pred, err := vector.Binary(vector.Gt, vector.ColumnRef(1, vector.Int64, "m"), vector.Literal(int64(9), vector.Int64))
+		if err != nil {
+			t.Fatal(err)
+		}
+		filt, err := NewFilter(memory.DefaultAllocator, l1Schema, pred)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for step := 0; step < 40; step++ {
 			var rows []updRow
 			for i := 0; i < rng.Intn(8); i++ {
@@ -321,8 +330,9 @@ func TestUpdatingAggProperty(t *testing.T) {
 			}
 			o1 = append(o1, a1...)
 			var o2 []arrow.RecordBatch
-			var lines1 []string
+			var lines1, lines3 []string
 			for _, b := range o1 {
+				b.Retain()
 				b.Retain()
 				lines1 = append(lines1, updLines(t, []arrow.RecordBatch{b})...)
 				out, err := l2.Process(b)
@@ -330,6 +340,12 @@ func TestUpdatingAggProperty(t *testing.T) {
 					t.Fatal(err)
 				}
 				o2 = append(o2, out...)
+				// WHERE m > 9 over level 1's changelog.
+				kept, err := filt.Process(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines3 = append(lines3, updLines(t, kept)...)
 			}
 			a2, err := l2.Advance(int64(step))
 			if err != nil {
@@ -337,7 +353,19 @@ func TestUpdatingAggProperty(t *testing.T) {
 			}
 			updApply(t, res1, lines1)
 			updApply(t, res2, updLines(t, append(o2, a2...)))
+			updApply(t, res3, lines3)
 			want1, want2 := updRecompute(held)
+			var want3 []string
+			for _, r := range want1 {
+				var k, m, n int64
+				fmt.Sscan(r, &k, &m, &n)
+				if m > 9 {
+					want3 = append(want3, r)
+				}
+			}
+			if got := updSorted(res3); !slices.Equal(got, want3) {
+				t.Fatalf("seed %d step %d: filtered level 1 is %q, want %q", seed, step, got, want3)
+			}
 			if got := updSorted(res1); !slices.Equal(got, want1) {
 				t.Fatalf("seed %d step %d: level 1 is %q, want %q", seed, step, got, want1)
 			}
