@@ -294,7 +294,8 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 	}
 	// Keys created only by ignored rows leave at once.
 	for i := 0; i < n && len(u.cfg.Keys) > 0; i++ {
-		if id := u.ids[i]; u.live[id] && u.rows[id] == 0 && !u.dirty[id] && !u.hasPrev[id] {
+		id := u.ids[i]
+		if int(id) < len(u.live) && u.live[id] && u.rows[id] == 0 && !u.dirty[id] && !u.hasPrev[id] {
 			u.drop(id)
 		}
 	}

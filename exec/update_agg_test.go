@@ -599,3 +599,66 @@ func updValue(a arrow.Array, i int) any {
 	}
 	return nil
 }
+
+// TestUpdatingAggWindowedProperty: windowed EMIT ON UPDATE over random
+// out-of-order rows. The applied changelog equals the count per (window,
+// key) of the rows that were not late, a closed window emits nothing more,
+// and its state is gone.
+func TestUpdatingAggWindowedProperty(t *testing.T) {
+	s := arrow.NewSchema([]arrow.Field{{Name: "window_end", Type: vector.Timestamp}, {Name: "k", Type: vector.Int64}}, nil)
+	for seed := int64(1); seed <= 30; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		u := mustUpd(t, UpdatingAggConfig{Input: s, Keys: []int{0, 1}, KeyNames: []string{"window_end", "k"}, WindowEndKey: 1,
+			Aggs: []AggSpec{{Func: CountStar, Arg: -1, Name: "n"}}})
+		want := map[[2]int64]int64{}
+		res := map[string]int{}
+		wm, late := int64(-10), int64(0)
+		for step := 0; step < 40; step++ {
+			prevWm := wm
+			b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+			for range rng.Intn(6) {
+				end := 10 * (int64(step/3) + int64(rng.Intn(4)))
+				k := int64(rng.Intn(3))
+				b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(end))
+				b.Field(1).(*array.Int64Builder).Append(k)
+				if end <= wm {
+					late++
+				} else {
+					want[[2]int64{end, k}]++
+				}
+			}
+			in := b.NewRecordBatch()
+			b.Release()
+			if rng.Intn(2) == 0 {
+				wm += 10 * int64(rng.Intn(2))
+			}
+			for _, l := range updStep(t, []Operator{u}, in, wm) {
+				var end int64
+				fmt.Sscan(strings.Fields(l)[1], &end)
+				if end <= prevWm {
+					// Only the micro-batch that closes a window may
+					// still change it.
+					t.Fatalf("seed %d step %d: %q for a window closed before", seed, step, l)
+				}
+				updApply(t, res, []string{l})
+			}
+			var w []string
+			for key, n := range want {
+				w = append(w, fmt.Sprintf("%d %d %d", key[0], key[1], n))
+			}
+			slices.Sort(w)
+			if got := updSorted(res); !slices.Equal(got, w) {
+				t.Fatalf("seed %d step %d: %q, want %q", seed, step, got, w)
+			}
+			open := 0
+			for key := range want {
+				if key[0] > wm {
+					open++
+				}
+			}
+			if st := u.Stats(); st.LateRows != late || st.Keys != open {
+				t.Fatalf("seed %d step %d: %d late, %d keys; want %d and %d", seed, step, st.LateRows, st.Keys, late, open)
+			}
+		}
+	}
+}
