@@ -87,6 +87,11 @@ type ConfigSpec struct {
 	Summary string
 	// Options are every option the connector reads.
 	Options []Option
+	// Bounded declares that the connector's source always reads to an end
+	// (a file): the planner keeps an unwindowed GROUP BY over it
+	// append-only, emitting its final result at end of input, where a
+	// live source's gives an updating result.
+	Bounded bool
 	// Check, if not nil, checks options that depend on each other or on
 	// the schema (keys are the declared names); it runs after each value
 	// has been checked against its type.

@@ -17,10 +17,17 @@ type Project struct {
 var _ Operator = (*Project)(nil)
 
 // NewProject returns a projection of exprs named names.
+//
+// Over a changelog the op column is carried through: the planner passes
+// it as the last expression, named vector.OpColumn, and it comes out as
+// the output's op column (vector.OpField), last.
 func NewProject(mem memory.Allocator, exprs []vector.Expr, names []string) *Project {
 	fields := make([]arrow.Field, len(exprs))
 	for i, e := range exprs {
 		fields[i] = arrow.Field{Name: names[i], Type: e.Type(), Nullable: true}
+	}
+	if n := len(exprs); n > 0 && names[n-1] == vector.OpColumn && exprs[n-1].Type().ID() == arrow.INT8 {
+		fields[n-1] = vector.OpField()
 	}
 	return &Project{exprs: exprs, schema: arrow.NewSchema(fields, nil), mem: mem}
 }

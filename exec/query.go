@@ -224,7 +224,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
+	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark, everyBatch: emitsEveryBatch(q.Pipeline)}
 	split := q.splitPoint()
 	r.front = q.Pipeline[:split]
 	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
@@ -291,6 +291,10 @@ type runner struct {
 	// idleBase the watermark then.
 	lastRow  time.Time
 	idleBase int64
+	// everyBatch is set when an operator emits per micro-batch
+	// (MicroBatchEmitter): the pipeline is advanced after every
+	// micro-batch, even when the watermark did not move.
+	everyBatch bool
 }
 
 func (r *runner) runBounded(ctx context.Context) error {
@@ -461,7 +465,10 @@ func (r *runner) sendAll(bs []arrow.RecordBatch) error {
 // advance moves the watermark forward (never back) through the pipeline.
 func (r *runner) advance(wm int64) error {
 	if wm <= r.wm {
-		return nil
+		if !r.everyBatch {
+			return nil
+		}
+		wm = r.wm
 	}
 	r.wm = wm
 	r.q.watermark.Store(wm)

@@ -45,6 +45,7 @@ func measure(ops Pipeline) ([]OperatorState, WindowStats) {
 		}
 		st := r.Stats()
 		total.LateRows += st.LateRows
+		total.ExpiredKeys += st.ExpiredKeys
 		total.Keys += st.Keys
 		total.Panes += st.Panes
 		total.StateBytes += st.StateBytes

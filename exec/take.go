@@ -32,6 +32,8 @@ func takeArray(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array, e
 		return takeFixed(array.NewInt64Builder(mem), a, a.Int64Values(), idx), nil
 	case *array.Float64:
 		return takeFixed(array.NewFloat64Builder(mem), a, a.Float64Values(), idx), nil
+	case *array.Int8: // a changelog's op column
+		return takeFixed(array.NewInt8Builder(mem), a, a.Int8Values(), idx), nil
 	case *array.Timestamp:
 		b := array.NewTimestampBuilder(mem, a.DataType().(*arrow.TimestampType))
 		return takeFixed(b, a, a.TimestampValues(), idx), nil

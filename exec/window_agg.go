@@ -85,6 +85,7 @@ type WindowStats struct {
 	Keys         int   // distinct keys alive (in some pane still needed)
 	Panes        int   // panes alive
 	StateBytes   int64 // approximate memory held, bytes
+	ExpiredKeys  int64 // keys dropped by the state TTL (UpdatingAgg)
 }
 
 // WindowAgg is a windowed (or plain) GROUP BY aggregation, kept

@@ -137,11 +137,14 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		aggs = append(aggs, spec)
 	}
 
-	proj := &Project{In: in, Exprs: pre, Names: preNames}
+	proj := newProject(in, pre, preNames)
 	agg := &Aggregate{In: proj, Aggs: aggs, Window: window}
 	for i := range keys {
 		agg.Keys = append(agg.Keys, first+i)
 		agg.KeyNames = append(agg.KeyNames, keys[i].name)
+	}
+	if err := p.chooseUpdating(agg, in); err != nil {
+		return nil, err
 	}
 	agg.schema = aggSchema(agg)
 
@@ -176,7 +179,14 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		if err != nil {
 			return nil, err
 		}
-		if out, err = newFilter(p.stmt, out, pred, sel.Having.Expr); err != nil {
+		if agg.Changelog {
+			// In the aggregate, so that a group that stops qualifying
+			// is deleted from the result.
+			if id := pred.Type().ID(); id != arrow.BOOL && id != arrow.NULL {
+				return nil, errAt(p.stmt, anchor(sel.Having.Expr), "condition %s is %s, not BOOLEAN", pred, vector.TypeName(pred.Type()))
+			}
+			agg.Having = pred
+		} else if out, err = newFilter(p.stmt, out, pred, sel.Having.Expr); err != nil {
 			return nil, err
 		}
 	}
@@ -192,7 +202,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		exprs = append(exprs, x)
 		names = append(names, p.fieldName(f))
 	}
-	return &Project{In: out, Exprs: exprs, Names: names}, nil
+	return newProject(out, exprs, names), nil
 }
 
 // resolveGroupAlias lets GROUP BY name a select-list alias or position, as
@@ -327,6 +337,9 @@ func aggSchema(a *Aggregate) *arrow.Schema {
 			t = in.Field(s.Arg).Type
 		}
 		fields = append(fields, arrow.Field{Name: s.Name, Type: t, Nullable: true})
+	}
+	if a.Changelog {
+		fields = append(fields, vector.OpField())
 	}
 	return arrow.NewSchema(fields, nil)
 }

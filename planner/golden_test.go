@@ -22,6 +22,7 @@ import (
 	"github.com/weirdb/weir/connectors/socket"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/vector"
 )
 
 // The golden files under testdata/ are in a sqllogictest-like format,
@@ -259,15 +260,22 @@ func runQuery(sess *planner.Session, script string, batch int, late *int64) ([]s
 	return sink.rows, nil
 }
 
-// captureSink renders every row it is given.
+// captureSink renders every row it is given. A changelog's row kind
+// comes first (+I, -U, +U, -D), as Flink's SQL client shows it.
 type captureSink struct{ rows []string }
 
 func (c *captureSink) Write(b arrow.RecordBatch) error {
 	defer b.Release()
+	op := vector.OpIndex(b.Schema())
 	for r := 0; r < int(b.NumRows()); r++ {
-		vals := make([]string, b.NumCols())
-		for i := range vals {
-			vals[i] = render(b.Column(i), r)
+		var vals []string
+		if op >= 0 {
+			vals = append(vals, vector.RowKind(b.Column(op).(*array.Int8).Value(r)).String())
+		}
+		for i := 0; i < int(b.NumCols()); i++ {
+			if i != op {
+				vals = append(vals, render(b.Column(i), r))
+			}
 		}
 		c.rows = append(c.rows, strings.TrimRight(strings.Join(vals, " | "), " "))
 	}

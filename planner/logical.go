@@ -100,7 +100,15 @@ type Aggregate struct {
 	KeyNames []string
 	Aggs     []exec.AggSpec
 	Window   exec.WindowSpec
-	schema   *arrow.Schema
+	// Changelog makes the aggregate emit its changes every micro-batch as
+	// a changelog (exec.UpdatingAgg; its schema ends with the op column)
+	// instead of each window once, or its result at end of input.
+	Changelog bool
+	// Having, for an updating aggregate, is HAVING bound over its output
+	// (keys, then aggregates), applied inside it so that a group that
+	// stops qualifying is deleted.
+	Having vector.Expr
+	schema *arrow.Schema
 }
 
 // Sort orders the rows of each emission (each watermark advance).
@@ -216,7 +224,7 @@ func (a *Aggregate) Schema() *arrow.Schema { return a.schema }
 func (a *Aggregate) Children() []Node { return []Node{a.In} }
 
 // Updating implements Node.
-func (a *Aggregate) Updating() bool { return a.In.Updating() }
+func (a *Aggregate) Updating() bool { return a.Changelog }
 
 // Describe implements Node.
 func (a *Aggregate) Describe() string {

@@ -144,7 +144,7 @@ func (s *Session) sinkAccepts(stmt *sql.Statement, schema *arrow.Schema, t *cata
 // anything); any other mismatch is an error, as in Flink, rather than a
 // column of empty values.
 func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node, t *catalog.Table) (Node, error) {
-	in := root.Schema()
+	in := vector.WithoutOpColumn(root.Schema())
 	if in.NumFields() != t.Schema.NumFields() {
 		return nil, errAt(stmt, t.Name, "INSERT INTO %s: the query has %d columns, the table %d", t.Name, in.NumFields(), t.Schema.NumFields())
 	}
@@ -162,7 +162,7 @@ func (s *Session) castToSink(stmt *sql.Statement, sel *ast.SelectStmt, root Node
 		}
 		exprs[i], names[i] = x, to.Name
 	}
-	return &Project{In: root, Exprs: exprs, Names: names}, nil
+	return newProject(root, exprs, names), nil
 }
 
 // widens reports whether a value of type from may be written to a column
@@ -336,6 +336,9 @@ func physName(n Node) string {
 	case *Unnest:
 		return "UnnestOp " + strings.TrimPrefix(n.Describe(), "Unnest ")
 	case *Aggregate:
+		if n.Changelog {
+			return updatingPhysName(n)
+		}
 		if n.Window.Kind == exec.NoWindow {
 			return "HashAggregateOp (emits at end of input) " + strings.TrimPrefix(n.Describe(), "Aggregate ")
 		}
@@ -384,17 +387,22 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		return nil, err
 	}
 	for _, n := range nodes {
-		op, err := p.lower(n)
+		lowered, err := p.lowerNode(n)
 		if err != nil {
 			return fail(err)
 		}
-		ops = append(ops, op)
-		gn := exec.GraphNode{Op: op}
+		// A node may lower to a chain of operators (a windowed updating
+		// aggregate: window assignment, then the aggregate).
+		from := make([]exec.Port, 0, len(n.Children()))
 		for _, c := range n.Children() {
-			gn.From = append(gn.From, ports[c])
+			from = append(from, ports[c])
 		}
-		ports[n] = exec.FromNode(len(g.Nodes))
-		g.Nodes = append(g.Nodes, gn)
+		for _, op := range lowered {
+			ops = append(ops, op)
+			g.Nodes = append(g.Nodes, exec.GraphNode{Op: op, From: from})
+			from = []exec.Port{exec.FromNode(len(g.Nodes) - 1)}
+		}
+		ports[n] = from[0]
 	}
 	g.Output = ports[p.Plan]
 	log := s.Log
@@ -498,6 +506,18 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 // opened here, once per table per query.
 func (s *Session) openSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	return s.Registry.OpenSource(spec)
+}
+
+// lowerNode lowers one plan node to its operators, usually one.
+func (p *Prepared) lowerNode(n Node) ([]exec.Operator, error) {
+	if a, ok := n.(*Aggregate); ok && a.Changelog {
+		return p.lowerUpdating(a)
+	}
+	op, err := p.lower(n)
+	if err != nil {
+		return nil, err
+	}
+	return []exec.Operator{op}, nil
 }
 
 func (p *Prepared) lower(n Node) (exec.Operator, error) {

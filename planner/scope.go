@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
 )
 
 // column is one named column visible to expressions.
@@ -56,7 +57,7 @@ func (s *scope) schema() *arrow.Schema {
 // scopeOf makes a scope of schema's fields, qualified by qual.
 func scopeOf(schema *arrow.Schema, qual string) *scope {
 	s := &scope{}
-	for _, f := range schema.Fields() {
+	for _, f := range vector.WithoutOpColumn(schema).Fields() {
 		s.cols = append(s.cols, column{name: f.Name, qual: strings.ToLower(qual), typ: f.Type})
 	}
 	return s

@@ -65,10 +65,18 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sel.OrderBy != nil {
+		if err := p.refuseUpdating(out, "ORDER BY"); err != nil {
+			return nil, err
+		}
+	}
 	if out, err = p.orderBy(sel, out); err != nil {
 		return nil, err
 	}
 	if sel.Limit != nil {
+		if err := p.refuseUpdating(out, "LIMIT"); err != nil {
+			return nil, err
+		}
 		if sel.Limit.Offset != nil {
 			return nil, errAt(p.stmt, "OFFSET", "LIMIT with an offset is not supported")
 		}
@@ -183,7 +191,7 @@ func (p *selectPlanner) project(sel *ast.SelectStmt, in Node, sc *scope) (Node, 
 		exprs = append(exprs, x)
 		names = append(names, p.fieldName(f))
 	}
-	var out Node = &Project{In: in, Exprs: exprs, Names: names}
+	var out Node = newProject(in, exprs, names)
 	if unnestCol >= 0 {
 		out = &Unnest{In: out, Col: unnestCol, Sep: sep}
 	}
@@ -193,6 +201,9 @@ func (p *selectPlanner) project(sel *ast.SelectStmt, in Node, sc *scope) (Node, 
 			keys[i] = i
 		}
 		agg := &Aggregate{In: out, Keys: keys, KeyNames: names}
+		if err := p.chooseUpdating(agg, out); err != nil {
+			return nil, err
+		}
 		agg.schema = aggSchema(agg)
 		return agg, nil
 	}

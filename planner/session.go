@@ -84,6 +84,7 @@ var knownSettings = map[string]string{
 	"batch_size":          "maximum rows read from a source per micro-batch",
 	"checkpoint_interval": "time between checkpoints with --checkpoint-dir, e.g. '10s'",
 	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
+	"state_ttl":           "drop the state of a GROUP BY key not updated for that long, e.g. '1h' (as Flink's table.exec.state.ttl; 0, the default: keep it)",
 	"max_state_bytes":     "most state one operator of a query may hold, e.g. '512MiB' (0: no limit; default: half the memory available)",
 }
 
@@ -307,6 +308,10 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 			var n int
 			if _, err := fmt.Sscan(text, &n); err != nil || n < 0 {
 				return nil, errAt(stmt, v.Name, "SET checkpoint_batches: need a number of batches, got %q", text)
+			}
+		case "state_ttl":
+			if d, err := sql.ParseInterval(text); text != "0" && (err != nil || d < 0) {
+				return nil, errAt(stmt, v.Name, "SET state_ttl: bad interval %q: give a duration such as '1h' or '30m', or '0' to keep state forever", text)
 			}
 		case "max_state_bytes":
 			if _, err := parseStateBytes(text); err != nil {

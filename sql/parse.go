@@ -35,6 +35,11 @@ type Statement struct {
 	Command string
 	// Args are Command's arguments, string literals unquoted.
 	Args []string
+	// Emit is the query's trailing EMIT clause: EmitOnUpdate,
+	// EmitOnWindowClose, or "" when it has none.
+	Emit string
+	// EmitOffset is the byte offset of the EMIT clause in the script.
+	EmitOffset int
 	// Rewritten is the text given to TiDB after the streaming rewrites;
 	// positions in Node refer to it (see MapOffset).
 	Rewritten string
@@ -110,9 +115,19 @@ func parseOne(p *parser.Parser, script string, toks []token) (*Statement, *Error
 			return nil, errAt(script, t.start, t.end-t.start, fmt.Sprintf("number has more than %d digits", maxDigits))
 		}
 	}
+	emit, toks, emitStart, emitEnd := cutEmit(toks)
+	if emit != "" {
+		if err := checkEmit(script, toks, emitStart, emitEnd); err != nil {
+			return nil, err
+		}
+		st.Emit, st.EmitOffset = emit, emitStart
+	}
 	r := &rewriter{script: script, base: st.Offset, toks: toks}
 	if err := r.rewrite(); err != nil {
 		return nil, err
+	}
+	if emit != "" { // the clause and the blanks before it are cut
+		r.edits = append(r.edits, edit{start: toks[len(toks)-1].end - st.Offset, end: emitEnd - st.Offset})
 	}
 	st.Rewritten, st.omap = applyEdits(st.Text, r.edits)
 	st.With, st.Watermark = r.with, r.wm

@@ -273,3 +273,23 @@ func TestMapOffset(t *testing.T) {
 		t.Fatalf("MapOffset(%d) = %d", lit, got)
 	}
 }
+
+func TestParseEmitClause(t *testing.T) {
+	for _, tc := range []struct{ in, emit, rewritten string }{
+		{"SELECT k, COUNT(*) FROM t GROUP BY k EMIT ON UPDATE", EmitOnUpdate, "SELECT k, COUNT(*) FROM t GROUP BY k"},
+		{"select k from t group by k emit on window close;", EmitOnWindowClose, "select k from t group by k"},
+		{"SELECT emit FROM t", "", "SELECT emit FROM t"},
+	} {
+		st, err := Parse(tc.in)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if st[0].Emit != tc.emit || st[0].Rewritten != tc.rewritten {
+			t.Errorf("%s: emit %q, rewritten %q; want %q, %q", tc.in, st[0].Emit, st[0].Rewritten, tc.emit, tc.rewritten)
+		}
+	}
+	_, err := Parse("CREATE TABLE t (a BIGINT) WITH (connector = 'file', path = 'x') EMIT ON UPDATE")
+	if err == nil || !strings.Contains(err.Error(), "EMIT applies to a query") {
+		t.Fatalf("EMIT on CREATE TABLE: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 func SourceConfig() connectors.ConfigSpec {
 	return connectors.ConfigSpec{
 		Summary: "reads one file of CSV, JSON lines or text, once (bounded)",
+		Bounded: true,
 		Options: connectors.Declare([]connectors.Option{
 			{Name: "path", Type: connectors.String, Required: true, Doc: "the file to read, relative to the working directory"},
 			{Name: "format", Type: connectors.Enum, Values: []string{"csv", "json", "jsonl", "ndjson", "text"},

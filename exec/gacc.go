@@ -1,0 +1,85 @@
+package exec
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
+)
+
+// NewGroupsAccumulator returns the GroupsAccumulator of spec over an
+// argument of type argType (nil for COUNT(*)): COUNT(*), COUNT(x), SUM and
+// AVG of BIGINT (exact, 128-bit for AVG) or DOUBLE (compensated sum), MIN
+// and MAX of BIGINT, DOUBLE, VARCHAR, TIMESTAMP and BOOLEAN. Every one
+// retracts: COUNT, SUM and AVG by subtraction, MIN and MAX by keeping a
+// count per distinct value of each group.
+func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulator, error) {
+	if spec.Func == CountStar {
+		return &gaccCount{star: true}, nil
+	}
+	if argType == nil {
+		return nil, fmt.Errorf("%s(%s) needs an argument column", spec.Func, spec.Name)
+	}
+	switch id := argType.ID(); spec.Func {
+	case Count:
+		return &gaccCount{}, nil
+	case Sum, Avg:
+		switch id {
+		case arrow.INT64:
+			return &gaccSumInt{avg: spec.Func == Avg}, nil
+		case arrow.FLOAT64, arrow.NULL:
+			return &gaccSumFloat{avg: spec.Func == Avg}, nil
+		}
+	case Min, Max:
+		isMax := spec.Func == Max
+		switch id {
+		case arrow.INT64, arrow.TIMESTAMP, arrow.BOOL:
+			return newGaccMinMax[int64](isMax, argType), nil
+		case arrow.FLOAT64:
+			return newGaccMinMax[float64](isMax, argType), nil
+		case arrow.STRING:
+			return newGaccMinMax[string](isMax, argType), nil
+		case arrow.NULL:
+			return newGaccMinMax[int64](isMax, argType), nil
+		}
+	default:
+		return nil, fmt.Errorf("unknown aggregate function %d", spec.Func)
+	}
+	return nil, fmt.Errorf("%s(%s): argument type %s not supported", spec.Func, spec.Name, vector.TypeName(argType))
+}
+
+// GroupsAccumulatorType is the output type of spec over an argument of type
+// argType (nil for COUNT(*)).
+func GroupsAccumulatorType(spec AggSpec, argType arrow.DataType) arrow.DataType {
+	if argType == nil {
+		return vector.Int64
+	}
+	if argType.ID() == arrow.NULL && (spec.Func == Sum || spec.Func == Avg) {
+		return vector.Float64
+	}
+	return accumOutType(spec.Func, argType)
+}
+
+// gaccMaxGroup returns one more than the largest group id in groups.
+func gaccMaxGroup(groups []uint32) int {
+	n := 0
+	for _, g := range groups {
+		if g != NoGroup && int(g) >= n {
+			n = int(g) + 1
+		}
+	}
+	return n
+}
+
+// gaccCheckState checks that state has want columns of len(groups) rows.
+func gaccCheckState(kind string, groups []uint32, state []arrow.Array, want int) error {
+	if len(state) != want {
+		return fmt.Errorf("%s state: %d columns, want %d", kind, len(state), want)
+	}
+	for _, c := range state {
+		if c.Len() != len(groups) {
+			return fmt.Errorf("%s state: %d rows for %d groups", kind, c.Len(), len(groups))
+		}
+	}
+	return nil
+}
