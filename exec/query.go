@@ -38,9 +38,13 @@ type Query struct {
 	ID int
 	// SQL is the query's text.
 	SQL string
-	// Input is where rows come from.
+	// Graph, when set, is the query's dataflow graph: its inputs, its
+	// operators and which output goes to the sink. When it is nil, the
+	// query is the chain Input, then Pipeline.
+	Graph *Graph
+	// Input is where rows come from, when Graph is nil.
 	Input Input
-	// Pipeline transforms the source's batches.
+	// Pipeline transforms the source's batches, when Graph is nil.
 	Pipeline Pipeline
 	// Sink receives the pipeline's output; Run closes it.
 	Sink connectors.Sink
@@ -51,8 +55,11 @@ type Query struct {
 	// MaxBatchRows caps the rows of one live micro-batch (default 4M); what
 	// is left waits in the source's bounded buffer for the next batch.
 	MaxBatchRows int64
-	// ProcTime, when set, receives each batch's time (ms) before the
-	// batch is processed: PROCTIME() reads it.
+	// ProcTime, when set, receives each micro-batch's time (ms) before the
+	// front stage reads it: PROCTIME() bound to it is right on the front
+	// stage. Operators after the first stateful one run on the back stage,
+	// possibly while the front reads a later micro-batch; they get their
+	// batch's time through ProcTimeSetter instead.
 	ProcTime *atomic.Int64
 	// ProcTimeWindows makes the watermark follow processing time: after
 	// the batch of time T it is T + Interval.
@@ -123,11 +130,33 @@ func (q *Query) Metrics() Metrics {
 	return m
 }
 
-// Discard releases a query that will not run: its operators, source,
+// graph is the query's dataflow graph: Graph, or, when it is nil, one
+// built from Input and Pipeline (a chain over one source).
+func (q *Query) graph() *Graph {
+	if q.Graph != nil {
+		return q.Graph
+	}
+	g := &Graph{Inputs: []Input{q.Input}, Output: FromInput(0)}
+	for i, op := range q.Pipeline {
+		g.Nodes = append(g.Nodes, GraphNode{Op: op, From: []Port{g.Output}})
+		g.Output = FromNode(i)
+	}
+	return g
+}
+
+// Inputs are the query's sources, in input order.
+func (q *Query) Inputs() []Input { return q.graph().Inputs }
+
+// Discard releases a query that will not run: its operators, sources,
 // sink and closers.
 func (q *Query) Discard() {
-	q.Pipeline.Close()
-	q.Input.Source.Close()
+	g := q.graph()
+	for _, n := range g.Nodes {
+		opClose(n.Op)
+	}
+	for _, in := range g.Inputs {
+		in.Source.Close()
+	}
 	q.Sink.Close()
 	for _, c := range q.Closers {
 		c.Close()
@@ -136,13 +165,23 @@ func (q *Query) Discard() {
 
 // Live reports whether the query reads a live source: one that works in
 // the background (a Starter, even if its input ends, like a datagen with a
-// row count) or one whose input never ends. Live sources are polled once
-// per batch interval; others are read back to back.
+// row count) or one whose input never ends. A query with several inputs
+// is live when any of them is. Live queries are polled once per batch
+// interval; others are read back to back.
 func (q *Query) Live() bool {
-	if _, ok := q.Input.Source.(connectors.Starter); ok {
+	for _, in := range q.Inputs() {
+		if in.live() {
+			return true
+		}
+	}
+	return false
+}
+
+func (in Input) live() bool {
+	if _, ok := in.Source.(connectors.Starter); ok {
 		return true
 	}
-	b, ok := q.Input.Source.(connectors.Bounded)
+	b, ok := in.Source.(connectors.Bounded)
 	return ok && !b.Bounded()
 }
 
@@ -156,24 +195,31 @@ func (q *Query) Batches() []BatchInfo { return q.log.all() }
 // into the source's BadRow handler.
 func (q *Query) CountBadRow() { q.bad.Add(1) }
 
-// Run reads the source until it ends, ctx is done or a LIMIT of the
-// pipeline is satisfied (see Finite), and writes what the pipeline emits
-// to the sink, one micro-batch at a time. A bounded source
-// is read back to back as fast as it goes; a live one is polled once per
-// Interval. After each batch the watermark advances once; at the end of a
-// bounded source it becomes MaxWatermark and every open window is emitted.
-// Run closes the source, the pipeline and the sink. It returns nil when
-// the input ended, a LIMIT was satisfied or ctx was cancelled, or the
-// error that stopped it. A panic in the query (an operator's bug) stops
-// only this query: Run returns it as a *PanicError, after stopping the
-// back stage and closing the source, the pipeline and the sink.
+// Run reads the sources until they all end, ctx is done or a LIMIT of the
+// graph is satisfied (see Finite), and writes what the graph emits to the
+// sink, one micro-batch at a time. Bounded sources are read back to back
+// as fast as they go, one batch of each per micro-batch; in a live query
+// (any input live) every input is polled once per Interval. After each
+// micro-batch every node advances once, to the minimum of its inputs'
+// watermarks; an input that ended has MaxWatermark, so once all have
+// ended every open window is emitted. Run closes the sources, the
+// operators and the sink. It returns nil when the input ended, a LIMIT
+// was satisfied or ctx was cancelled, or the error that stopped it. A
+// panic in the query (an operator's bug) stops only this query: Run
+// returns it as a *PanicError, after stopping the back stage and closing
+// the sources, the operators and the sink.
 func (q *Query) Run(ctx context.Context) (err error) {
 	q.status.Store("running")
+	g := q.graph()
 	var r *runner
 	defer func() {
-		q.Pipeline.Close()
-		if cerr := safeClose("source "+q.Input.Table, q.Input.Source); err == nil && cerr != nil {
-			err = cerr
+		for _, n := range g.Nodes {
+			opClose(n.Op)
+		}
+		for _, in := range g.Inputs {
+			if cerr := safeClose("source "+in.Table, in.Source); err == nil && cerr != nil {
+				err = cerr
+			}
 		}
 		if cerr := safeClose("the sink", q.Sink); err == nil && cerr != nil {
 			err = cerr
@@ -215,20 +261,27 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		q.MaxBatchRows = 4 << 20
 	}
 	q.watermark.Store(MinWatermark)
-	if s, ok := q.Input.Source.(connectors.Starter); ok {
-		if err := s.Start(ctx); err != nil {
-			return err
+	plan, err := newGraphPlan(g)
+	if err != nil {
+		return err
+	}
+	for _, in := range g.Inputs {
+		if s, ok := in.Source.(connectors.Starter); ok {
+			if err := s.Start(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark}
-	split := q.splitPoint()
-	r.front = q.Pipeline[:split]
-	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	r = &runner{q: q, plan: plan, wm: MinWatermark, ins: make([]inputState, len(g.Inputs))}
+	for i := range r.ins {
+		r.ins[i] = inputState{wm: MinWatermark, maxTs: MinWatermark, idleBase: MinWatermark}
+	}
+	r.back = newBackStage(q, plan, !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	r.front = newGraphStage(plan, 0, plan.cut, func(from Port, b arrow.RecordBatch) error {
+		return r.back.send(stageMsg{port: from, batch: b, procMs: r.procMs})
+	})
 	if q.Checkpoint != nil {
-		if err = q.checkStateful(); err == nil {
-			err = r.restore()
-		}
-		if err != nil {
+		if err = r.restore(); err != nil {
 			r.back.close()
 			return err
 		}
@@ -257,25 +310,21 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// splitPoint is where the pipeline is cut between the two stages: at the
-// first aggregation, or before every operator when there is none.
-func (q *Query) splitPoint() int {
-	for i, op := range q.Pipeline {
-		if _, ok := op.(*WindowAgg); ok {
-			return i
-		}
-	}
-	return 0
-}
-
 // runner is the state of one Run.
 type runner struct {
-	q         *Query
-	wm, maxTs int64
-	// front runs on the source's goroutine; back runs the operators from
-	// the first aggregation on, and the sink, on a second goroutine when
-	// the query is parallel, so that decoding and aggregating overlap.
-	front Pipeline
+	q    *Query
+	plan *graphPlan
+	// wm is the watermark of the query's output.
+	wm int64
+	// ins is the state of each input: its watermark, whether it ended.
+	ins []inputState
+	// procMs is the time of the micro-batch being read (ms): the front
+	// stage's PROCTIME(), and the time stamped on every message it sends.
+	procMs int64
+	// front runs the nodes before the first stateful one on the sources'
+	// goroutine; back runs the rest, and the sink, on a second goroutine
+	// when the query is parallel, so that decoding and aggregating overlap.
+	front *graphStage
 	back  *backStage
 	// checkpoint bookkeeping
 	ckSeq         int64
@@ -283,34 +332,72 @@ type runner struct {
 	lastCk        time.Time
 	restoredEpoch int64
 	restoredFrom  string
-	// lastRow is the wall time the last row arrived (live sources), and
-	// idleBase the watermark then.
-	lastRow  time.Time
-	idleBase int64
 }
 
+// inputState is what the driver knows of one input: its own event-time
+// watermark (never decreasing), the largest event time seen, whether it
+// ended, and for idle timeouts the wall time its last row arrived and the
+// watermark then.
+type inputState struct {
+	wm, maxTs int64
+	ended     bool
+	lastRow   time.Time
+	idleBase  int64
+}
+
+// allEnded reports whether every input has ended.
+func (r *runner) allEnded() bool {
+	for _, in := range r.ins {
+		if !in.ended {
+			return false
+		}
+	}
+	return true
+}
+
+// startBatch sets the processing time of the micro-batch about to be read.
+func (r *runner) startBatch(ms int64) {
+	r.procMs = ms
+	if r.q.ProcTime != nil {
+		r.q.ProcTime.Store(ms)
+	}
+	r.front.setProcTime(ms)
+}
+
+// runBounded reads bounded inputs back to back: each micro-batch takes one
+// batch from every input that has not ended, in input order.
 func (r *runner) runBounded(ctx context.Context) error {
 	q := r.q
-	for ctx.Err() == nil && !q.satisfied() {
+	for ctx.Err() == nil && !r.plan.satisfied() {
 		start := q.Clock.Now()
-		b, err := r.next(ctx)
-		if errors.Is(err, connectors.ErrEndOfInput) {
+		r.startBatch(start.UnixMilli())
+		var n int64
+		read := false
+		for i := range r.ins {
+			if r.ins[i].ended {
+				continue
+			}
+			b, err := r.next(ctx, i)
+			if errors.Is(err, connectors.ErrEndOfInput) {
+				r.ins[i].ended = true
+				continue
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped while waiting for input
+				}
+				return err
+			}
+			read = true
+			n += b.NumRows()
+			if err := r.process(i, b); err != nil {
+				return err
+			}
+		}
+		if !read && r.allEnded() {
 			return nil
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // stopped while waiting for input
-			}
-			return err
-		}
-		if q.ProcTime != nil {
-			q.ProcTime.Store(start.UnixMilli())
-		}
-		n := b.NumRows()
-		if err := r.process(b); err != nil {
-			return err
-		}
-		if err := r.advance(r.eventWatermark()); err != nil {
+		if err := r.advance(func(i int) int64 { return r.eventWatermark(i) }); err != nil {
 			return err
 		}
 		if err := r.commit(BatchInfo{Time: start, Rows: n}, start); err != nil {
@@ -323,13 +410,16 @@ func (r *runner) runBounded(ctx context.Context) error {
 	return nil
 }
 
+// runLive polls every input once per interval.
 func (r *runner) runLive(ctx context.Context) error {
 	q := r.q
 	iv := q.Interval
 	due := q.Clock.Now().Truncate(iv).Add(iv)
-	r.lastRow = q.Clock.Now()
+	for i := range r.ins {
+		r.ins[i].lastRow = q.Clock.Now()
+	}
 	for {
-		if q.satisfied() {
+		if r.plan.satisfied() {
 			return nil // a LIMIT has all its rows: the query is complete
 		}
 		if err := q.Clock.SleepUntil(ctx, due); err != nil {
@@ -337,44 +427,56 @@ func (r *runner) runLive(ctx context.Context) error {
 		}
 		start := q.Clock.Now()
 		batchTime := due.Add(-iv)
-		if q.ProcTime != nil {
-			q.ProcTime.Store(batchTime.UnixMilli())
-		}
+		r.startBatch(batchTime.UnixMilli())
 		var rows int64
-		ended := false
-		for rows < q.MaxBatchRows {
-			b, err := r.next(ctx)
-			if errors.Is(err, connectors.ErrNoData) {
-				break
+		got := make([]bool, len(r.ins))
+		for i := range r.ins {
+			if r.ins[i].ended {
+				continue
 			}
-			if errors.Is(err, connectors.ErrEndOfInput) {
-				ended = true
-				break
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil // stopped while reading
+			var inRows int64
+			for inRows < q.MaxBatchRows {
+				b, err := r.next(ctx, i)
+				if errors.Is(err, connectors.ErrNoData) {
+					break
 				}
-				return err
+				if errors.Is(err, connectors.ErrEndOfInput) {
+					r.ins[i].ended = true
+					break
+				}
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil // stopped while reading
+					}
+					return err
+				}
+				inRows += b.NumRows()
+				if err := r.process(i, b); err != nil {
+					return err
+				}
 			}
-			rows += b.NumRows()
-			if err := r.process(b); err != nil {
-				return err
-			}
+			rows += inRows
+			got[i] = inRows > 0
 		}
 		now := q.Clock.Now()
-		if rows > 0 {
-			r.lastRow, r.idleBase = now, r.eventWatermark()
-		}
-		wm := r.eventWatermark()
-		if q.ProcTimeWindows {
-			wm = due.UnixMilli()
-		} else if q.Input.IdleTimeout > 0 && q.Input.TimeCol >= 0 && r.idleBase != MinWatermark {
-			if idle := now.Sub(r.lastRow) - q.Input.IdleTimeout; idle > 0 {
-				wm = max(wm, r.idleBase+idle.Milliseconds())
+		for i := range r.ins {
+			if got[i] {
+				r.ins[i].lastRow, r.ins[i].idleBase = now, r.eventWatermark(i)
 			}
 		}
-		if err := r.advance(wm); err != nil {
+		err := r.advance(func(i int) int64 {
+			in, d := &r.ins[i], q.Inputs()[i]
+			wm := r.eventWatermark(i)
+			if q.ProcTimeWindows {
+				wm = due.UnixMilli()
+			} else if d.IdleTimeout > 0 && d.TimeCol >= 0 && in.idleBase != MinWatermark {
+				if idle := now.Sub(in.lastRow) - d.IdleTimeout; idle > 0 {
+					wm = max(wm, in.idleBase+idle.Milliseconds())
+				}
+			}
+			return wm
+		})
+		if err != nil {
 			return err
 		}
 		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, SchedulingDelay: start.Sub(due)}, start); err != nil {
@@ -383,10 +485,16 @@ func (r *runner) runLive(ctx context.Context) error {
 		if err := r.maybeCheckpoint(); err != nil {
 			return err
 		}
-		if ended {
+		if r.allEnded() {
 			return nil
 		}
-		if bl, ok := q.Input.Source.(connectors.Backlogger); ok && bl.Backlogged() {
+		backlog := false
+		for i, in := range q.Inputs() {
+			if bl, ok := in.Source.(connectors.Backlogger); ok && !r.ins[i].ended && bl.Backlogged() {
+				backlog = true
+			}
+		}
+		if backlog {
 			// Input waits faster than one batch per tick takes it: go again
 			// at once, with the same batch time.
 			continue
@@ -397,90 +505,88 @@ func (r *runner) runLive(ctx context.Context) error {
 	}
 }
 
-// next is the source's Next; a panic in the source fails the query.
-func (r *runner) next(ctx context.Context) (b arrow.RecordBatch, err error) {
+// next is input i's Next; a panic in the source fails the query.
+func (r *runner) next(ctx context.Context, i int) (b arrow.RecordBatch, err error) {
+	in := r.q.Inputs()[i]
 	defer func() {
 		if v := recover(); v != nil {
-			b, err = nil, newPanicError("source "+r.q.Input.Table, v)
+			b, err = nil, newPanicError("source "+in.Table, v)
 		}
 	}()
-	return r.q.Input.Source.Next(ctx, r.q.BatchRows)
+	return in.Source.Next(ctx, r.q.BatchRows)
 }
 
-// satisfied reports whether an operator of the pipeline will never emit
-// again (a LIMIT that has passed all its rows): then the query stops
-// reading and ends as if its input had ended.
+// satisfied reports whether the query will never emit again (a LIMIT that
+// has passed all its rows): then it stops reading its sources and ends
+// as if its input had ended.
 func (q *Query) satisfied() bool {
-	for _, op := range q.Pipeline {
-		if f, ok := op.(Finite); ok && f.Satisfied() {
-			return true
-		}
-	}
-	return false
+	p, err := newGraphPlan(q.graph())
+	return err == nil && p.satisfied()
 }
 
-// eventWatermark is the largest event time seen minus the delay.
-func (r *runner) eventWatermark() int64 {
-	if r.q.Input.TimeCol < 0 || r.maxTs == MinWatermark {
+// eventWatermark is input i's largest event time seen minus its delay,
+// or MaxWatermark once it ended.
+func (r *runner) eventWatermark(i int) int64 {
+	in := r.q.Inputs()[i]
+	switch {
+	case r.ins[i].ended:
+		return MaxWatermark
+	case in.TimeCol < 0 || r.ins[i].maxTs == MinWatermark:
 		return MinWatermark
 	}
-	return r.maxTs - r.q.Input.Delay
+	return r.ins[i].maxTs - in.Delay
 }
 
-// process runs one source batch through the front operators and hands
-// what they produce to the back stage.
-func (r *runner) process(b arrow.RecordBatch) error {
+// process runs one batch of input i through the front stage, which hands
+// what reaches the back stage on to it.
+func (r *runner) process(i int, b arrow.RecordBatch) error {
 	q := r.q
 	q.rowsIn.Add(b.NumRows())
-	if q.Input.TimeCol >= 0 {
-		if t := maxTimestamp(b.Column(q.Input.TimeCol)); t > r.maxTs {
-			r.maxTs = t
+	if c := q.Inputs()[i].TimeCol; c >= 0 {
+		if t := maxTimestamp(b.Column(c)); t > r.ins[i].maxTs {
+			r.ins[i].maxTs = t
 		}
 	}
-	out, err := r.front.Push(b)
-	if err != nil {
-		return err
-	}
-	return r.sendAll(out)
+	return r.front.deliver(FromInput(i), b)
 }
 
-func (r *runner) sendAll(bs []arrow.RecordBatch) error {
-	for i, b := range bs {
-		if err := r.back.send(stageMsg{batch: b}); err != nil {
-			releaseBatches(bs[i+1:])
-			return err
-		}
+// advance ends the reading of a micro-batch: each input's watermark moves
+// to inputWm(i) (never back), and every node of both stages advances, in
+// band after the micro-batch's batches, to the minimum of its ports'.
+func (r *runner) advance(inputWm func(i int) int64) error {
+	wms := make([]int64, len(r.ins))
+	for i := range r.ins {
+		r.ins[i].wm = max(r.ins[i].wm, inputWm(i))
+		wms[i] = r.ins[i].wm
 	}
-	return nil
+	return r.advanceTo(wms)
 }
 
-// advance moves the watermark forward (never back) through the pipeline.
-func (r *runner) advance(wm int64) error {
-	if wm <= r.wm {
-		return nil
-	}
-	r.wm = wm
-	r.q.watermark.Store(wm)
-	out, err := r.front.Advance(wm)
-	if err != nil {
+func (r *runner) advanceTo(wms []int64) error {
+	r.wm = max(r.wm, r.plan.outputWatermark(wms))
+	r.q.watermark.Store(r.wm)
+	if err := r.front.advance(wms); err != nil {
 		return err
 	}
-	if err := r.sendAll(out); err != nil {
-		return err
-	}
-	return r.back.send(stageMsg{advance: true, wm: wm})
+	return r.back.send(stageMsg{advance: true, wms: wms, procMs: r.procMs})
 }
 
 // commit ends a micro-batch begun at start.
 func (r *runner) commit(info BatchInfo, start time.Time) error {
 	info.Watermark = r.wm
-	return r.back.send(stageMsg{commit: true, info: info, start: start})
+	return r.back.send(stageMsg{commit: true, info: info, start: start, procMs: r.procMs})
 }
 
-// finish emits every open window at the end of the input.
+// finish emits every open window at the end of the input (or once a
+// LIMIT is satisfied): every input's watermark becomes MaxWatermark.
 func (r *runner) finish() error {
 	start := r.q.Clock.Now()
-	if err := r.advance(MaxWatermark); err != nil {
+	wms := make([]int64, len(r.ins))
+	for i := range r.ins {
+		r.ins[i].wm = MaxWatermark
+		wms[i] = MaxWatermark
+	}
+	if err := r.advanceTo(wms); err != nil {
 		return err
 	}
 	return r.commit(BatchInfo{Time: start}, start)
@@ -525,14 +631,32 @@ func maxTimestamp(a arrow.Array) int64 {
 // WaitsForEndOfInput reports whether the query's windows can only close
 // when its input ends: a live source with windows over event time but no
 // watermark declared. Such a query never emits; the CLI warns about it.
-func (q *Query) WaitsForEndOfInput() bool {
-	if !q.Live() || q.ProcTimeWindows || q.Input.TimeCol >= 0 {
-		return false
+func (q *Query) WaitsForEndOfInput() bool { return len(q.TablesWithoutWatermark()) > 0 }
+
+// TablesWithoutWatermark names the live inputs that hold back a windowed
+// operator (Windowed) forever, because they declare no watermark: their
+// watermark stays at MinWatermark until they end, which they never do.
+// It is empty for queries without such a window, or windowed over
+// processing time.
+func (q *Query) TablesWithoutWatermark() []string {
+	if q.ProcTimeWindows {
+		return nil
 	}
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok && w.win {
-			return true
+	g := q.graph()
+	windowed := false
+	for _, n := range g.Nodes {
+		if w, ok := n.Op.(Windowed); ok && w.WaitsForWatermark() {
+			windowed = true
 		}
 	}
-	return false
+	if !windowed {
+		return nil
+	}
+	var names []string
+	for _, in := range g.Inputs {
+		if in.live() && in.TimeCol < 0 {
+			names = append(names, in.Table)
+		}
+	}
+	return names
 }
