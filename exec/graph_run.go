@@ -213,11 +213,14 @@ func (s *graphStage) deliver(from Port, b arrow.RecordBatch) error {
 	var local []consumer
 	out := false
 	for _, c := range s.p.readers(from) {
-		if c.node >= s.lo && c.node < s.hi {
+		switch {
+		case c.node >= s.lo && c.node < s.hi:
 			local = append(local, c)
-		} else {
+		case c.node < 0 || c.node >= s.hi:
 			out = true // the sink, or a node of the next stage
 		}
+		// A reader before lo belongs to the stage before this one, which
+		// already gave it the batch.
 	}
 	n := len(local)
 	if out {
