@@ -465,7 +465,7 @@ func (r *runner) runLive(ctx context.Context) error {
 			}
 		}
 		err := r.advance(func(i int) int64 {
-			in, d := &r.ins[i], q.Inputs()[i]
+			in, d := &r.ins[i], r.plan.g.Inputs[i]
 			wm := r.eventWatermark(i)
 			if q.ProcTimeWindows {
 				wm = due.UnixMilli()
@@ -489,7 +489,7 @@ func (r *runner) runLive(ctx context.Context) error {
 			return nil
 		}
 		backlog := false
-		for i, in := range q.Inputs() {
+		for i, in := range r.plan.g.Inputs {
 			if bl, ok := in.Source.(connectors.Backlogger); ok && !r.ins[i].ended && bl.Backlogged() {
 				backlog = true
 			}
@@ -507,7 +507,7 @@ func (r *runner) runLive(ctx context.Context) error {
 
 // next is input i's Next; a panic in the source fails the query.
 func (r *runner) next(ctx context.Context, i int) (b arrow.RecordBatch, err error) {
-	in := r.q.Inputs()[i]
+	in := r.plan.g.Inputs[i]
 	defer func() {
 		if v := recover(); v != nil {
 			b, err = nil, newPanicError("source "+in.Table, v)
@@ -516,18 +516,10 @@ func (r *runner) next(ctx context.Context, i int) (b arrow.RecordBatch, err erro
 	return in.Source.Next(ctx, r.q.BatchRows)
 }
 
-// satisfied reports whether the query will never emit again (a LIMIT that
-// has passed all its rows): then it stops reading its sources and ends
-// as if its input had ended.
-func (q *Query) satisfied() bool {
-	p, err := newGraphPlan(q.graph())
-	return err == nil && p.satisfied()
-}
-
 // eventWatermark is input i's largest event time seen minus its delay,
 // or MaxWatermark once it ended.
 func (r *runner) eventWatermark(i int) int64 {
-	in := r.q.Inputs()[i]
+	in := r.plan.g.Inputs[i]
 	switch {
 	case r.ins[i].ended:
 		return MaxWatermark
@@ -542,7 +534,7 @@ func (r *runner) eventWatermark(i int) int64 {
 func (r *runner) process(i int, b arrow.RecordBatch) error {
 	q := r.q
 	q.rowsIn.Add(b.NumRows())
-	if c := q.Inputs()[i].TimeCol; c >= 0 {
+	if c := r.plan.g.Inputs[i].TimeCol; c >= 0 {
 		if t := maxTimestamp(b.Column(c)); t > r.ins[i].maxTs {
 			r.ins[i].maxTs = t
 		}
