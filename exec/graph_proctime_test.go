@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/weirdb/weir/vector"
 )
 
 // blocker is a stateful pass-through (so it runs on the back stage) whose
@@ -101,5 +102,40 @@ func TestProcTimeSlowBackStage(t *testing.T) {
 	}
 	if got := proc.Load(); got != 13_000 {
 		t.Errorf("the front's PROCTIME cell holds %d, want the last batch's time 13000", got)
+	}
+}
+
+// TestProcTimeOpOnBackStage: a projection that evaluates PROCTIME() from
+// its own cell, wrapped in ProcTimeOp, runs on a back stage held up while
+// the front reads the next micro-batch, and still gives each row its own
+// batch's time. Run with -race.
+func TestProcTimeOpOnBackStage(t *testing.T) {
+	mem := winTestMem(t)
+	s := winTestSchema("w:string")
+	clock := &fakeClock{now: time.UnixMilli(10_500).UTC()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &signalSource{tickSource: &tickSource{mem: mem, schema: s, cancel: cancel, clock: clock, script: [][][]any{
+		{{"a"}}, {{"b"}}, {{"c"}},
+	}}, at: 1, reached: make(chan struct{})}
+	block := &blocker{schema: s, release: make(chan struct{})}
+	go func() {
+		<-src.reached
+		close(block.release)
+	}()
+	cell := new(atomic.Int64)
+	proj := ProcTimeOp{Operator: NewProject(mem, []vector.Expr{vector.ColumnRef(0, vector.String, "w"), cellExpr{cell}}, []string{"w", "t"}), Cell: cell}
+	sink := &memSink{}
+	defer releaseSink(sink)
+	q := &Query{Input: Input{Table: "t", Source: src, TimeCol: -1}, Pipeline: Pipeline{block, proj}, Sink: sink,
+		Interval: time.Second, Clock: clock, ProcTime: new(atomic.Int64)}
+	if err := q.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sinkRows(sink), `"a" 10000|"b" 11000|"c" 12000`; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if OpName(proj) != "Project" {
+		t.Errorf("name %q", OpName(proj))
 	}
 }

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -302,3 +303,22 @@ func opProcessFrom(m MultiInput, port int, b arrow.RecordBatch) (out []arrow.Rec
 	}()
 	return m.ProcessFrom(port, b)
 }
+
+// ProcTimeOp wraps an operator whose expressions evaluate PROCTIME() by
+// reading Cell (as the planner binds it): the stage that runs it stores
+// the time of each message's micro-batch in Cell before handing the
+// operator that message, so its rows get their own batch's time on
+// whichever stage it runs. Give each wrapped operator its own cell: a
+// cell shared by operators on both stages would be written by both. Wrap
+// only stateless operators: the wrapper hides the other capabilities of
+// the operator (Snapshotter, StateReporter, MultiInput).
+type ProcTimeOp struct {
+	Operator
+	Cell *atomic.Int64
+}
+
+// SetProcTime implements ProcTimeSetter.
+func (p ProcTimeOp) SetProcTime(ms int64) { p.Cell.Store(ms) }
+
+// String names the wrapped operator.
+func (p ProcTimeOp) String() string { return OpName(p.Operator) }
