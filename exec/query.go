@@ -274,7 +274,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	}
 	r = &runner{q: q, plan: plan, wm: MinWatermark, ins: make([]inputState, len(g.Inputs))}
 	for i := range r.ins {
-		r.ins[i] = inputState{wm: MinWatermark, maxTs: MinWatermark, idleBase: MinWatermark}
+		r.ins[i] = inputState{wm: MinWatermark, maxTs: MinWatermark}
 	}
 	r.back = newBackStage(q, plan, !q.Serial && runtime.GOMAXPROCS(0) > 1)
 	r.front = newGraphStage(plan, 0, plan.cut, func(from Port, b arrow.RecordBatch) error {
