@@ -414,3 +414,53 @@ func TestStageCut(t *testing.T) {
 		t.Errorf("limit cut at %d", c)
 	}
 }
+
+// TestGraphLimitOnOneBranch: a LIMIT satisfied on one branch of a union
+// does not end the query; one after the union does.
+func TestGraphLimitOnOneBranch(t *testing.T) {
+	s := winTestSchema("v:int")
+	branch := NewLimit(s, 0)
+	g := &Graph{Inputs: []Input{{Table: "a"}, {Table: "b"}}, Nodes: []GraphNode{
+		{Op: branch, From: []Port{FromInput(0)}},
+		{Op: NewUnion(s, 2), From: []Port{FromNode(0), FromInput(1)}},
+	}, Output: FromNode(1)}
+	p, err := newGraphPlan(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.satisfied() {
+		t.Error("a LIMIT on one branch ended the query")
+	}
+	g.Nodes = append(g.Nodes, GraphNode{Op: NewLimit(s, 0), From: []Port{FromNode(1)}})
+	g.Output = FromNode(2)
+	if p, err = newGraphPlan(g); err != nil || !p.satisfied() {
+		t.Errorf("a LIMIT after the union did not end the query (%v)", err)
+	}
+}
+
+// TestTablesWithoutWatermark names the live inputs that hold an
+// event-time window back forever.
+func TestTablesWithoutWatermark(t *testing.T) {
+	mem := winTestMem(t)
+	s := winTestSchema("ts:ts", "v:int")
+	agg, err := NewWindowAgg(WindowAggConfig{Input: s, Aggs: []AggSpec{{Func: Sum, Arg: 1, Name: "s"}},
+		Window: WindowSpec{Kind: Tumble, TimeCol: 0, Size: 10, Slide: 10}, Alloc: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agg.Close()
+	live := &tickSource{schema: s}
+	q := &Query{Graph: &Graph{
+		Inputs: []Input{{Table: "sock", Source: live, TimeCol: -1}, {Table: "clicks", Source: live, TimeCol: 0},
+			{Table: "file", Source: &sliceSource{schema: s}, TimeCol: -1}},
+		Nodes:  []GraphNode{{Op: NewUnion(s, 3), From: []Port{FromInput(0), FromInput(1), FromInput(2)}}, {Op: agg, From: []Port{FromNode(0)}}},
+		Output: FromNode(1),
+	}}
+	if got := strings.Join(q.TablesWithoutWatermark(), ","); got != "sock" || !q.WaitsForEndOfInput() {
+		t.Errorf("tables %q", got)
+	}
+	q.ProcTimeWindows = true
+	if got := q.TablesWithoutWatermark(); got != nil {
+		t.Errorf("windows over processing time: %q", got)
+	}
+}
