@@ -54,31 +54,35 @@ type Snapshotter interface {
 var ErrFingerprint = errors.New("the checkpoint was taken by a different query")
 
 // checkpointMeta is a checkpoint's meta.json.
+//
+// A checkpoint holds one source position, largest event time and
+// watermark per input (Inputs). Checkpoints of single-input queries taken
+// before queries had several inputs kept them in Source and MaxTs, with
+// the input's watermark in Watermark; they are still read, as input 0 of
+// a query with one input. Single-input checkpoints still fill those
+// fields too.
 type checkpointMeta struct {
-	Fingerprint string `json:"fingerprint"`
-	Seq         int64  `json:"seq"`
-	Epoch       int64  `json:"epoch"`
-	Watermark   int64  `json:"watermark"`
-	MaxTs       int64  `json:"max_ts"`
-	Source      []byte `json:"source,omitempty"`
-	Sink        []byte `json:"sink,omitempty"`
-	Ops         []int  `json:"ops"` // pipeline indexes with a snapshot file
-	RowsIn      int64  `json:"rows_in"`
-	RowsOut     int64  `json:"rows_out"`
-	Finished    bool   `json:"finished"`
-	Time        string `json:"time"`
+	Fingerprint string            `json:"fingerprint"`
+	Seq         int64             `json:"seq"`
+	Epoch       int64             `json:"epoch"`
+	Watermark   int64             `json:"watermark"`
+	MaxTs       int64             `json:"max_ts"`
+	Source      []byte            `json:"source,omitempty"`
+	Inputs      []inputCheckpoint `json:"inputs,omitempty"`
+	Sink        []byte            `json:"sink,omitempty"`
+	Ops         []int             `json:"ops"` // graph node indexes with a snapshot file
+	RowsIn      int64             `json:"rows_in"`
+	RowsOut     int64             `json:"rows_out"`
+	Finished    bool              `json:"finished"`
+	Time        string            `json:"time"`
 }
 
-// checkStateful refuses pipelines with state that checkpoints cannot save.
-func (q *Query) checkStateful() error {
-	for _, op := range q.Pipeline {
-		switch op.(type) {
-		case Snapshotter:
-		case *Sort:
-			return fmt.Errorf("checkpoints cannot save ORDER BY's buffered rows yet: drop ORDER BY or run without --checkpoint-dir")
-		}
-	}
-	return nil
+// inputCheckpoint is one input's part of a checkpoint.
+type inputCheckpoint struct {
+	Table     string `json:"table"`
+	Source    []byte `json:"source,omitempty"`
+	MaxTs     int64  `json:"max_ts"`
+	Watermark int64  `json:"watermark"`
 }
 
 // latestCheckpoint returns the directory of the newest complete checkpoint
@@ -149,8 +153,20 @@ func (r *runner) restore() error {
 		return fmt.Errorf("%w (in %s): start it with --reset to discard it, or use another --checkpoint-dir", ErrFingerprint, c.Dir)
 	}
 	q := r.q
+	g := r.plan.g
+	ins := m.Inputs
+	if ins == nil && len(g.Inputs) == 1 { // a checkpoint of an older version
+		ins = []inputCheckpoint{{Source: m.Source, MaxTs: m.MaxTs, Watermark: m.Watermark}}
+	}
+	if len(ins) != len(g.Inputs) {
+		return fmt.Errorf("checkpoint %s holds %d source positions, but the query reads %d inputs: start it with --reset to discard it, or use another --checkpoint-dir", dir, len(ins), len(g.Inputs))
+	}
 	for _, i := range m.Ops {
-		s, ok := q.Pipeline[i].(Snapshotter)
+		var s Snapshotter
+		ok := i >= 0 && i < len(g.Nodes)
+		if ok {
+			s, ok = g.Nodes[i].Op.(Snapshotter)
+		}
 		if !ok {
 			return fmt.Errorf("checkpoint %s: operator %d has no state to restore", dir, i)
 		}
@@ -169,12 +185,15 @@ func (r *runner) restore() error {
 			return fmt.Errorf("checkpoint %s: sink: %w", dir, err)
 		}
 	}
-	if sk, ok := q.Input.Source.(connectors.Seeker); ok && m.Source != nil {
-		if err := sk.Seek(m.Source); err != nil {
-			return fmt.Errorf("checkpoint %s: source: %w", dir, err)
+	for i, in := range g.Inputs {
+		if sk, ok := in.Source.(connectors.Seeker); ok && ins[i].Source != nil {
+			if err := sk.Seek(ins[i].Source); err != nil {
+				return fmt.Errorf("checkpoint %s: source %s: %w", dir, in.Table, err)
+			}
 		}
+		r.ins[i].maxTs, r.ins[i].wm = ins[i].MaxTs, ins[i].Watermark
 	}
-	r.wm, r.maxTs, r.ckSeq, r.restoredEpoch = m.Watermark, m.MaxTs, m.Seq, m.Epoch
+	r.wm, r.ckSeq, r.restoredEpoch = m.Watermark, m.Seq, m.Epoch
 	r.back.epoch = m.Epoch
 	q.watermark.Store(m.Watermark)
 	q.rowsIn.Store(m.RowsIn)
@@ -198,29 +217,38 @@ func (r *runner) maybeCheckpoint() error {
 	return nil
 }
 
-// checkpoint sends a checkpoint barrier down the pipeline: the back stage
-// saves the state reached after every batch sent before it, together with
-// the source position taken now.
+// checkpoint sends a checkpoint barrier down the graph, after every
+// input's batches of the micro-batch (see stageMsg: the barrier is
+// aligned across inputs by construction): the back stage saves the state
+// reached after every batch sent before it, together with each input's
+// source position taken now.
 func (r *runner) checkpoint(finished bool) error {
 	q := r.q
-	var pos []byte
-	if sk, ok := q.Input.Source.(connectors.Seeker); ok {
-		p, err := sk.Position()
-		if err != nil {
-			return fmt.Errorf("checkpoint: source position: %w", err)
+	m := checkpointMeta{Fingerprint: q.Checkpoint.Fingerprint, Watermark: r.wm,
+		RowsIn: q.rowsIn.Load(), Finished: finished}
+	for i, in := range r.plan.g.Inputs {
+		ic := inputCheckpoint{Table: in.Table, MaxTs: r.ins[i].maxTs, Watermark: r.ins[i].wm}
+		if sk, ok := in.Source.(connectors.Seeker); ok {
+			p, err := sk.Position()
+			if err != nil {
+				return fmt.Errorf("checkpoint: position of source %s: %w", in.Table, err)
+			}
+			ic.Source = p
 		}
-		pos = p
+		m.Inputs = append(m.Inputs, ic)
+	}
+	if len(m.Inputs) == 1 {
+		m.Source, m.MaxTs = m.Inputs[0].Source, m.Inputs[0].MaxTs
 	}
 	r.ckSeq++
+	m.Seq = r.ckSeq
 	r.sinceCk = 0
 	r.lastCk = q.Clock.Now()
-	m := checkpointMeta{Fingerprint: q.Checkpoint.Fingerprint, Seq: r.ckSeq, Watermark: r.wm, MaxTs: r.maxTs,
-		Source: pos, RowsIn: q.rowsIn.Load(), Finished: finished}
 	return r.back.send(stageMsg{checkpoint: &m})
 }
 
-// writeCheckpoint runs on the back stage: it snapshots the operators and
-// the sink and writes the checkpoint atomically (a temporary directory,
+// writeCheckpoint runs on the back stage: it snapshots the operators (the
+// back stage's nodes, which are all the stateful ones) and the sink and writes the checkpoint atomically (a temporary directory,
 // fsynced, then renamed), keeping the last two.
 func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	q := s.q
@@ -233,8 +261,8 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	for i, op := range q.Pipeline {
-		sn, ok := op.(Snapshotter)
+	for i := s.plan.cut; i < len(s.plan.g.Nodes); i++ {
+		sn, ok := s.plan.g.Nodes[i].Op.(Snapshotter)
 		if !ok {
 			continue
 		}

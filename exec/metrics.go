@@ -30,7 +30,7 @@ type BatchInfo struct {
 	// StateBytes estimates the window state's memory.
 	StateBytes int64
 	// State sizes each stateful operator's state after the batch, in
-	// pipeline order.
+	// graph order (nodes in topological order).
 	State []OperatorState
 }
 

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"runtime"
@@ -38,14 +37,14 @@ type Query struct {
 	ID int
 	// SQL is the query's text.
 	SQL string
-	// Input is where rows come from.
-	Input Input
-	// Pipeline transforms the source's batches.
-	Pipeline Pipeline
-	// Graph is the query's dataflow graph, always set by the planner. For
-	// a linear query (one source, a chain of operators) Input and
-	// Pipeline hold the same source and operators.
+	// Graph, when set, is the query's dataflow graph: its inputs, its
+	// operators and which output goes to the sink. When it is nil, the
+	// query is the chain Input, then Pipeline.
 	Graph *Graph
+	// Input is where rows come from, when Graph is nil.
+	Input Input
+	// Pipeline transforms the source's batches, when Graph is nil.
+	Pipeline Pipeline
 	// Sink receives the pipeline's output; Run closes it.
 	Sink connectors.Sink
 	// BatchRows caps the rows taken from the source per call.
@@ -55,8 +54,11 @@ type Query struct {
 	// MaxBatchRows caps the rows of one live micro-batch (default 4M); what
 	// is left waits in the source's bounded buffer for the next batch.
 	MaxBatchRows int64
-	// ProcTime, when set, receives each batch's time (ms) before the
-	// batch is processed: PROCTIME() reads it.
+	// ProcTime, when set, receives each micro-batch's time (ms) before the
+	// front stage reads it: PROCTIME() bound to it is right on the front
+	// stage. Operators after the first stateful one run on the back stage,
+	// possibly while the front reads a later micro-batch; they get their
+	// batch's time through ProcTimeSetter instead.
 	ProcTime *atomic.Int64
 	// ProcTimeWindows makes the watermark follow processing time: after
 	// the batch of time T it is T + Interval.
@@ -127,11 +129,33 @@ func (q *Query) Metrics() Metrics {
 	return m
 }
 
-// Discard releases a query that will not run: its operators, source,
+// graph is the query's dataflow graph: Graph, or, when it is nil, one
+// built from Input and Pipeline (a chain over one source).
+func (q *Query) graph() *Graph {
+	if q.Graph != nil {
+		return q.Graph
+	}
+	g := &Graph{Inputs: []Input{q.Input}, Output: FromInput(0)}
+	for i, op := range q.Pipeline {
+		g.Nodes = append(g.Nodes, GraphNode{Op: op, From: []Port{g.Output}})
+		g.Output = FromNode(i)
+	}
+	return g
+}
+
+// Inputs are the query's sources, in input order.
+func (q *Query) Inputs() []Input { return q.graph().Inputs }
+
+// Discard releases a query that will not run: its operators, sources,
 // sink and closers.
 func (q *Query) Discard() {
-	q.Pipeline.Close()
-	q.Input.Source.Close()
+	g := q.graph()
+	for _, n := range g.Nodes {
+		opClose(n.Op)
+	}
+	for _, in := range g.Inputs {
+		in.Source.Close()
+	}
 	q.Sink.Close()
 	for _, c := range q.Closers {
 		c.Close()
@@ -140,13 +164,23 @@ func (q *Query) Discard() {
 
 // Live reports whether the query reads a live source: one that works in
 // the background (a Starter, even if its input ends, like a datagen with a
-// row count) or one whose input never ends. Live sources are polled once
-// per batch interval; others are read back to back.
+// row count) or one whose input never ends. A query with several inputs
+// is live when any of them is. Live queries are polled once per batch
+// interval; others are read back to back.
 func (q *Query) Live() bool {
-	if _, ok := q.Input.Source.(connectors.Starter); ok {
+	for _, in := range q.Inputs() {
+		if in.live() {
+			return true
+		}
+	}
+	return false
+}
+
+func (in Input) live() bool {
+	if _, ok := in.Source.(connectors.Starter); ok {
 		return true
 	}
-	b, ok := q.Input.Source.(connectors.Bounded)
+	b, ok := in.Source.(connectors.Bounded)
 	return ok && !b.Bounded()
 }
 
@@ -160,24 +194,31 @@ func (q *Query) Batches() []BatchInfo { return q.log.all() }
 // into the source's BadRow handler.
 func (q *Query) CountBadRow() { q.bad.Add(1) }
 
-// Run reads the source until it ends, ctx is done or a LIMIT of the
-// pipeline is satisfied (see Finite), and writes what the pipeline emits
-// to the sink, one micro-batch at a time. A bounded source
-// is read back to back as fast as it goes; a live one is polled once per
-// Interval. After each batch the watermark advances once; at the end of a
-// bounded source it becomes MaxWatermark and every open window is emitted.
-// Run closes the source, the pipeline and the sink. It returns nil when
-// the input ended, a LIMIT was satisfied or ctx was cancelled, or the
-// error that stopped it. A panic in the query (an operator's bug) stops
-// only this query: Run returns it as a *PanicError, after stopping the
-// back stage and closing the source, the pipeline and the sink.
+// Run reads the sources until they all end, ctx is done or a LIMIT of the
+// graph is satisfied (see Finite), and writes what the graph emits to the
+// sink, one micro-batch at a time. Bounded sources are read back to back
+// as fast as they go, one batch of each per micro-batch; in a live query
+// (any input live) every input is polled once per Interval. After each
+// micro-batch every node advances once, to the minimum of its inputs'
+// watermarks; an input that ended has MaxWatermark, so once all have
+// ended every open window is emitted. Run closes the sources, the
+// operators and the sink. It returns nil when the input ended, a LIMIT
+// was satisfied or ctx was cancelled, or the error that stopped it. A
+// panic in the query (an operator's bug) stops only this query: Run
+// returns it as a *PanicError, after stopping the back stage and closing
+// the sources, the operators and the sink.
 func (q *Query) Run(ctx context.Context) (err error) {
 	q.status.Store("running")
+	g := q.graph()
 	var r *runner
 	defer func() {
-		q.Pipeline.Close()
-		if cerr := safeClose("source "+q.Input.Table, q.Input.Source); err == nil && cerr != nil {
-			err = cerr
+		for _, n := range g.Nodes {
+			opClose(n.Op)
+		}
+		for _, in := range g.Inputs {
+			if cerr := safeClose("source "+in.Table, in.Source); err == nil && cerr != nil {
+				err = cerr
+			}
 		}
 		if cerr := safeClose("the sink", q.Sink); err == nil && cerr != nil {
 			err = cerr
@@ -219,20 +260,27 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		q.MaxBatchRows = 4 << 20
 	}
 	q.watermark.Store(MinWatermark)
-	if s, ok := q.Input.Source.(connectors.Starter); ok {
-		if err := s.Start(ctx); err != nil {
-			return err
+	plan, err := newGraphPlan(g)
+	if err != nil {
+		return err
+	}
+	for _, in := range g.Inputs {
+		if s, ok := in.Source.(connectors.Starter); ok {
+			if err := s.Start(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	r = &runner{q: q, wm: MinWatermark, maxTs: MinWatermark, everyBatch: emitsEveryBatch(q.Pipeline)}
-	split := q.splitPoint()
-	r.front = q.Pipeline[:split]
-	r.back = newBackStage(q, q.Pipeline[split:], !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	r = &runner{q: q, plan: plan, wm: MinWatermark, ins: make([]inputState, len(g.Inputs))}
+	for i := range r.ins {
+		r.ins[i] = inputState{wm: MinWatermark, maxTs: MinWatermark}
+	}
+	r.back = newBackStage(q, plan, !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	r.front = newGraphStage(plan, 0, plan.cut, func(from Port, b arrow.RecordBatch) error {
+		return r.back.send(stageMsg{port: from, batch: b, procMs: r.procMs})
+	})
 	if q.Checkpoint != nil {
-		if err = q.checkStateful(); err == nil {
-			err = r.restore()
-		}
-		if err != nil {
+		if err = r.restore(); err != nil {
 			r.back.close()
 			return err
 		}
@@ -259,242 +307,6 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		err = berr
 	}
 	return err
-}
-
-// splitPoint is where the pipeline is cut between the two stages: at the
-// first aggregation, or before every operator when there is none.
-func (q *Query) splitPoint() int {
-	for i, op := range q.Pipeline {
-		if _, ok := op.(*WindowAgg); ok {
-			return i
-		}
-	}
-	return 0
-}
-
-// runner is the state of one Run.
-type runner struct {
-	q         *Query
-	wm, maxTs int64
-	// front runs on the source's goroutine; back runs the operators from
-	// the first aggregation on, and the sink, on a second goroutine when
-	// the query is parallel, so that decoding and aggregating overlap.
-	front Pipeline
-	back  *backStage
-	// checkpoint bookkeeping
-	ckSeq         int64
-	sinceCk       int
-	lastCk        time.Time
-	restoredEpoch int64
-	restoredFrom  string
-	// lastRow is the wall time the last row arrived (live sources), and
-	// idleBase the watermark then.
-	lastRow  time.Time
-	idleBase int64
-	// everyBatch is set when an operator emits per micro-batch
-	// (MicroBatchEmitter): the pipeline is advanced after every
-	// micro-batch, even when the watermark did not move.
-	everyBatch bool
-}
-
-func (r *runner) runBounded(ctx context.Context) error {
-	q := r.q
-	for ctx.Err() == nil && !q.satisfied() {
-		start := q.Clock.Now()
-		b, err := r.next(ctx)
-		if errors.Is(err, connectors.ErrEndOfInput) {
-			return nil
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // stopped while waiting for input
-			}
-			return err
-		}
-		if q.ProcTime != nil {
-			q.ProcTime.Store(start.UnixMilli())
-		}
-		n := b.NumRows()
-		if err := r.process(b); err != nil {
-			return err
-		}
-		if err := r.advance(r.eventWatermark()); err != nil {
-			return err
-		}
-		if err := r.commit(BatchInfo{Time: start, Rows: n}, start); err != nil {
-			return err
-		}
-		if err := r.maybeCheckpoint(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *runner) runLive(ctx context.Context) error {
-	q := r.q
-	iv := q.Interval
-	due := q.Clock.Now().Truncate(iv).Add(iv)
-	r.lastRow = q.Clock.Now()
-	for {
-		if q.satisfied() {
-			return nil // a LIMIT has all its rows: the query is complete
-		}
-		if err := q.Clock.SleepUntil(ctx, due); err != nil {
-			return nil // cancelled: stop quietly
-		}
-		start := q.Clock.Now()
-		batchTime := due.Add(-iv)
-		if q.ProcTime != nil {
-			q.ProcTime.Store(batchTime.UnixMilli())
-		}
-		var rows int64
-		ended := false
-		for rows < q.MaxBatchRows {
-			b, err := r.next(ctx)
-			if errors.Is(err, connectors.ErrNoData) {
-				break
-			}
-			if errors.Is(err, connectors.ErrEndOfInput) {
-				ended = true
-				break
-			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil // stopped while reading
-				}
-				return err
-			}
-			rows += b.NumRows()
-			if err := r.process(b); err != nil {
-				return err
-			}
-		}
-		now := q.Clock.Now()
-		if rows > 0 {
-			r.lastRow, r.idleBase = now, r.eventWatermark()
-		}
-		wm := r.eventWatermark()
-		if q.ProcTimeWindows {
-			wm = due.UnixMilli()
-		} else if q.Input.IdleTimeout > 0 && q.Input.TimeCol >= 0 && r.idleBase != MinWatermark {
-			if idle := now.Sub(r.lastRow) - q.Input.IdleTimeout; idle > 0 {
-				wm = max(wm, r.idleBase+idle.Milliseconds())
-			}
-		}
-		if err := r.advance(wm); err != nil {
-			return err
-		}
-		if err := r.commit(BatchInfo{Time: batchTime, Rows: rows, SchedulingDelay: start.Sub(due)}, start); err != nil {
-			return err
-		}
-		if err := r.maybeCheckpoint(); err != nil {
-			return err
-		}
-		if ended {
-			return nil
-		}
-		if bl, ok := q.Input.Source.(connectors.Backlogger); ok && bl.Backlogged() {
-			// Input waits faster than one batch per tick takes it: go again
-			// at once, with the same batch time.
-			continue
-		}
-		// A batch that ran long delays the next one; none is skipped, so a
-		// query that falls behind shows a growing scheduling delay.
-		due = due.Add(iv)
-	}
-}
-
-// next is the source's Next; a panic in the source fails the query.
-func (r *runner) next(ctx context.Context) (b arrow.RecordBatch, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			b, err = nil, newPanicError("source "+r.q.Input.Table, v)
-		}
-	}()
-	return r.q.Input.Source.Next(ctx, r.q.BatchRows)
-}
-
-// satisfied reports whether an operator of the pipeline will never emit
-// again (a LIMIT that has passed all its rows): then the query stops
-// reading and ends as if its input had ended.
-func (q *Query) satisfied() bool {
-	for _, op := range q.Pipeline {
-		if f, ok := op.(Finite); ok && f.Satisfied() {
-			return true
-		}
-	}
-	return false
-}
-
-// eventWatermark is the largest event time seen minus the delay.
-func (r *runner) eventWatermark() int64 {
-	if r.q.Input.TimeCol < 0 || r.maxTs == MinWatermark {
-		return MinWatermark
-	}
-	return r.maxTs - r.q.Input.Delay
-}
-
-// process runs one source batch through the front operators and hands
-// what they produce to the back stage.
-func (r *runner) process(b arrow.RecordBatch) error {
-	q := r.q
-	q.rowsIn.Add(b.NumRows())
-	if q.Input.TimeCol >= 0 {
-		if t := maxTimestamp(b.Column(q.Input.TimeCol)); t > r.maxTs {
-			r.maxTs = t
-		}
-	}
-	out, err := r.front.Push(b)
-	if err != nil {
-		return err
-	}
-	return r.sendAll(out)
-}
-
-func (r *runner) sendAll(bs []arrow.RecordBatch) error {
-	for i, b := range bs {
-		if err := r.back.send(stageMsg{batch: b}); err != nil {
-			releaseBatches(bs[i+1:])
-			return err
-		}
-	}
-	return nil
-}
-
-// advance moves the watermark forward (never back) through the pipeline.
-func (r *runner) advance(wm int64) error {
-	if wm <= r.wm {
-		if !r.everyBatch {
-			return nil
-		}
-		wm = r.wm
-	}
-	r.wm = wm
-	r.q.watermark.Store(wm)
-	out, err := r.front.Advance(wm)
-	if err != nil {
-		return err
-	}
-	if err := r.sendAll(out); err != nil {
-		return err
-	}
-	return r.back.send(stageMsg{advance: true, wm: wm})
-}
-
-// commit ends a micro-batch begun at start.
-func (r *runner) commit(info BatchInfo, start time.Time) error {
-	info.Watermark = r.wm
-	return r.back.send(stageMsg{commit: true, info: info, start: start})
-}
-
-// finish emits every open window at the end of the input.
-func (r *runner) finish() error {
-	start := r.q.Clock.Now()
-	if err := r.advance(MaxWatermark); err != nil {
-		return err
-	}
-	return r.commit(BatchInfo{Time: start}, start)
 }
 
 func (q *Query) write(bs []arrow.RecordBatch) error {
@@ -536,14 +348,32 @@ func maxTimestamp(a arrow.Array) int64 {
 // WaitsForEndOfInput reports whether the query's windows can only close
 // when its input ends: a live source with windows over event time but no
 // watermark declared. Such a query never emits; the CLI warns about it.
-func (q *Query) WaitsForEndOfInput() bool {
-	if !q.Live() || q.ProcTimeWindows || q.Input.TimeCol >= 0 {
-		return false
+func (q *Query) WaitsForEndOfInput() bool { return len(q.TablesWithoutWatermark()) > 0 }
+
+// TablesWithoutWatermark names the live inputs that hold back a windowed
+// operator (Windowed) forever, because they declare no watermark: their
+// watermark stays at MinWatermark until they end, which they never do.
+// It is empty for queries without such a window, or windowed over
+// processing time.
+func (q *Query) TablesWithoutWatermark() []string {
+	if q.ProcTimeWindows {
+		return nil
 	}
-	for _, op := range q.Pipeline {
-		if w, ok := op.(*WindowAgg); ok && w.win {
-			return true
+	g := q.graph()
+	windowed := false
+	for _, n := range g.Nodes {
+		if w, ok := n.Op.(Windowed); ok && w.WaitsForWatermark() {
+			windowed = true
 		}
 	}
-	return false
+	if !windowed {
+		return nil
+	}
+	var names []string
+	for _, in := range g.Inputs {
+		if in.live() && in.TimeCol < 0 {
+			names = append(names, in.Table)
+		}
+	}
+	return names
 }

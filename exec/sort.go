@@ -19,7 +19,8 @@ type SortKey struct {
 }
 
 // Sort orders the rows of each emission: it holds the batches it is given
-// until the next watermark advance and then emits them sorted. On a
+// until the watermark next rises and then emits them sorted (Advance with
+// an unchanged watermark, as every micro-batch ends, emits nothing). On a
 // windowed query that is the rows of the windows closed by that advance;
 // on a bounded source without a watermark it is the whole result, at the
 // end. NULLs sort first in ascending order, as in MySQL.
@@ -28,13 +29,17 @@ type Sort struct {
 	keys   []SortKey
 	mem    memory.Allocator
 	buf    []arrow.RecordBatch
+	wm     int64
 }
 
-var _ Operator = (*Sort)(nil)
+var (
+	_ Operator    = (*Sort)(nil)
+	_ Snapshotter = (*Sort)(nil)
+)
 
 // NewSort returns a sort of batches of schema on keys.
 func NewSort(mem memory.Allocator, schema *arrow.Schema, keys []SortKey) *Sort {
-	return &Sort{schema: schema, keys: keys, mem: mem}
+	return &Sort{schema: schema, keys: keys, mem: mem, wm: MinWatermark}
 }
 
 // Schema is the input schema.
@@ -46,8 +51,13 @@ func (s *Sort) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	return nil, nil
 }
 
-// Advance emits everything held, sorted.
-func (s *Sort) Advance(int64) ([]arrow.RecordBatch, error) {
+// Advance emits everything held, sorted, when wm is above the last
+// watermark it saw.
+func (s *Sort) Advance(wm int64) ([]arrow.RecordBatch, error) {
+	if wm <= s.wm {
+		return nil, nil
+	}
+	s.wm = wm
 	if len(s.buf) == 0 {
 		return nil, nil
 	}

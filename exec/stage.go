@@ -7,24 +7,42 @@ import (
 	"github.com/weirdb/weir/connectors"
 )
 
-// stageMsg is what the front of a query hands its back stage, in order:
-// a batch, a watermark advance, or the end of a micro-batch.
+// stageMsg is what the front of a query hands its back stage, in order,
+// in band: a batch with the port it came out of (an input's, or a front
+// node's), the watermark of every input after a micro-batch, the end of a
+// micro-batch, or a checkpoint barrier. Each carries the time of the
+// micro-batch it belongs to (procMs), which the back stage gives its
+// PROCTIME() operators: a slow back stage still stamps rows with their own
+// batch's time, not the one the front is reading.
+//
+// Barriers are aligned by construction, as Flink's aligned checkpoints
+// are: the front sends every input's batches of a micro-batch, then its
+// advance and commit, then the barrier, all on this one ordered channel.
+// When the back stage reaches the barrier it has processed everything of
+// every input before it and nothing after, and it owns every stateful
+// operator (the cut puts them all on the back stage), so it snapshots
+// them on its own goroutine with no input to hold back.
 type stageMsg struct {
+	port    Port
 	batch   arrow.RecordBatch
 	advance bool
-	wm      int64
+	wms     []int64 // each input's watermark
 	commit  bool
 	info    BatchInfo
 	start   time.Time
+	procMs  int64
 	// checkpoint, when set, is a barrier: save the state reached so far.
 	checkpoint *checkpointMeta
 }
 
-// backStage runs the operators from the first aggregation on and writes
-// to the sink. It runs inline, or on its own goroutine fed through a small
-// bounded channel (so a slow back stage slows the source: backpressure).
+// backStage runs the graph's nodes from the first stateful one on and
+// writes the output to the sink. It runs inline, or on its own goroutine
+// fed through a small bounded channel (so a slow back stage slows the
+// source: backpressure).
 type backStage struct {
 	q     *Query
+	plan  *graphPlan
+	stage *graphStage
 	ops   Pipeline
 	epoch int64
 	ch    chan stageMsg
@@ -39,8 +57,12 @@ type backStage struct {
 
 const stageQueue = 4
 
-func newBackStage(q *Query, ops Pipeline, async bool) *backStage {
-	s := &backStage{q: q, ops: ops}
+func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
+	s := &backStage{q: q, plan: plan}
+	s.stage = newGraphStage(plan, plan.cut, len(plan.g.Nodes), func(_ Port, b arrow.RecordBatch) error {
+		return q.write([]arrow.RecordBatch{b})
+	})
+	s.ops = s.stage.ops()
 	if async {
 		s.ch = make(chan stageMsg, stageQueue)
 		s.stop = make(chan struct{})
@@ -111,22 +133,16 @@ func (s *backStage) handle(m stageMsg) error {
 	q := s.q
 	switch {
 	case m.batch != nil:
-		out, err := s.ops.Push(m.batch)
-		if err != nil {
-			return err
-		}
-		if err := q.write(out); err != nil {
+		s.stage.setProcTime(m.procMs)
+		if err := s.stage.deliver(m.port, m.batch); err != nil {
 			return err
 		}
 		// A live micro-batch can hold millions of rows: hold the state to
 		// its limit after each batch read, not only at the commit.
 		return s.limits.check(q, s.ops)
 	case m.advance:
-		out, err := s.ops.Advance(m.wm)
-		if err != nil {
-			return err
-		}
-		return q.write(out)
+		s.stage.setProcTime(m.procMs)
+		return s.stage.advance(m.wms)
 	case m.commit:
 		return s.commit(m.info, m.start)
 	case m.checkpoint != nil:

@@ -1,15 +1,10 @@
 package exec
 
-import (
-	"fmt"
+import "github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/apache/arrow-go/v18/arrow"
-)
-
-// Union is UNION ALL: every batch of every input port comes out
-// unchanged, in arrival order. The planner gives every input the
-// union's schema. Its watermark is the minimum of its inputs', as for
-// every MultiInput.
+// Union is UNION ALL: it passes on every batch of each of its inputs, in
+// the order they arrive. Its inputs already have its output schema. As
+// for every node of a graph, its watermark is the minimum of its inputs'.
 type Union struct {
 	schema *arrow.Schema
 	ports  int
@@ -17,32 +12,33 @@ type Union struct {
 
 var _ MultiInput = (*Union)(nil)
 
-// NewUnion returns the union of ports inputs of schema.
+// NewUnion returns a union of ports inputs of schema.
 func NewUnion(schema *arrow.Schema, ports int) *Union {
 	return &Union{schema: schema, ports: ports}
 }
 
-// Schema is the schema of every input and of the output.
+// Schema is the schema of every input.
 func (u *Union) Schema() *arrow.Schema { return u.schema }
 
-// Ports is the number of inputs.
+// Ports implements MultiInput.
 func (u *Union) Ports() int { return u.ports }
 
-// ProcessFrom passes b on.
+// ProcessFrom passes b on, whichever input it came from.
 func (u *Union) ProcessFrom(_ int, b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	return u.Process(b)
+}
+
+// Process passes b on.
+func (u *Union) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	if b.NumRows() == 0 {
+		b.Release()
+		return nil, nil
+	}
 	return []arrow.RecordBatch{b}, nil
 }
 
-// Process passes b on, as from port 0.
-func (u *Union) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
-	return u.ProcessFrom(0, b)
-}
-
-// Advance emits nothing: a union holds no rows.
+// Advance emits nothing: a union holds no state.
 func (u *Union) Advance(int64) ([]arrow.RecordBatch, error) { return nil, nil }
 
-// Close releases nothing.
+// Close does nothing.
 func (u *Union) Close() {}
-
-// String names the operator for EXPLAIN and messages.
-func (u *Union) String() string { return fmt.Sprintf("Union ALL of %d inputs", u.ports) }

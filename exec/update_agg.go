@@ -320,26 +320,3 @@ func (u *UpdatingAgg) drop(id uint32) {
 	}
 	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id] = false, 0, false, false
 }
-
-// MicroBatchEmitter is implemented by operators that emit after every
-// micro-batch rather than when the watermark moves (updating aggregates):
-// the scheduler then advances the pipeline after each micro-batch, with
-// the watermark unchanged if it did not move.
-type MicroBatchEmitter interface {
-	// EmitsEveryMicroBatch reports whether the operator needs it.
-	EmitsEveryMicroBatch() bool
-}
-
-// EmitsEveryMicroBatch implements MicroBatchEmitter.
-func (u *UpdatingAgg) EmitsEveryMicroBatch() bool { return true }
-
-// emitsEveryBatch reports whether an operator of ops is a
-// MicroBatchEmitter that needs an Advance after every micro-batch.
-func emitsEveryBatch(ops Pipeline) bool {
-	for _, op := range ops {
-		if m, ok := op.(MicroBatchEmitter); ok && m.EmitsEveryMicroBatch() {
-			return true
-		}
-	}
-	return false
-}

@@ -39,10 +39,8 @@ import (
 //	query error TEXT     the query must fail to plan or run with TEXT
 //
 // A query without batch=N runs with batch sizes 1, 3 and 1024, and must
-// give the same rows each time. A query marked graph reads several
-// streams (UNION ALL, a view used twice): it is checked when the build
-// runs exec.Graph, and skipped (logged) while it refuses such queries. late=N and bad=N check the rows dropped as
-// late and the bad input rows skipped.
+// give the same rows each time. late=N and bad=N check the rows dropped
+// as late and the bad input rows skipped.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("../testdata/*.slt")
 	if err != nil || len(files) == 0 {
@@ -155,10 +153,6 @@ func runGolden(t *testing.T, path string) {
 				bad = 0
 				var late int64
 				got, err := runQuery(sess, expand(r.body), size, &late)
-				if _, ok := opts["graph"]; ok && err != nil && strings.Contains(err.Error(), "dataflow-graph runner") {
-					t.Logf("%s: skipped until the graph runner lands: %v", where, err)
-					break
-				}
 				if err != nil {
 					t.Errorf("%s (batch %d): %v", where, size, err)
 					break

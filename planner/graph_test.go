@@ -81,9 +81,6 @@ func TestBuildLinearGraph(t *testing.T) {
 // TestBuildSharedGraph: a view read by both branches of a UNION ALL is
 // lowered once, its table opened once; the union reads both branches.
 func TestBuildSharedGraph(t *testing.T) {
-	saved := graphRunnable
-	graphRunnable = func(*exec.Query) error { return nil }
-	defer func() { graphRunnable = saved }()
 	p, q := buildQuery(t, "CREATE VIEW v AS SELECT a * 2 AS d FROM t WHERE a > 0; SELECT d FROM v UNION ALL SELECT d + 1 AS d FROM v WHERE d > 2")
 	g := q.Graph
 	if len(g.Inputs) != 1 {

@@ -431,9 +431,6 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	q.Sink = sink
 	if len(scans) == 1 && linearOrder(nodes) {
 		q.Input, q.Pipeline = g.Inputs[0], ops
-	} else if err := graphRunnable(q); err != nil {
-		sink.Close()
-		return fail(err)
 	}
 	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
 	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
@@ -441,14 +438,6 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	s.nextID++
 	q.ID = s.nextID
 	return q, nil
-}
-
-// graphRunnable says whether q, a query with several inputs or a node
-// with several parents, can run: only on a runner that executes
-// Query.Graph. The linear runner of this build cannot; when exec's runner
-// executes graphs, this returns nil.
-var graphRunnable = func(*exec.Query) error {
-	return fmt.Errorf("this query reads several streams (UNION ALL, or a table or view used twice): it needs the dataflow-graph runner, which this build does not have yet")
 }
 
 // input opens the source of the idx-th table the query reads and

@@ -157,7 +157,7 @@ func (b *benchRunner) engine(ctx context.Context, src, profile string) (benchRun
 // whichever is more (a source may drop rows before the query counts them:
 // the file source searches for a LIKE '%text%' itself).
 func (b *benchRunner) engineProgress(q *exec.Query, res *resultCounter) func() int64 {
-	if o, ok := q.Input.Source.(interface{ Offset() int64 }); ok && b.gen.Bytes > 0 {
+	if o, ok := q.Inputs()[0].Source.(interface{ Offset() int64 }); ok && b.gen.Bytes > 0 {
 		return func() int64 { return int64(float64(o.Offset()) / float64(b.gen.Bytes) * float64(b.gen.Lines)) }
 	}
 	return func() int64 {

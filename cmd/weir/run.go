@@ -271,8 +271,10 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 			every, batches := j.prepared[q].CheckpointSettings()
 			q.Checkpoint = &exec.Checkpointing{Dir: filepath.Join(f.checkpointDir, fmt.Sprintf("q%d", q.ID)),
 				Every: every, EveryBatches: batches, Fingerprint: j.prepared[q].Fingerprint()}
-			if _, ok := q.Input.Source.(connectors.Seeker); !ok {
-				fmt.Fprintf(stderr, "weir: warning: query %d: table %s cannot be replayed from a checkpoint: after a restart its source starts over, so rows may be counted twice or lost\n", q.ID, q.Input.Table)
+			for _, in := range q.Inputs() {
+				if _, ok := in.Source.(connectors.Seeker); !ok {
+					fmt.Fprintf(stderr, "weir: warning: query %d: table %s cannot be replayed from a checkpoint: after a restart its source starts over, so rows may be counted twice or lost\n", q.ID, in.Table)
+				}
 			}
 		}
 	} else if f.reset {
@@ -280,8 +282,8 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		return fmt.Errorf("--reset needs --checkpoint-dir")
 	}
 	for _, q := range j.queries {
-		if q.WaitsForEndOfInput() {
-			fmt.Fprintf(stderr, "weir: warning: query %d: table %s declares no WATERMARK, so its event-time windows close only when its input ends; declare one, or window over PROCTIME()\n", q.ID, q.Input.Table)
+		for _, table := range q.TablesWithoutWatermark() {
+			fmt.Fprintf(stderr, "weir: warning: query %d: table %s declares no WATERMARK, so its event-time windows close only when its input ends; declare one, or window over PROCTIME()\n", q.ID, table)
 		}
 	}
 	errs := make([]error, len(j.queries))
