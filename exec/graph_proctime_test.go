@@ -144,3 +144,32 @@ func TestProcTimeOpOnBackStage(t *testing.T) {
 		t.Errorf("name %q", OpName(proj))
 	}
 }
+
+// TestProcTimeOnBothStagesRunsSerially: operators that evaluate
+// PROCTIME() before and after the cut may share one cell, so such a graph
+// is run on one goroutine.
+func TestProcTimeOnBothStagesRunsSerially(t *testing.T) {
+	mem := winTestMem(t)
+	s := winTestSchema("w:string")
+	cell := new(atomic.Int64)
+	proj := func() Operator {
+		return ProcTimeOp{Operator: NewProject(mem, []vector.Expr{vector.ColumnRef(0, vector.String, "w")}, []string{"w"}), Cell: cell}
+	}
+	block := &blocker{schema: s, release: make(chan struct{})}
+	for _, c := range []struct {
+		nodes []GraphNode
+		want  bool
+	}{
+		{[]GraphNode{{Op: proj(), From: []Port{FromInput(0)}}, {Op: block, From: []Port{FromNode(0)}}}, false},
+		{[]GraphNode{{Op: block, From: []Port{FromInput(0)}}, {Op: proj(), From: []Port{FromNode(0)}}}, false},
+		{[]GraphNode{{Op: proj(), From: []Port{FromInput(0)}}, {Op: block, From: []Port{FromNode(0)}}, {Op: proj(), From: []Port{FromNode(1)}}}, true},
+	} {
+		p, err := newGraphPlan(&Graph{Inputs: []Input{{Table: "t", TimeCol: -1}}, Nodes: c.nodes, Output: FromNode(len(c.nodes) - 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.procTimeOnBothStages(); got != c.want {
+			t.Errorf("cut %d: both stages %v, want %v", p.cut, got, c.want)
+		}
+	}
+}

@@ -177,6 +177,24 @@ type graphStage struct {
 	setters []ProcTimeSetter
 }
 
+// procTimeOnBothStages reports whether operators that evaluate
+// PROCTIME() (ProcTimeSetters) run on both sides of the cut. Such a query
+// runs on one goroutine: the planner may bind all its PROCTIME() calls to
+// one cell, which two stages would otherwise write at once.
+func (p *graphPlan) procTimeOnBothStages() bool {
+	front, back := false, false
+	for k, n := range p.g.Nodes {
+		if _, ok := n.Op.(ProcTimeSetter); ok {
+			if k < p.cut {
+				front = true
+			} else {
+				back = true
+			}
+		}
+	}
+	return front && back
+}
+
 func newGraphStage(p *graphPlan, lo, hi int, emit func(Port, arrow.RecordBatch) error) *graphStage {
 	s := &graphStage{p: p, lo: lo, hi: hi, emit: emit, procMs: MinWatermark}
 	for _, n := range p.g.Nodes[lo:hi] {

@@ -275,7 +275,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	for i := range r.ins {
 		r.ins[i] = inputState{wm: MinWatermark, maxTs: MinWatermark}
 	}
-	r.back = newBackStage(q, plan, !q.Serial && runtime.GOMAXPROCS(0) > 1)
+	r.back = newBackStage(q, plan, !q.Serial && runtime.GOMAXPROCS(0) > 1 && !plan.procTimeOnBothStages())
 	r.front = newGraphStage(plan, 0, plan.cut, func(from Port, b arrow.RecordBatch) error {
 		return r.back.send(stageMsg{port: from, batch: b, procMs: r.procMs})
 	})

@@ -114,3 +114,23 @@ func TestBuildSharedGraph(t *testing.T) {
 		t.Errorf("the output is %v, not the union", g.Output)
 	}
 }
+
+// TestProcTimeTravelsWithTheBatch: operators that evaluate PROCTIME()
+// are given their micro-batch's time by the stage that runs them (they
+// are exec.ProcTimeSetters), before and after an aggregation; the query
+// has no shared processing-time cell a stage could overwrite.
+func TestProcTimeTravelsWithTheBatch(t *testing.T) {
+	_, q := buildQuery(t, "SELECT s, PROCTIME() AS seen, COUNT(*) AS n FROM t WHERE PROCTIME() IS NOT NULL GROUP BY s")
+	if q.ProcTime != nil {
+		t.Errorf("the query has a shared ProcTime cell")
+	}
+	var setters []string
+	for _, n := range q.Graph.Nodes {
+		if _, ok := n.Op.(exec.ProcTimeSetter); ok {
+			setters = append(setters, exec.OpName(n.Op))
+		}
+	}
+	if len(setters) != 2 {
+		t.Errorf("operators given the batch time: %q, want the filter and the projection after the aggregate", setters)
+	}
+}

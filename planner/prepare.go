@@ -376,7 +376,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		ports[scan] = exec.FromInput(i)
 	}
 	var ops exec.Pipeline
-	q := &exec.Query{SQL: p.SQL, ProcTime: p.proc, ProcTimeWindows: p.procWindows, Graph: g}
+	q := &exec.Query{SQL: p.SQL, ProcTimeWindows: p.procWindows, Graph: g}
 	var sources []connectors.Source
 	fail := func(err error) (*exec.Query, error) {
 		for _, src := range sources {
@@ -506,7 +506,30 @@ func (p *Prepared) lowerNode(n Node) ([]exec.Operator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.proc != nil && usesProcTime(n) {
+		// Processing time travels with each micro-batch: the stage that
+		// runs the operator sets the cell from the batch it hands it.
+		op = exec.ProcTimeOp{Operator: op, Cell: p.proc}
+	}
 	return []exec.Operator{op}, nil
+}
+
+// usesProcTime reports whether the expressions n evaluates call
+// PROCTIME().
+func usesProcTime(n Node) bool {
+	var exprs []vector.Expr
+	switch n := n.(type) {
+	case *Filter:
+		exprs = []vector.Expr{n.Pred}
+	case *Project:
+		exprs = n.Exprs
+	}
+	for _, e := range exprs {
+		if strings.Contains(e.String(), procTime{}.String()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Prepared) lower(n Node) (exec.Operator, error) {
