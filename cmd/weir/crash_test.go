@@ -24,6 +24,13 @@ CREATE TABLE sink_out (window_start TIMESTAMP(3), user_id BIGINT, n BIGINT, tota
 INSERT INTO sink_out
 SELECT window_start, user_id, COUNT(*), SUM(amount), MAX(amount)
 FROM clicks GROUP BY user_id, TUMBLE(ts, INTERVAL '10' SECOND);
+CREATE TABLE upd_out (user_id BIGINT, n BIGINT, top DOUBLE)
+  WITH (connector = 'file', path = 'upd.jsonl', format = 'json', changelog = 'true');
+INSERT INTO upd_out
+SELECT user_id, COUNT(*), MAX(amount) FROM (
+  SELECT user_id, amount FROM clicks WHERE url <> '/p1'
+  UNION ALL SELECT user_id, amount FROM clicks WHERE amount > 50
+) AS u GROUP BY user_id EMIT ON UPDATE;
 `
 
 func writeCrashInput(t *testing.T, dir string) {
@@ -43,6 +50,14 @@ func writeCrashInput(t *testing.T, dir string) {
 
 func sortedLines(t *testing.T, path string) []string {
 	t.Helper()
+	lines := fileLines(t, path)
+	sort.Strings(lines)
+	return lines
+}
+
+// fileLines returns the lines of the file at path, in order.
+func fileLines(t *testing.T, path string) []string {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +68,6 @@ func sortedLines(t *testing.T, path string) []string {
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
-	sort.Strings(lines)
 	return lines
 }
 
@@ -73,6 +87,10 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
+	wantUpd := fileLines(t, filepath.Join(ref, "upd.jsonl"))
+	if len(wantUpd) < 1000 {
+		t.Fatalf("reference run wrote only %d changelog rows", len(wantUpd))
+	}
 	if len(want) < 1000 {
 		t.Fatalf("reference run wrote only %d rows", len(want))
 	}
@@ -119,7 +137,19 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 			t.Fatalf("row %d after %d kills:\n got %s\nwant %s", i, kills, got[i], want[i])
 		}
 	}
-	t.Logf("%d kills, %d rows, identical to the uninterrupted run", kills, len(got))
+	// The updating query (a union of two branches of one table into an
+	// aggregate that emits its changes every micro-batch) writes exactly
+	// the changelog of the uninterrupted run, in order.
+	gotUpd := fileLines(t, filepath.Join(crash, "upd.jsonl"))
+	if len(gotUpd) != len(wantUpd) {
+		t.Errorf("%d changelog rows after %d kills, want %d", len(gotUpd), kills, len(wantUpd))
+	}
+	for i := range min(len(gotUpd), len(wantUpd)) {
+		if gotUpd[i] != wantUpd[i] {
+			t.Fatalf("changelog row %d after %d kills:\n got %s\nwant %s", i, kills, gotUpd[i], wantUpd[i])
+		}
+	}
+	t.Logf("%d kills, %d rows and %d changelog rows, identical to the uninterrupted run", kills, len(got), len(gotUpd))
 }
 
 // TestCheckpointFingerprint: a changed script is refused against an old
@@ -154,6 +184,10 @@ func TestGracefulStopResumes(t *testing.T) {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
+	wantUpd := fileLines(t, filepath.Join(ref, "upd.jsonl"))
+	if len(wantUpd) < 1000 {
+		t.Fatalf("reference run wrote only %d changelog rows", len(wantUpd))
+	}
 	stops := 0
 	ck := filepath.Join(dir, "ck", "q1")
 	for ; stops < 3; stops++ {
