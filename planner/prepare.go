@@ -309,7 +309,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), "source")
 	}
 	spec.Contains = scan.Contains // see pushContainsToSource
-	src, err := s.Registry.OpenSource(spec)
+	src, err := s.openSource(spec)
 	if err != nil {
 		ops.Close()
 		closeAll(q.Closers)

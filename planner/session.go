@@ -40,6 +40,9 @@ type Session struct {
 	Settings map[string]string
 
 	nextID int
+	// sources are the live sources open now, shared by the queries that
+	// read them, and the seeds fixed per table (see openSource).
+	sources sharedSources
 }
 
 // NewSession returns a session over an empty catalog.
