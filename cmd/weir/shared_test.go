@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"reflect"
@@ -195,5 +196,64 @@ SELECT MAX(user_id) AS top FROM clicks;`)
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); !contains(lines, `{"_query":1,"n":5}`) || !contains(lines, `{"_query":2,"top":3}`) {
 		t.Errorf("stdout %q", out)
+	}
+}
+
+// TestSharedSocketShell: in the shell, a query that starts later over the
+// same socket table joins the shared stream and sees the lines from then
+// on; stopping the first query does not stop the second's input.
+func TestSharedSocketShell(t *testing.T) {
+	nc := listenNC(t)
+	inR, inW := io.Pipe()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- shellMain(context.Background(), &shellFlags{format: "jsonl", maxRows: 20}, inR, &out, &errOut)
+	}()
+	fmt.Fprintf(inW, `SET batch_interval = '50ms';
+CREATE TABLE sock (line VARCHAR) WITH (connector = 'socket', host = '127.0.0.1', port = '%d', format = 'text');
+SELECT line AS a FROM sock;
+`, nc.port())
+	var conn net.Conn
+	select {
+	case conn = <-nc.first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not connect")
+	}
+	fmt.Fprintln(conn, "one")
+	waitFor(t, &out, `{"a":"one"}`)
+	fmt.Fprintln(inW, "SELECT line AS b FROM sock;")
+	waitFor(t, &errOut, "query 2 started")
+	fmt.Fprintln(conn, "two")
+	waitFor(t, &out, `{"a":"two"}`)
+	waitFor(t, &out, `{"b":"two"}`)
+	fmt.Fprintln(inW, "STOP QUERY 1;")
+	waitFor(t, &errOut, "query 1 stopped")
+	fmt.Fprintln(conn, "three")
+	waitFor(t, &out, `{"b":"three"}`)
+	fmt.Fprintln(inW, "STOP QUERY 2;")
+	waitFor(t, &errOut, "query 2 stopped")
+	inW.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shellMain: %v\n%s", err, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("shell did not end")
+	}
+	got := out.String()
+	for _, bad := range []string{`{"b":"one"}`, `{"a":"three"}`} {
+		if strings.Contains(got, bad) {
+			t.Errorf("stdout has %s:\n%s", bad, got)
+		}
+	}
+	for _, once := range []string{`{"a":"one"}`, `{"a":"two"}`, `{"b":"two"}`, `{"b":"three"}`} {
+		if n := strings.Count(got, once); n != 1 {
+			t.Errorf("%s printed %d times:\n%s", once, n, got)
+		}
+	}
+	if n := nc.connections(); n != 1 {
+		t.Errorf("%d connections to the socket, want 1", n)
 	}
 }
