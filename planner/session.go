@@ -19,7 +19,8 @@ import (
 )
 
 // Session executes statements against a catalog. It is used by one
-// goroutine at a time.
+// goroutine at a time; the queries it built may end on others (releasing
+// the live sources they shared, see openSource).
 type Session struct {
 	// Catalog holds the registered tables.
 	Catalog *catalog.Catalog
