@@ -257,3 +257,45 @@ SELECT line AS a FROM sock;
 		t.Errorf("%d connections to the socket, want 1", n)
 	}
 }
+
+// TestSharedSocketLimitEndsEarly: a query whose LIMIT is satisfied leaves
+// the shared stream; the other query over the table reads on, and the
+// connection stays open for it.
+func TestSharedSocketLimitEndsEarly(t *testing.T) {
+	nc := listenNC(t)
+	w := startWeir(t, t.TempDir(), "run", "--format", "jsonl", "--batch-interval", "50ms", "-e", fmt.Sprintf(`
+CREATE TABLE sock (line VARCHAR) WITH (connector = 'socket', host = '127.0.0.1', port = '%d', format = 'text');
+SELECT line AS a FROM sock LIMIT 1;
+SELECT line AS b FROM sock;`, nc.port()))
+	var conn net.Conn
+	select {
+	case conn = <-nc.first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("weir did not connect")
+	}
+	has := func(want ...string) func([]string, string) bool {
+		return func(lines []string, _ string) bool {
+			for _, s := range want {
+				if !contains(lines, s) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	fmt.Fprintln(conn, "one")
+	w.waitFor(t, 10*time.Second, "both queries' first row", has(`{"_query":1,"a":"one"}`, `{"_query":2,"b":"one"}`))
+	for _, l := range []string{"two", "three"} {
+		fmt.Fprintln(conn, l)
+	}
+	w.waitFor(t, 10*time.Second, "the second query's later rows", has(`{"_query":2,"b":"two"}`, `{"_query":2,"b":"three"}`))
+	w.stop(t)
+	want := []string{`{"_query":1,"a":"one"}`, `{"_query":2,"b":"one"}`, `{"_query":2,"b":"two"}`, `{"_query":2,"b":"three"}`}
+	got := append([]string(nil), w.lines...)
+	if len(got) != len(want) {
+		t.Errorf("stdout %q, want %q in some order", got, want)
+	}
+	if n := nc.connections(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+}

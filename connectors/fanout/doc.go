@@ -18,6 +18,11 @@
 // first Start and closed with the last Subscriber; end of input and a
 // failure of the real source reach each Subscriber after its queue drains.
 //
+// A bad record the shared source skips is reported to every Subscriber's
+// handler, since every reader skipped it: each query counts it (and, with
+// on_error = 'dead_letter', writes it to its dead-letter file), and an
+// error from any handler (on_error = 'fail') fails the shared stream.
+//
 // Only live sources are shared (Shareable): a bounded source is replayable
 // and each reader opens its own, which gives every reader every row without
 // making a fast bounded reader wait for a slow one. Subscribers are not
