@@ -491,12 +491,6 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 	return in, src, dead, nil
 }
 
-// openSource opens a table's source. Every source a query reads is
-// opened here, once per table per query.
-func (s *Session) openSource(spec connectors.SourceSpec) (connectors.Source, error) {
-	return s.Registry.OpenSource(spec)
-}
-
 // lowerNode lowers one plan node to its operators, usually one.
 func (p *Prepared) lowerNode(n Node) ([]exec.Operator, error) {
 	if a, ok := n.(*Aggregate); ok && a.Changelog {

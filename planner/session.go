@@ -20,7 +20,8 @@ import (
 )
 
 // Session executes statements against a catalog. It is used by one
-// goroutine at a time.
+// goroutine at a time; the queries it built may end on others (releasing
+// the live sources they shared, see openSource).
 type Session struct {
 	// Catalog holds the registered tables.
 	Catalog *catalog.Catalog
@@ -41,6 +42,9 @@ type Session struct {
 	Settings map[string]string
 
 	nextID int
+	// sources are the live sources open now, shared by the queries that
+	// read them, and the seeds fixed per table (see openSource).
+	sources sharedSources
 }
 
 // NewSession returns a session over an empty catalog.

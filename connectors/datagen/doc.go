@@ -12,7 +12,10 @@
 //	                 and Next returns connectors.ErrEndOfInput at the end
 //	seed             seed of the random values (default: random, logged);
 //	                 with a seed every column's values are the same on
-//	                 every run, row by row (timestamps excepted)
+//	                 every run, row by row (timestamps excepted). Weir's
+//	                 planner gives a table without one a seed when it is
+//	                 first read, kept for the session, so that every query
+//	                 over a bounded datagen table sees the same rows
 //	buffer_bytes     how many bytes of rows may wait for the query
 //	                 (default 4MiB); while they do, generation pauses
 //
