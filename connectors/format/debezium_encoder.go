@@ -85,12 +85,9 @@ func (e *debeziumEncoder) Encode(batch arrow.RecordBatch) error {
 		}
 		b = append(b, `,"op":"`...)
 		b = append(b, op, '"', '}', '\n')
-		if len(b) >= flushSize {
-			e.out.buf = b
-			if err := e.out.flush(); err != nil {
-				return err
-			}
-			b = e.out.buf
+		var err error
+		if b, err = e.out.spill(b); err != nil {
+			return err
 		}
 	}
 	e.out.buf = b

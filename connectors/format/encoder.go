@@ -114,6 +114,17 @@ type lineWriter struct {
 	err error
 }
 
+// spill takes b, the buffer being appended to, and writes it out once it
+// holds flushSize bytes; it returns the buffer to go on appending to.
+func (l *lineWriter) spill(b []byte) ([]byte, error) {
+	if len(b) < flushSize {
+		return b, nil
+	}
+	l.buf = b
+	err := l.flush()
+	return l.buf, err
+}
+
 func (l *lineWriter) flush() error {
 	if l.err != nil {
 		return l.err

@@ -48,12 +48,9 @@ func (e *jsonEncoder) Encode(batch arrow.RecordBatch) error {
 			return err
 		}
 		b = append(b, '\n')
-		if len(b) >= flushSize {
-			e.out.buf = b
-			if err := e.out.flush(); err != nil {
-				return err
-			}
-			b = e.out.buf
+		var err error
+		if b, err = e.out.spill(b); err != nil {
+			return err
 		}
 	}
 	e.out.buf = b

@@ -39,12 +39,9 @@ func (e *textEncoder) Encode(batch arrow.RecordBatch) error {
 			b = append(b, col.Value(r)...)
 		}
 		b = append(b, '\n')
-		if len(b) >= flushSize {
-			e.out.buf = b
-			if err := e.out.flush(); err != nil {
-				return err
-			}
-			b = e.out.buf
+		var err error
+		if b, err = e.out.spill(b); err != nil {
+			return err
 		}
 	}
 	e.out.buf = b
