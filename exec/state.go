@@ -84,7 +84,7 @@ func (c *stateCheck) checkSizes(q *Query, ops []OperatorState) error {
 	}
 	for _, o := range ops {
 		if o.Bytes > limit {
-			return fmt.Errorf("query %d: state of %s holds %d keys in %s, over max_state_bytes = %s: raise it with SET max_state_bytes = '%s', or bound the state (a shorter window, fewer distinct keys)",
+			return fmt.Errorf("query %d: state of %s holds %d keys in %s, over max_state_bytes = %s: raise it with SET max_state_bytes = '%s', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)",
 				q.ID, o.Op, o.Keys, FormatBytes(o.Bytes), FormatBytes(limit), sizeSetting(2*limit))
 		}
 	}

@@ -67,7 +67,7 @@ func TestMaxStateBytes(t *testing.T) {
 		}
 		err := q.Run(context.Background())
 		want := "query 1: state of WindowAgg (GROUP BY k) holds 900 keys in 132.6 KiB, over max_state_bytes = 96 KiB: " +
-			"raise it with SET max_state_bytes = '192KiB', or bound the state (a shorter window, fewer distinct keys)"
+			"raise it with SET max_state_bytes = '192KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)"
 		if err == nil || err.Error() != want {
 			t.Fatalf("serial %v: Run = %v\nwant %s", serial, err, want)
 		}
@@ -97,7 +97,7 @@ func TestMaxStateBytesTiny(t *testing.T) {
 	q := &Query{ID: 2, Input: Input{Table: "t", Source: &sliceSource{mem: mem, schema: s, rows: distinctKeys(1000)}, TimeCol: -1},
 		Pipeline: Pipeline{countByKey(t, mem, s)}, Sink: &memSink{}, BatchRows: 100, MaxStateBytes: 1024}
 	want := "query 2: state of WindowAgg (GROUP BY k) holds 100 keys in 12.5 KiB, over max_state_bytes = 1 KiB: " +
-		"raise it with SET max_state_bytes = '2KiB', or bound the state (a shorter window, fewer distinct keys)"
+		"raise it with SET max_state_bytes = '2KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)"
 	if err := q.Run(context.Background()); err == nil || err.Error() != want {
 		t.Fatalf("Run = %v\nwant %s", err, want)
 	}
