@@ -19,6 +19,7 @@ import (
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/nexmark"
 	"github.com/weirdb/weir/connectors/socket"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
@@ -111,6 +112,7 @@ func runGolden(t *testing.T, path string) {
 	reg.RegisterSource("directory", directory.NewSource, directory.Config())
 	reg.RegisterContains("directory", directory.ContainsPushdown)
 	reg.RegisterSource("datagen", datagen.NewSource, datagen.Config())
+	reg.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	sess := planner.NewSession(reg)
 	sess.Alloc = mem
 	var bad int64

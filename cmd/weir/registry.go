@@ -5,6 +5,7 @@ import (
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/nexmark"
 	"github.com/weirdb/weir/connectors/socket"
 )
 
@@ -17,6 +18,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("socket", socket.NewSource, socket.Config())
 	r.RegisterSource("directory", directory.NewSource, directory.Config())
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
+	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
 	// shows it as pushed on the Scan).
 	r.RegisterContains("file", file.ContainsPushdown)

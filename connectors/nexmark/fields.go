@@ -1,0 +1,262 @@
+package nexmark
+
+import (
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// colType is the SQL type of a column.
+type colType int
+
+const (
+	bigint colType = iota
+	varchar
+	timestamp
+)
+
+func (t colType) String() string {
+	switch t {
+	case bigint:
+		return "BIGINT"
+	case varchar:
+		return "VARCHAR"
+	}
+	return "TIMESTAMP(3)"
+}
+
+// field is one column a kind of event has. Its index in the kind's list
+// numbers its random stream.
+type field struct {
+	name string
+	typ  colType
+}
+
+// The fields of each kind, in the order of Nexmark's DDL.
+const (
+	pID = iota
+	pName
+	pEmail
+	pCard
+	pCity
+	pState
+	pDateTime
+	pExtra
+)
+
+const (
+	aID = iota
+	aItemName
+	aDescription
+	aInitialBid
+	aReserve
+	aDateTime
+	aExpires
+	aSeller
+	aCategory
+	aExtra
+)
+
+const (
+	bAuction = iota
+	bBidder
+	bPrice
+	bChannel
+	bURL
+	bDateTime
+	bExtra
+)
+
+var kindFields = [...][]field{
+	Person: {{"id", bigint}, {"name", varchar}, {"emailAddress", varchar}, {"creditCard", varchar},
+		{"city", varchar}, {"state", varchar}, {"dateTime", timestamp}, {"extra", varchar}},
+	Auction: {{"id", bigint}, {"itemName", varchar}, {"description", varchar}, {"initialBid", bigint},
+		{"reserve", bigint}, {"dateTime", timestamp}, {"expires", timestamp}, {"seller", bigint},
+		{"category", bigint}, {"extra", varchar}},
+	Bid: {{"auction", bigint}, {"bidder", bigint}, {"price", bigint}, {"channel", varchar},
+		{"url", varchar}, {"dateTime", timestamp}, {"extra", varchar}},
+}
+
+// fieldNames lists kind k's columns, for messages.
+func fieldNames(k Kind) string {
+	names := make([]string, len(kindFields[k]))
+	for i, f := range kindFields[k] {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// events makes the fields of events; it keeps a scratch buffer, so one
+// goroutine uses it at a time.
+type events struct {
+	baseMs  int64 // time of event 0, ms since the Unix epoch
+	delayNs int64 // event time between two events
+	scratch []byte
+}
+
+// time is the event time of event i, ms since the Unix epoch.
+func (e *events) time(i int64) int64 {
+	// i*delay/1e6 without overflow: split i at a million.
+	q, r := i/1_000_000, i%1_000_000
+	return e.baseMs + q*e.delayNs + r*e.delayNs/1_000_000
+}
+
+// intField is BIGINT (or TIMESTAMP, in ms) field f of event i of kind k.
+func (e *events) intField(k Kind, f int, i int64) int64 {
+	r := stream(i, f)
+	switch k {
+	case Person:
+		switch f {
+		case pID:
+			return lastPerson(i) + firstPersonID
+		case pDateTime:
+			return e.time(i)
+		}
+	case Auction:
+		switch f {
+		case aID:
+			return lastAuction(i) + firstAuctionID
+		case aInitialBid:
+			return r.price()
+		case aReserve:
+			return e.intField(k, aInitialBid, i) + r.price()
+		case aDateTime:
+			return e.time(i)
+		case aExpires:
+			// On average, as long as numInFlightAuctions auctions take to
+			// be created.
+			ahead := int64(numInFlightAuctions * totalProportion / auctionProportion)
+			ts := e.time(i)
+			horizon := e.time(i+ahead) - ts
+			return ts + 1 + r.intn(max(2*horizon, 1))
+		case aSeller:
+			if r.hot(hotSellerRatio) {
+				return lastPerson(i)/hotBlock*hotBlock + firstPersonID
+			}
+			return r.activePerson(i) + firstPersonID
+		case aCategory:
+			return firstCategoryID + r.intn(numCategories)
+		}
+	case Bid:
+		switch f {
+		case bAuction:
+			if r.hot(hotAuctionRatio) {
+				return lastAuction(i)/hotBlock*hotBlock + firstAuctionID
+			}
+			return r.inFlightAuction(i) + firstAuctionID
+		case bBidder:
+			if r.hot(hotBidderRatio) {
+				// The second person of the block, so that hot bidders are
+				// not hot sellers; the first until it exists.
+				last := lastPerson(i)
+				return min(last/hotBlock*hotBlock+1, last) + firstPersonID
+			}
+			return r.activePerson(i) + firstPersonID
+		case bPrice:
+			return r.price()
+		case bDateTime:
+			return e.time(i)
+		}
+	}
+	panic("nexmark: not an integer field")
+}
+
+// appendString appends VARCHAR field f of event i of kind k to b.
+func (e *events) appendString(b *array.StringBuilder, k Kind, f int, i int64) {
+	switch k {
+	case Person:
+		if f == pExtra {
+			size := int64(8)
+			for _, g := range []int{pName, pEmail, pCard, pCity, pState} {
+				size += int64(len(e.personString(g, i)))
+			}
+			r := stream(i, f)
+			b.Append(r.extra(size, avgPersonBytes))
+			return
+		}
+		switch f {
+		case pCity:
+			r := stream(i, f)
+			b.Append(usCities[r.intn(int64(len(usCities)))])
+		case pState:
+			r := stream(i, f)
+			b.Append(usStates[r.intn(int64(len(usStates)))])
+		default:
+			b.BinaryBuilder.Append(e.personString(f, i))
+		}
+	case Auction:
+		switch f {
+		case aItemName, aDescription:
+			r := stream(i, f)
+			e.scratch = r.appendString(e.scratch[:0], auctionStringMax(f), ' ')
+			b.BinaryBuilder.Append(e.scratch)
+		case aExtra:
+			// The size before trimming: close enough for padding.
+			rn, rd := stream(i, aItemName), stream(i, aDescription)
+			size := 8 + rn.stringLen(auctionStringMax(aItemName)) + rd.stringLen(auctionStringMax(aDescription)) + 40
+			r := stream(i, f)
+			b.Append(r.extra(size, avgAuctionBytes))
+		}
+	case Bid:
+		switch f {
+		case bChannel, bURL:
+			r := stream(i, bChannel) // channel and URL go together
+			c := channels()
+			var name, url string
+			if r.hot(2) {
+				h := r.intn(int64(len(hotChannel)))
+				name, url = hotChannel[h], c.hotURL[h]
+			} else {
+				n := r.intn(numChannels)
+				name, url = c.name[n], c.url[n]
+			}
+			if f == bChannel {
+				b.Append(name)
+			} else {
+				b.Append(url)
+			}
+		case bExtra:
+			r := stream(i, f)
+			b.Append(r.extra(32, avgBidBytes))
+		}
+	}
+}
+
+func auctionStringMax(f int) int64 {
+	if f == aItemName {
+		return 20
+	}
+	return 100
+}
+
+// personString is a person's name, email address, credit card, city or
+// state, in e.scratch (valid until the next call).
+func (e *events) personString(f int, i int64) []byte {
+	r := stream(i, f)
+	s := e.scratch[:0]
+	switch f {
+	case pName:
+		s = append(s, firstNames[r.intn(int64(len(firstNames)))]...)
+		s = append(s, ' ')
+		s = append(s, lastNames[r.intn(int64(len(lastNames)))]...)
+	case pEmail:
+		s = r.appendString(s, 7, ' ')
+		s = append(s, '@')
+		s = r.appendString(s, 5, ' ')
+		s = append(s, ".com"...)
+	case pCard:
+		for k := 0; k < 4; k++ {
+			if k > 0 {
+				s = append(s, ' ')
+			}
+			n := r.intn(10000)
+			s = append(s, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+		}
+	case pCity:
+		s = append(s, usCities[r.intn(int64(len(usCities)))]...)
+	case pState:
+		s = append(s, usStates[r.intn(int64(len(usStates)))]...)
+	}
+	e.scratch = s
+	return s
+}
