@@ -141,7 +141,26 @@ func (r *rng) float() float64 { return float64(r.next()>>11) / (1 << 53) }
 func (r *rng) hot(ratio int64) bool { return r.intn(ratio) > 0 }
 
 // price is a price in cents: 10^(6u) dollars, u uniform in [0, 1).
-func (r *rng) price() int64 { return int64(math.Round(math.Pow(10, r.float()*6) * 100)) }
+func (r *rng) price() int64 { return int64(math.Round(pow10(r.float()*6) * 100)) }
+
+// powSteps is the resolution of the table pow10 reads.
+const powSteps = 1024
+
+var pow10Table = func() []float64 {
+	t := make([]float64, 6*powSteps+1)
+	for i := range t {
+		t[i] = math.Pow(10, float64(i)/powSteps)
+	}
+	return t
+}()
+
+// pow10 is 10^x for x in [0, 6), to 1e-12 relative: a table at steps of
+// 1/1024 and a cubic for the rest, several times faster than math.Pow.
+func pow10(x float64) float64 {
+	k := int(x * powSteps)
+	d := (x - float64(k)/powSteps) * math.Ln10
+	return pow10Table[k] * (1 + d + d*d/2 + d*d*d/6)
+}
 
 // activePerson is a random one of the last numActivePeople people
 // created at or before event i (base 0).

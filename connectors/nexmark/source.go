@@ -24,6 +24,9 @@ type Source struct {
 	ints   []*array.Int64Builder
 	strs   []*array.StringBuilder
 	times  []*array.TimestampBuilder
+	// perRow is, per VARCHAR column, the bytes a row took in the last
+	// batch: the builders reserve that much, so they never grow by copies.
+	perRow []int
 	pos    int64 // the next event number
 	closed bool
 
@@ -84,6 +87,7 @@ func newSource(spec connectors.SourceSpec) (*Source, error) {
 		ev: events{baseMs: cfg.baseMs, delayNs: cfg.delayNs}}
 	n := len(fields)
 	s.ints, s.strs, s.times = make([]*array.Int64Builder, n), make([]*array.StringBuilder, n), make([]*array.TimestampBuilder, n)
+	s.perRow = make([]int, n)
 	for c, f := range spec.Schema.Fields() {
 		switch kindFields[cfg.kind][fields[c]].typ {
 		case bigint:
@@ -178,6 +182,10 @@ func (s *Source) generate(end int64, maxRows int) int {
 			s.ints[c].Reserve(maxRows)
 		case s.times[c] != nil:
 			s.times[c].Reserve(maxRows)
+		default:
+			// Bounded by the first batch, then by what rows took.
+			s.strs[c].Reserve(min(maxRows, 1<<16))
+			s.strs[c].ReserveData(min(maxRows, 1<<16) * max(s.perRow[c]+s.perRow[c]/8, 16))
 		}
 	}
 	rows := 0
@@ -214,6 +222,7 @@ func (s *Source) batch(rows int) arrow.RecordBatch {
 		case s.times[c] != nil:
 			cols[c] = s.times[c].NewArray()
 		default:
+			s.perRow[c] = s.strs[c].DataLen() / rows
 			cols[c] = s.strs[c].NewArray()
 		}
 	}
