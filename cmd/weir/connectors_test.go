@@ -63,13 +63,14 @@ func TestConnectorsCommand(t *testing.T) {
 		"max_record_bytes | size | 1MiB | the longest record accepted; a longer one is a bad row, skipped and never buffered whole",
 		"rolling | enum(none|batch) | none | none: all output in one file; batch: a new file for each micro-batch, named from path and suffix",
 		"fields.<column>.kind | enum(random|sequence) | random | random, or sequence (BIGINT only)",
+		"nexmark.table.type | enum(person|auction|bid) | required | the kind of event the table holds: person, auction or bid",
 	} {
 		if !rows[r] {
 			t.Errorf("weir connectors lacks the row %q:\n%s", r, out)
 		}
 	}
-	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 5 {
-		t.Errorf("%d sections, want 5", n)
+	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 6 {
+		t.Errorf("%d sections, want 6", n)
 	}
 }
 
