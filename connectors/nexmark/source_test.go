@@ -161,7 +161,7 @@ func TestDeterministic(t *testing.T) {
 // Every auction's seller and every bid's auction and bidder exist among
 // the people and auctions created at or before it, and hot ids are hot.
 func TestReferentialIntegrity(t *testing.T) {
-	const events = 200_000
+	const events = 50_000
 	p, a, b := readKind(t, Person, events), readKind(t, Auction, events), readKind(t, Bid, events)
 	// ids are dense from 1000 and rise with time: the last id at or before
 	// time ts is found by a walk along the table.
