@@ -46,6 +46,8 @@ var (
 	_ connectors.Backlogger = (*Source)(nil)
 )
 
+var _ connectors.Starter = pacedSource{}
+
 // pacedSource is a Source with a rate: a connectors.Starter, so that the
 // query treats it as live.
 type pacedSource struct{ *Source }
