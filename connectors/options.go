@@ -92,6 +92,10 @@ type ConfigSpec struct {
 	// append-only, emitting its final result at end of input, where a
 	// live source's gives an updating result.
 	Bounded bool
+	// BoundedWhen, if not nil, says the same for a table with options opts
+	// (keys as declared), for a connector whose source ends or not
+	// depending on its options (a generator with a row count).
+	BoundedWhen func(opts map[string]string) bool
 	// Check, if not nil, checks options that depend on each other or on
 	// the schema (keys are the declared names); it runs after each value
 	// has been checked against its type.
@@ -102,6 +106,12 @@ type ConfigSpec struct {
 	// options would make it. A sink without it takes only append-only
 	// rows.
 	Changelog func(opts map[string]string) error
+}
+
+// IsBounded reports whether a table with options opts always reads to
+// an end: Bounded, or BoundedWhen(opts).
+func (c ConfigSpec) IsBounded(opts map[string]string) bool {
+	return c.Bounded || (c.BoundedWhen != nil && c.BoundedWhen(opts))
 }
 
 // Option returns the declared option named name (after '-' is read as

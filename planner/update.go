@@ -19,13 +19,14 @@ func Updating(n Node) bool { return vector.IsChangelog(n.Schema()) }
 
 // liveInput reports whether the plan under n reads a live source: one
 // (any of its inputs) whose connector does not declare itself bounded (connectors.ConfigSpec
-// Bounded), as a socket, a directory or a datagen.
+// Bounded, or BoundedWhen its options say so), as a socket, a directory, a
+// datagen or a paced or endless nexmark table.
 func (s *Session) liveInput(n Node) bool {
 	live := false
 	walkDAG(n, func(n Node) {
 		if sc, ok := n.(*Scan); ok {
 			cfg, ok := s.Registry.SourceConfig(sc.Table.Connector())
-			live = live || (ok && !cfg.Bounded)
+			live = live || (ok && !cfg.IsBounded(sc.Table.Options))
 		}
 	})
 	return live

@@ -35,6 +35,13 @@ const defaultDelay = 100 * time.Microsecond
 func Config() connectors.ConfigSpec {
 	return connectors.ConfigSpec{
 		Summary: "the Nexmark benchmark's person, auction and bid streams, made up deterministically (bounded with nexmark.events)",
+		// With an end and no pace a table is read back to back like a
+		// file: an unwindowed GROUP BY over it emits its final result.
+		BoundedWhen: func(opts map[string]string) bool {
+			n, _ := strconv.ParseInt(opts[optEvents], 10, 64)
+			r, _ := strconv.ParseFloat(opts[optRate], 64)
+			return n > 0 && r == 0
+		},
 		Options: connectors.Declare([]connectors.Option{
 			{Name: optType, Type: connectors.Enum, Values: []string{"person", "auction", "bid"}, Required: true,
 				Doc: "the kind of event the table holds: person, auction or bid"},
