@@ -37,7 +37,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			if tvf != nil && tvf.keys[e] {
 				continue
 			}
-			if call, ok := e.(*ast.FuncCallExpr); ok && (call.FnName.L == "tumble" || call.FnName.L == "hop") {
+			if call, ok := e.(*ast.FuncCallExpr); ok && (call.FnName.L == "tumble" || call.FnName.L == "hop" || isSessionWindow(call)) {
 				if windowCall != nil || tvf != nil {
 					return nil, errAt(p.stmt, call.FnName.O, "only one window per GROUP BY")
 				}
@@ -64,7 +64,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 	}
 	if windowCall != nil {
-		t, w, err := p.window(b, windowCall)
+		read := p.window
+		if isSessionWindow(windowCall) {
+			read = p.sessionWindow
+		}
+		t, w, err := read(b, windowCall)
 		if err != nil {
 			return nil, err
 		}

@@ -342,6 +342,9 @@ func physName(n Node) string {
 		if n.Window.Kind == exec.NoWindow {
 			return "HashAggregateOp (emits at end of input) " + strings.TrimPrefix(n.Describe(), "Aggregate ")
 		}
+		if n.Window.Kind == exec.Session {
+			return "SessionWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
+		}
 		return "PaneWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
 	case *Sort:
 		return "SortOp " + strings.TrimPrefix(n.Describe(), "Sort ")
@@ -536,6 +539,9 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Unnest:
 		return exec.NewUnnest(mem, n.In.Schema(), n.Col, n.Sep)
 	case *Aggregate:
+		if n.Window.Kind == exec.Session {
+			return p.lowerSession(n)
+		}
 		w, err := exec.NewWindowAgg(exec.WindowAggConfig{
 			Input: n.In.Schema(), Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, Window: n.Window, Alloc: mem,
 		})
