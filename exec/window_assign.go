@@ -60,7 +60,7 @@ func NewWindowAssign(mem memory.Allocator, input *arrow.Schema, spec WindowSpec)
 	}
 	fs := append([]arrow.Field(nil), input.Fields()...)
 	for _, n := range WindowAssignColumns {
-		fs = append(fs, arrow.Field{Name: n, Type: vector.Timestamp, Nullable: false})
+		fs = append(fs, arrow.Field{Name: n, Type: vector.Timestamp, Nullable: true})
 	}
 	return &WindowAssign{mem: mem, spec: spec, schema: arrow.NewSchema(fs, nil)}, nil
 }

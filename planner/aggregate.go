@@ -83,6 +83,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	}
 	nkeys := len(keys)
 	first := len(pre) - nkeys // index of the first key in pre
+	if tvf != nil {
+		if err := p.checkSessionKeys(tvf, pre[first:]); err != nil {
+			return nil, err
+		}
+	}
 
 	// Aggregates, deduplicated by their text.
 	coll := &aggCollector{}
@@ -150,6 +155,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	if err := p.chooseUpdating(agg, in); err != nil {
 		return nil, err
 	}
+	closeAtWindowEnd(agg, in, p.stmt)
 	agg.schema = aggSchema(agg)
 
 	// Bind HAVING and the select list over the aggregation's output.
