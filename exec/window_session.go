@@ -50,7 +50,7 @@ type SessionAgg struct {
 
 	sessions [][]sessSpan // per key id, its open sessions in start order
 	open     int          // open sessions
-	ends     sessHeap     // (end, key, group) of every session, lazily stale
+	ends     sessHeap     // (end, key, group) per session; an entry's end may be behind its session's
 	freeG    []uint32     // accumulator groups free for reuse
 	nextG    uint32       // the next never-used accumulator group
 
@@ -298,9 +298,8 @@ func (s *SessionAgg) place(id uint32, t int64) uint32 {
 		s.merged = append(s.merged, ss[k].g)
 		s.open--
 	}
-	if end != keep.end {
-		heap.Push(&s.ends, sessEnd{end: end, key: id, g: keep.g})
-	}
+	// The session's heap entry stays at its old end; Advance moves it
+	// when it comes up (one entry per session, however often it grows).
 	keep.end = end
 	ss[i] = keep
 	s.sessions[id] = append(ss[:i+1], ss[j:]...)
@@ -324,13 +323,17 @@ func (s *SessionAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 		ss := s.sessions[e.key]
 		k := -1
 		for x := range ss {
-			if ss[x].g == e.g && ss[x].end == e.end {
+			if ss[x].g == e.g {
 				k = x
 				break
 			}
 		}
-		if k < 0 {
-			continue // stale: the session grew or was merged away
+		if k < 0 || ss[k].end < e.end {
+			continue // stale: the session was merged away
+		}
+		if ss[k].end > e.end {
+			heap.Push(&s.ends, sessEnd{end: ss[k].end, key: e.key, g: e.g}) // it grew
+			continue
 		}
 		out = append(out, closed{e.key, ss[k]})
 		s.sessions[e.key] = append(ss[:k], ss[k+1:]...)

@@ -186,3 +186,23 @@ func TestSessionAggSnapshotRefusesOtherConfig(t *testing.T) {
 		t.Fatal("restored a snapshot of another gap")
 	}
 }
+
+// TestSessionAggLongSessionKeepsOneEntry: a session that keeps growing in
+// order holds one heap entry, not one per row.
+func TestSessionAggLongSessionKeepsOneEntry(t *testing.T) {
+	mem := winTestMem(t)
+	s := mustSession(t, sessTestCfg(mem))
+	defer s.Close()
+	for i := int64(0); i < 1000; i++ {
+		if got := sessStep(t, s, mem, [][]any{{i * 5, 1, 1}}, i*5-6); len(got) != 0 {
+			t.Fatalf("row %d: emitted %v", i, got)
+		}
+	}
+	if len(s.ends) > 2 {
+		t.Fatalf("%d heap entries for one open session", len(s.ends))
+	}
+	got := sessStep(t, s, mem, nil, MaxWatermark)
+	if want := []string{"0 5005 1 1000 1000 1 1"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
