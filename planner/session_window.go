@@ -142,11 +142,12 @@ var errSessionUngrouped = fmt.Errorf("TABLE(SESSION(...)) needs a GROUP BY windo
 // window_end column of a window table-valued function (CUMULATE, or
 // TUMBLE/HOP in a shape tvfGroupWindow does not take) emit each group
 // once when the watermark passes its window_end, append-only, instead of
-// at end of input. The assignment must feed the aggregate without
-// another aggregate between them, whose output would come after the
-// watermark passed its windows.
+// at end of input; under EMIT ON UPDATE, its updating aggregate frees each
+// window's groups when the watermark passes its window_end. The
+// assignment must feed the aggregate without another aggregate between
+// them, whose output would come after the watermark passed its windows.
 func closeAtWindowEnd(a *Aggregate, in Node, stmt *sql.Statement) {
-	if a.Window.Kind != exec.NoWindow || (stmt != nil && stmt.Emit == sql.EmitOnUpdate) || Updating(in) {
+	if a.Window.Kind != exec.NoWindow || Updating(in) {
 		return
 	}
 	if !assignedBelow(in) {
@@ -157,7 +158,7 @@ func closeAtWindowEnd(a *Aggregate, in Node, stmt *sql.Statement) {
 		f := inSchema.Field(k)
 		if a.KeyNames[i] == "window_end" && f.Type.ID() == arrow.TIMESTAMP {
 			a.WindowEndKey = i + 1
-			a.Changelog = false
+			a.Changelog = stmt != nil && stmt.Emit == sql.EmitOnUpdate
 			return
 		}
 	}
