@@ -243,6 +243,8 @@ func (a *Aggregate) Describe() string {
 		fmt.Fprintf(&b, "WindowAggregate HOP(%s, %s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Slide), ms(a.Window.Size))
 	case exec.Session:
 		fmt.Fprintf(&b, "WindowAggregate SESSION(%s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Size))
+	case exec.Cumulate:
+		fmt.Fprintf(&b, "WindowAggregate CUMULATE(%s, %s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Slide), ms(a.Window.Size))
 	default:
 		b.WriteString("Aggregate ")
 	}

@@ -348,6 +348,9 @@ func physName(n Node) string {
 		if n.Window.Kind == exec.Session {
 			return "SessionWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
 		}
+		if n.Window.Kind == exec.Cumulate {
+			return "CumulateWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
+		}
 		return "PaneWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
 	case *Sort:
 		return "SortOp " + strings.TrimPrefix(n.Describe(), "Sort ")
@@ -544,6 +547,9 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Aggregate:
 		if n.Window.Kind == exec.Session {
 			return p.lowerSession(n)
+		}
+		if n.Window.Kind == exec.Cumulate {
+			return p.lowerCumulate(n)
 		}
 		if n.WindowEndKey > 0 {
 			return p.lowerWindowClose(n)

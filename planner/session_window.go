@@ -197,3 +197,22 @@ func assignedBelow(n Node) bool {
 	}
 	return false
 }
+
+// lowerCumulate lowers a GROUP BY window_start, window_end[, keys] over
+// TABLE(CUMULATE(...)) (its input: the time column, the keys, the
+// aggregate arguments) to an exec.CumulateAgg: panes of one step merged
+// into a running value per key as each window closes.
+func (p *Prepared) lowerCumulate(n *Aggregate) (exec.Operator, error) {
+	c, err := exec.NewCumulateAgg(exec.CumulateAggConfig{
+		Input: n.In.Schema(), TimeCol: n.Window.TimeCol, Step: n.Window.Slide, Size: n.Window.Size,
+		Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, Alloc: p.sess.Alloc,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !c.Schema().Equal(n.Schema()) {
+		c.Close()
+		return nil, fmt.Errorf("internal error: cumulating aggregate schema %s, planned %s", c.Schema(), n.Schema())
+	}
+	return c, nil
+}

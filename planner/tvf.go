@@ -134,9 +134,7 @@ func (p *selectPlanner) tvfGroupWindow(sel *ast.SelectStmt, in Node, sc *scope) 
 		n = f.In
 	}
 	wa, ok := n.(*WindowAssign)
-	if !ok || wa.Window.Kind == exec.Cumulate {
-		// CUMULATE windows share their start: grouped by
-		// window_start, window_end as keys, each closes at its end.
+	if !ok {
 		return in, sc, nil
 	}
 	base := wa.In.Schema().NumFields()
