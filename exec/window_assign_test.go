@@ -22,6 +22,7 @@ func TestWindowAssign(t *testing.T) {
 	}{
 		{WindowSpec{Kind: Tumble, Size: 10}, "[0 10 9 1] [0 10 9 2] [10 20 19 3] [-10 0 -1 4]"},
 		{WindowSpec{Kind: Hop, Size: 10, Slide: 5}, "[-5 5 4 1] [0 10 9 1] [0 10 9 2] [5 15 14 2] [5 15 14 3] [10 20 19 3] [-10 0 -1 4] [-5 5 4 4]"},
+		{WindowSpec{Kind: Cumulate, Size: 12, Slide: 4}, "[0 4 3 1] [0 8 7 1] [0 12 11 1] [0 12 11 2] [12 16 15 3] [12 20 19 3] [12 24 23 3] [-12 0 -1 4]"},
 		{WindowSpec{Kind: Hop, Size: 10, Slide: 4}, "[-8 2 1 1] [-4 6 5 1] [0 10 9 1] [0 10 9 2] [4 14 13 2] [8 18 17 2] [4 14 13 3] [8 18 17 3] [12 22 21 3] [-12 -2 -3 4] [-8 2 1 4] [-4 6 5 4]"},
 	}
 	for _, c := range cases {

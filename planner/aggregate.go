@@ -37,7 +37,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			if tvf != nil && tvf.keys[e] {
 				continue
 			}
-			if call, ok := e.(*ast.FuncCallExpr); ok && (call.FnName.L == "tumble" || call.FnName.L == "hop") {
+			if call, ok := e.(*ast.FuncCallExpr); ok && (call.FnName.L == "tumble" || call.FnName.L == "hop" || isSessionWindow(call)) {
 				if windowCall != nil || tvf != nil {
 					return nil, errAt(p.stmt, call.FnName.O, "only one window per GROUP BY")
 				}
@@ -64,7 +64,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 	}
 	if windowCall != nil {
-		t, w, err := p.window(b, windowCall)
+		read := p.window
+		if isSessionWindow(windowCall) {
+			read = p.sessionWindow
+		}
+		t, w, err := read(b, windowCall)
 		if err != nil {
 			return nil, err
 		}
@@ -79,6 +83,11 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	}
 	nkeys := len(keys)
 	first := len(pre) - nkeys // index of the first key in pre
+	if tvf != nil {
+		if err := p.checkSessionKeys(tvf, pre[first:]); err != nil {
+			return nil, err
+		}
+	}
 
 	// Aggregates, deduplicated by their text.
 	coll := &aggCollector{}
@@ -146,6 +155,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	if err := p.chooseUpdating(agg, in); err != nil {
 		return nil, err
 	}
+	closeAtWindowEnd(agg, in, p.stmt)
 	agg.schema = aggSchema(agg)
 
 	// Bind HAVING and the select list over the aggregation's output.

@@ -59,6 +59,9 @@ var streamingFuncs = map[string]string{
 	"tumble_end":      "TUMBLE_END(...) needs a query grouped by TUMBLE(...)",
 	"hop_start":       "HOP_START(...) needs a query grouped by HOP(...)",
 	"hop_end":         "HOP_END(...) needs a query grouped by HOP(...)",
+	"session_window":  "SESSION(...) belongs in GROUP BY",
+	"session_start":   "SESSION_START(...) needs a query grouped by SESSION(...)",
+	"session_end":     "SESSION_END(...) needs a query grouped by SESSION(...)",
 }
 
 func (b *binder) bind(e ast.ExprNode) (vector.Expr, error) {
@@ -329,9 +332,9 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 	name := e.FnName.L
 	if b.agg != nil && b.agg.windowed {
 		switch name { // Flink's group-window auxiliary functions
-		case "tumble_start", "hop_start":
+		case "tumble_start", "hop_start", "session_start":
 			return vector.ColumnRef(0, vector.Timestamp, "window_start"), nil
-		case "tumble_end", "hop_end":
+		case "tumble_end", "hop_end", "session_end":
 			return vector.ColumnRef(1, vector.Timestamp, "window_end"), nil
 		}
 	}

@@ -33,7 +33,9 @@ func (u *Union) Describe() string { return fmt.Sprintf("Union all (%d inputs)", 
 type WindowAssign struct {
 	In     Node
 	Window exec.WindowSpec
-	schema *arrow.Schema
+	// Partition, for SESSION, are the PARTITION BY columns of In.
+	Partition []int
+	schema    *arrow.Schema
 }
 
 // Schema implements Node.
@@ -41,7 +43,9 @@ func (w *WindowAssign) Schema() *arrow.Schema {
 	if w.schema == nil {
 		fs := append([]arrow.Field(nil), w.In.Schema().Fields()...)
 		for _, n := range exec.WindowAssignColumns {
-			fs = append(fs, arrow.Field{Name: n, Type: vector.Timestamp, Nullable: false})
+			// Nullable as every planned column is, so that a projection
+			// of all of them (SELECT *) is an identity.
+			fs = append(fs, arrow.Field{Name: n, Type: vector.Timestamp, Nullable: true})
 		}
 		w.schema = arrow.NewSchema(fs, nil)
 	}
@@ -57,8 +61,13 @@ func (w *WindowAssign) Updating() bool { return w.In.Updating() }
 // Describe implements Node.
 func (w *WindowAssign) Describe() string {
 	col := w.In.Schema().Field(w.Window.TimeCol).Name
-	if w.Window.Kind == exec.Hop {
+	switch w.Window.Kind {
+	case exec.Hop:
 		return fmt.Sprintf("WindowAssign HOP(%s, %s, %s)", col, ms(w.Window.Slide), ms(w.Window.Size))
+	case exec.Cumulate:
+		return fmt.Sprintf("WindowAssign CUMULATE(%s, %s, %s)", col, ms(w.Window.Slide), ms(w.Window.Size))
+	case exec.Session:
+		return fmt.Sprintf("WindowAssign SESSION(%s, %s)", col, ms(w.Window.Size))
 	}
 	return fmt.Sprintf("WindowAssign TUMBLE(%s, %s)", col, ms(w.Window.Size))
 }

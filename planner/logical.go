@@ -108,7 +108,12 @@ type Aggregate struct {
 	// (keys, then aggregates), applied inside it so that a group that
 	// stops qualifying is deleted.
 	Having vector.Expr
-	schema *arrow.Schema
+	// WindowEndKey, if positive, makes an unwindowed aggregate emit each
+	// group once when the watermark passes its window end: key
+	// WindowEndKey-1, the window_end of a window table-valued function
+	// (exec.WindowCloseAgg).
+	WindowEndKey int
+	schema       *arrow.Schema
 }
 
 // Sort orders the rows of each emission (each watermark advance).
@@ -236,6 +241,10 @@ func (a *Aggregate) Describe() string {
 		fmt.Fprintf(&b, "WindowAggregate TUMBLE(%s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Size))
 	case exec.Hop:
 		fmt.Fprintf(&b, "WindowAggregate HOP(%s, %s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Slide), ms(a.Window.Size))
+	case exec.Session:
+		fmt.Fprintf(&b, "WindowAggregate SESSION(%s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Size))
+	case exec.Cumulate:
+		fmt.Fprintf(&b, "WindowAggregate CUMULATE(%s, %s, %s) ", in.Field(a.Window.TimeCol).Name, ms(a.Window.Slide), ms(a.Window.Size))
 	default:
 		b.WriteString("Aggregate ")
 	}

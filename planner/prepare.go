@@ -339,8 +339,17 @@ func physName(n Node) string {
 		if n.Changelog {
 			return updatingPhysName(n)
 		}
+		if n.WindowEndKey > 0 {
+			return "WindowCloseAggregateOp (emits each group when the watermark passes its window_end) " + strings.TrimPrefix(n.Describe(), "Aggregate ")
+		}
 		if n.Window.Kind == exec.NoWindow {
 			return "HashAggregateOp (emits at end of input) " + strings.TrimPrefix(n.Describe(), "Aggregate ")
+		}
+		if n.Window.Kind == exec.Session {
+			return "SessionWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
+		}
+		if n.Window.Kind == exec.Cumulate {
+			return "CumulateWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
 		}
 		return "PaneWindowAggregateOp " + strings.TrimPrefix(n.Describe(), "WindowAggregate ")
 	case *Sort:
@@ -536,6 +545,15 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Unnest:
 		return exec.NewUnnest(mem, n.In.Schema(), n.Col, n.Sep)
 	case *Aggregate:
+		if n.Window.Kind == exec.Session {
+			return p.lowerSession(n)
+		}
+		if n.Window.Kind == exec.Cumulate {
+			return p.lowerCumulate(n)
+		}
+		if n.WindowEndKey > 0 {
+			return p.lowerWindowClose(n)
+		}
 		w, err := exec.NewWindowAgg(exec.WindowAggConfig{
 			Input: n.In.Schema(), Keys: n.Keys, KeyNames: n.KeyNames, Aggs: n.Aggs, Window: n.Window, Alloc: mem,
 		})
@@ -557,6 +575,9 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 	case *Union:
 		return exec.NewUnion(n.Schema(), len(n.Ins)), nil
 	case *WindowAssign:
+		if n.Window.Kind == exec.Session {
+			return nil, errSessionUngrouped
+		}
 		return exec.NewWindowAssign(mem, n.In.Schema(), n.Window)
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)

@@ -94,7 +94,7 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 func windowed(n Node) bool {
 	found := false
 	walkDAG(n, func(n Node) {
-		if a, ok := n.(*Aggregate); ok && a.Window.Kind != exec.NoWindow {
+		if a, ok := n.(*Aggregate); ok && (a.Window.Kind != exec.NoWindow || a.WindowEndKey > 0) {
 			found = true
 		}
 	})

@@ -99,6 +99,8 @@ func (p *Prepared) lowerUpdating(a *Aggregate) ([]exec.Operator, error) {
 		cfg.Keys = append([]int{n, n + 1}, a.Keys...)
 		cfg.KeyNames = append([]string{"window_start", "window_end"}, a.KeyNames...)
 		cfg.WindowEndKey = 2
+	} else if a.WindowEndKey > 0 {
+		cfg.WindowEndKey = a.WindowEndKey // grouped by a window function's window_end
 	}
 	u, err := exec.NewUpdatingAgg(cfg)
 	if err != nil {

@@ -349,14 +349,27 @@ func (r *rewriter) oneInterval(i int, inCall bool) (int, *Error) {
 // function becomes: FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size)),
 // which TiDB cannot parse, reaches it as the derived table
 // (SELECT * FROM t WHERE weir_window_tvf_tumble(DESCRIPTOR(ts), size)),
-// and the planner plans that as the window assignment (HOP likewise).
+// and the planner plans that as the window assignment (HOP and CUMULATE
+// likewise). SESSION's PARTITION BY k1, k2 becomes a first argument
+// PartitionByCall(k1, k2).
 const WindowTVFPrefix = "weir_window_tvf_"
 
+// PartitionByCall is the call that carries the PARTITION BY columns of
+// TABLE(SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), gap)).
+const PartitionByCall = "weir_partition_by"
+
+// SessionWindowCall is the name the group window SESSION(ts, gap) reaches
+// TiDB under (SESSION is a keyword there); it is also Spark's name for
+// it, session_window(ts, gap).
+const SessionWindowCall = "SESSION_WINDOW"
+
 // windowTVFs rewrites Flink's window table-valued functions for TiDB
-// (see WindowTVFPrefix). The call's own parentheses stay, so positions
+// (see WindowTVFPrefix) and the group window SESSION(...) (see
+// SessionWindowCall). The call's own parentheses stay, so positions
 // inside its arguments are kept and its INTERVALs are rewritten as any
 // call's are.
 func (r *rewriter) windowTVFs() *Error {
+	tvfCall := map[int]bool{}
 	for i := 0; i+5 < len(r.toks); i++ {
 		if !r.toks[i].kw("TABLE") || !r.toks[i+1].is("(") {
 			continue
@@ -368,15 +381,57 @@ func (r *rewriter) windowTVFs() *Error {
 		if !r.toks[i+3].is("(") {
 			continue
 		}
-		if fn.kw("CUMULATE") || fn.kw("SESSION") {
-			return r.errTok(i+2, "window function %s is not supported (have TUMBLE and HOP)", strings.ToUpper(fn.text))
+		tvfCall[i+2] = true
+		name := strings.ToUpper(fn.text)
+		usage := "TABLE(" + name + "(TABLE t, DESCRIPTOR(time column), ...))"
+		if fn.kw("SESSION") {
+			usage = "TABLE(SESSION(TABLE t [PARTITION BY key], DESCRIPTOR(time column), gap))"
 		}
-		if !r.toks[i+4].kw("TABLE") || !r.tok(i+5).isName() || !r.tok(i+6).is(",") {
-			return r.errTok(i+4, "%s's first argument must be TABLE name: TABLE(%s(TABLE t, DESCRIPTOR(time column), ...))", strings.ToUpper(fn.text), strings.ToUpper(fn.text))
+		if !r.toks[i+4].kw("TABLE") || !r.tok(i+5).isName() || (!r.tok(i+6).is(",") && !(fn.kw("SESSION") && r.tok(i+6).kw("PARTITION"))) {
+			return r.errTok(i+4, "%s's first argument must be TABLE name: %s", name, usage)
 		}
-		name := r.toks[i+5].text
-		r.replace(i, i+6, "(SELECT * FROM "+name+" WHERE "+WindowTVFPrefix+strings.ToLower(fn.text)+"(")
-		i += 6
+		prefix := "(SELECT * FROM " + r.toks[i+5].text + " WHERE " + WindowTVFPrefix + strings.ToLower(fn.text) + "("
+		if !r.tok(i + 6).kw("PARTITION") {
+			r.replace(i, i+6, prefix)
+			i += 6
+			continue
+		}
+		if !r.tok(i + 7).kw("BY") {
+			return r.errTok(i+7, "SESSION's PARTITION needs BY: %s", usage)
+		}
+		// The columns run to the ',' before DESCRIPTOR.
+		d := -1
+		depth := 0
+		for j := i + 8; j < len(r.toks); j++ {
+			switch t := r.toks[j]; {
+			case t.is("("):
+				depth++
+			case t.is(")"):
+				depth--
+			case depth == 0 && t.kw("DESCRIPTOR") && r.toks[j-1].is(","):
+				d = j - 1
+			}
+			if d >= 0 || depth < 0 {
+				break
+			}
+		}
+		if d < 0 || d == i+8 {
+			return r.errTok(i+6, "SESSION's PARTITION BY needs columns, then DESCRIPTOR(time column): %s", usage)
+		}
+		if r.toks[i+8].is("(") && r.closeParen(i+8) == d-1 {
+			// PARTITION BY (k1, k2): the list's own parentheses stay.
+			r.replace(i, i+8, prefix+PartitionByCall+"(")
+			i = d
+			continue
+		}
+		r.replace(i, i+7, prefix+PartitionByCall+"(")
+		r.replace(d, d, "),")
+		i = d
+	}
+	for i := 0; i+1 < len(r.toks); i++ {
+		if r.toks[i].kw("SESSION") && r.toks[i+1].is("(") && !tvfCall[i] && (i == 0 || !r.toks[i-1].is(".")) {
+			r.replace(i, i, SessionWindowCall)
+		}
 	}
 	return nil
 }
