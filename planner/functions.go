@@ -118,6 +118,7 @@ func (s *Session) dropFunction(stmt *sql.Statement) (*Result, error) {
 	return &Result{Kind: ResultOK, Message: "function " + def.Name + " dropped"}, nil
 }
 
+// showFunctions lists the session's functions, each body on one line.
 func (s *Session) showFunctions() *Result {
 	r := &Result{Kind: ResultRows, Columns: []string{"function", "parameters", "returns", "body"}}
 	names := make([]string, 0, len(s.functions))
@@ -131,7 +132,7 @@ func (s *Session) showFunctions() *Result {
 		for i, p := range f.def.Params {
 			ps[i] = p + " " + vector.TypeName(f.params[i])
 		}
-		r.Rows = append(r.Rows, []string{f.def.Name, strings.Join(ps, ", "), vector.TypeName(f.ret), f.def.Body})
+		r.Rows = append(r.Rows, []string{f.def.Name, strings.Join(ps, ", "), vector.TypeName(f.ret), strings.Join(strings.Fields(f.def.Body), " ")})
 	}
 	return r
 }

@@ -273,7 +273,7 @@ func parseTypes(cols []string) ([]*types.FieldType, error) {
 	}
 	rewritten, _ := applyEdits(text, r.edits)
 	nodes, err := tidbParse(parser.New(), rewritten)
-	if err != nil {
+	if err != nil || len(nodes) != 1 {
 		return nil, fmt.Errorf("cannot parse the types (%s)", strings.Join(cols, ", "))
 	}
 	ct, ok := nodes[0].(*ast.CreateTableStmt)
