@@ -99,10 +99,17 @@ func (s *Session) createFunction(stmt *sql.Statement) (*Result, error) {
 	return &Result{Kind: ResultOK, Message: "function " + def.Name + " created"}, nil
 }
 
-// builtinSpecial are the functions the binder handles itself.
+// builtinSpecial are the functions the binder handles itself, and the
+// aggregate, window and table functions, which a scalar function's name
+// would never reach.
 var builtinSpecial = map[string]bool{
 	"proctime": true, "date_add": true, "date_sub": true, "adddate": true, "subdate": true,
 	"timestamp": true, "date": true, "cast": true, sql.CastBoolean: true,
+	"count": true, "sum": true, "avg": true, "min": true, "max": true, "approx_count_distinct": true,
+	"first_value": true, "last_value": true, "group_concat": true, "listagg": true, "stddev": true,
+	"stddev_pop": true, "stddev_samp": true, "variance": true, "var_pop": true, "var_samp": true,
+	"row_number": true, "rank": true, "dense_rank": true, "session": true, "cumulate": true,
+	"session_start": true, "session_end": true, "table": true, "descriptor": true,
 }
 
 func (s *Session) dropFunction(stmt *sql.Statement) (*Result, error) {
