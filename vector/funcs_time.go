@@ -34,8 +34,9 @@ func timeArg(e Expr) (Expr, bool) {
 }
 
 // buildDateFormat is DATE_FORMAT(ts, pattern): ts as text in a Java-style
-// pattern (see DateFormat). The pattern must be a constant; it is
-// compiled once.
+// pattern (see DateFormat). A constant pattern is compiled once, and its
+// errors are the call's; a pattern from a column gives NULL where it is
+// not valid.
 func buildDateFormat(name string, args []Expr) (Expr, error) {
 	if len(args) != 2 || !argIs(args[1], arrow.STRING) {
 		return nil, sigErr(name, "arguments (TIMESTAMP, VARCHAR pattern)", args)
@@ -46,7 +47,7 @@ func buildDateFormat(name string, args []Expr) (Expr, error) {
 	}
 	pv, isLit := IsLiteral(args[1])
 	if !isLit {
-		return nil, fmt.Errorf("DATE_FORMAT needs a constant pattern such as 'yyyy-MM-dd HH:mm', got %s", args[1])
+		return newFunc(name, []Expr{ts, args[1]}, String, dateFormatRows, 1), nil
 	}
 	if pv == nil {
 		return &literal{typ: String}, nil
@@ -69,6 +70,36 @@ func buildDateFormat(name string, args []Expr) (Expr, error) {
 		}
 		return out.finish(valid, n)
 	}, 1), nil
+}
+
+// dateFormatRows is DATE_FORMAT with the pattern in a column: each
+// pattern is compiled when it differs from the row before's; a row whose
+// pattern is not valid gives NULL.
+func dateFormatRows(mem memory.Allocator, n int, ops []operand) arrow.Array {
+	vals := int64Values(ops[0].arr)
+	pat := newStrArg(ops[1])
+	valid := combineValidity(mem, n, operandArrays(ops)...)
+	out := newStrOut(mem, n, 0)
+	var f *DateFormat
+	last, have := "", false
+	for i := 0; i < n; i++ {
+		if valid != nil && bitutil.BitIsNotSet(valid.Bytes(), i) {
+			out.end(i)
+			continue
+		}
+		if p, _ := pat.at(i); !have || p != last {
+			f, _ = ParseDateFormat(p)
+			last, have = p, true
+		}
+		if f == nil {
+			valid = markNull(mem, valid, n, i)
+		} else {
+			out.reserve(f.size + 16)
+			out.data = f.Append(out.data, vals[i])
+		}
+		out.end(i)
+	}
+	return out.finish(valid, n)
 }
 
 // timeFields maps each extractor to the field it reads from a timestamp.
