@@ -147,6 +147,8 @@ func (r *rewriter) rewrite() *Error {
 	r.fixed = len(r.edits)
 	r.casts()
 	r.fixed = len(r.edits)
+	r.regexpCalls()
+	r.fixed = len(r.edits)
 	return r.intervals()
 }
 
