@@ -148,6 +148,9 @@ func (r *rewriter) rewrite() *Error {
 	r.casts()
 	r.fixed = len(r.edits)
 	r.regexpCalls()
+	if err := r.similarTo(); err != nil {
+		return err
+	}
 	r.fixed = len(r.edits)
 	return r.intervals()
 }
