@@ -385,6 +385,9 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 	if f, ok := b.funcs[name]; ok {
 		return b.callSQLFunction(e, f)
 	}
+	if name == "extract" {
+		return b.bindExtract(e)
+	}
 	if !vector.KnownFunc(name) {
 		return nil, b.errAt(e, "unknown function %s", strings.ToUpper(e.FnName.O))
 	}
