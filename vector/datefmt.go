@@ -26,8 +26,10 @@ import (
 // copied as they are; any other letter is an error, as in Java.
 type DateFormat struct {
 	items []dfItem
-	// size is the length of a formatted value, for reserving space.
-	size int
+	// size is a typical length of a formatted value, max the most
+	// bytes one can take (a field is at most 20: a year of 19 digits and
+	// its sign), for reserving space.
+	size, max int
 }
 
 // dfItem is one field or literal of a DateFormat.
@@ -55,6 +57,7 @@ func ParseDateFormat(p string) (*DateFormat, error) {
 		if lit.Len() > 0 {
 			f.items = append(f.items, dfItem{lit: lit.String()})
 			f.size += lit.Len()
+			f.max += lit.Len()
 			lit.Reset()
 		}
 	}
@@ -98,7 +101,8 @@ func ParseDateFormat(p string) (*DateFormat, error) {
 			}
 			flush()
 			f.items = append(f.items, dfItem{letter: c, width: w})
-			f.size += max(w, 9)
+			f.size += max(w, 4)
+			f.max += 20
 			i = j
 		default:
 			lit.WriteByte(c)

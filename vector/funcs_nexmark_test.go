@@ -91,3 +91,22 @@ func TestNexmarkFuncsErrors(t *testing.T) {
 }
 
 func itoa64(v int64) string { return string(appendPadded(nil, v, 1)) }
+
+// Long patterns over extreme instants stay inside the reserved space.
+func TestDateFormatKernelLongValues(t *testing.T) {
+	mem := newMem(t)
+	b := makeBatch(t, mem, testCol{"ts", Timestamp, `[-9223372036854775807, 9223372036854775807, 0]`})
+	defer b.Release()
+	pattern := "yyyy-MM-dd yyyy EEEE MMMM yyyy 'and so on' yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy yyyy"
+	f, err := ParseDateFormat(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := must(t)(Func("DATE_FORMAT", []Expr{col(b, "ts"), Literal(pattern, String)}))
+	got := evalValues(t, mem, e, b)
+	for i, ms := range []int64{-9223372036854775807, 9223372036854775807, 0} {
+		if got[i] != f.Format(ms) {
+			t.Errorf("row %d: got %q, want %q", i, got[i], f.Format(ms))
+		}
+	}
+}

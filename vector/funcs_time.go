@@ -63,7 +63,7 @@ func buildDateFormat(name string, args []Expr) (Expr, error) {
 		out := newStrOut(mem, n, n*f.size)
 		for i := 0; i < n; i++ {
 			if valid == nil || bitutil.BitIsSet(valid.Bytes(), i) {
-				out.reserve(f.size + 16)
+				out.reserve(f.max)
 				out.data = f.Append(out.data, vals[i])
 			}
 			out.end(i)
@@ -94,7 +94,7 @@ func dateFormatRows(mem memory.Allocator, n int, ops []operand) arrow.Array {
 		if f == nil {
 			valid = markNull(mem, valid, n, i)
 		} else {
-			out.reserve(f.size + 16)
+			out.reserve(f.max)
 			out.data = f.Append(out.data, vals[i])
 		}
 		out.end(i)
