@@ -184,7 +184,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 				as.aliases[f.AsName.L] = f.Expr
 			}
 		}
-		hb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "HAVING", proc: p.proc}
+		hb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "HAVING", proc: p.proc, funcs: p.sess.userFuncs()}
 		pred, err := hb.bind(sel.Having.Expr)
 		if err != nil {
 			return nil, err
@@ -201,7 +201,7 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		}
 	}
 	as.aliases = nil
-	fb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "the select list", proc: p.proc}
+	fb := &binder{stmt: p.stmt, scope: sc, agg: as, what: "the select list", proc: p.proc, funcs: p.sess.userFuncs()}
 	var exprs []vector.Expr
 	var names []string
 	for _, f := range sel.Fields.Fields {

@@ -27,6 +27,12 @@ type binder struct {
 	what string
 	// proc is the query's batch-time cell, which PROCTIME() reads.
 	proc *atomic.Int64
+	// funcs are the session's SQL functions (see functions.go); params,
+	// set while inlining one, maps its parameters (lower case) to the
+	// call's arguments, and depth counts the calls being inlined.
+	funcs  map[string]*sqlFunction
+	params map[string]vector.Expr
+	depth  int
 }
 
 // aggScope resolves expressions above an aggregation.
@@ -191,6 +197,8 @@ func (b *binder) bind(e ast.ExprNode) (vector.Expr, error) {
 		}
 		res, err := vector.Like(x, v.GetString(), esc, e.Not, !e.IsLike)
 		return res, b.wrap(e, err)
+	case *ast.PatternRegexpExpr: // s [NOT] REGEXP pattern, as REGEXP_LIKE
+		return b.bindRegexp(e)
 	case *ast.CaseExpr:
 		var operand, els vector.Expr
 		var err error
@@ -237,6 +245,9 @@ func (b *binder) bind(e ast.ExprNode) (vector.Expr, error) {
 
 func (b *binder) bindColumn(e *ast.ColumnNameExpr) (vector.Expr, error) {
 	name := e.Name.Name.O
+	if x, ok := b.params[strings.ToLower(name)]; ok && e.Name.Table.L == "" {
+		return x, nil
+	}
 	if b.agg != nil {
 		lname := strings.ToLower(name)
 		if b.agg.windowed && e.Name.Table.L == "" && (lname == "window_start" || lname == "window_end") {
@@ -374,6 +385,12 @@ func (b *binder) bindFunc(e *ast.FuncCallExpr) (vector.Expr, error) {
 		res, err := vector.Cast(x, vector.Boolean)
 		return res, b.wrap(e, err)
 	}
+	if f, ok := b.funcs[name]; ok {
+		return b.callSQLFunction(e, f)
+	}
+	if name == "extract" {
+		return b.bindExtract(e)
+	}
 	if !vector.KnownFunc(name) {
 		return nil, b.errAt(e, "unknown function %s", strings.ToUpper(e.FnName.O))
 	}
@@ -499,6 +516,8 @@ func anchor(n ast.Node) string {
 	case *ast.BetweenExpr:
 		return anchor(n.Expr)
 	case *ast.PatternLikeOrIlikeExpr:
+		return anchor(n.Expr)
+	case *ast.PatternRegexpExpr:
 		return anchor(n.Expr)
 	case *ast.CaseExpr:
 		return "CASE"

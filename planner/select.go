@@ -27,7 +27,7 @@ type selectPlanner struct {
 }
 
 func (p *selectPlanner) binder(sc *scope, what string) *binder {
-	return &binder{stmt: p.stmt, scope: sc, what: what, proc: p.proc}
+	return &binder{stmt: p.stmt, scope: sc, what: what, proc: p.proc, funcs: p.sess.userFuncs()}
 }
 
 func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {

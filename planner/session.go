@@ -42,6 +42,9 @@ type Session struct {
 	Settings map[string]string
 
 	nextID int
+	// functions are the functions made by CREATE FUNCTION, by lower-case
+	// name (see functions.go).
+	functions map[string]*sqlFunction
 	// sources are the live sources open now, shared by the queries that
 	// read them, and the seeds fixed per table (see openSource).
 	sources sharedSources
@@ -96,6 +99,9 @@ var knownSettings = map[string]string{
 // INSERT are planned, their sources and sinks checked, and returned ready
 // to start.
 func (s *Session) Execute(stmt *sql.Statement) (*Result, error) {
+	if res, ok, err := s.functionStatement(stmt); ok {
+		return res, err
+	}
 	switch n := stmt.Node.(type) {
 	case *ast.CreateTableStmt:
 		return s.createTable(stmt, n)

@@ -22,7 +22,9 @@
 //     express, becomes the call CAST_BOOLEAN(x): the planner must
 //     handle the function named by CastBoolean.
 //   - SHOW QUERIES and STOP QUERY n are parsed by Weir itself
-//     (Statement.Command and Statement.Args, with a nil Node).
+//     (Statement.Command and Statement.Args, with a nil Node), and so are
+//     CREATE FUNCTION, DROP FUNCTION and SHOW FUNCTIONS
+//     (Statement.Function; see function.go).
 //
 // Every rewrite keeps an offset map, so each error, whether found by the
 // tokenizer, the rewrite or TiDB, is reported as an *Error at the line and

@@ -35,6 +35,9 @@ type Statement struct {
 	Command string
 	// Args are Command's arguments, string literals unquoted.
 	Args []string
+	// Function is what CREATE FUNCTION or DROP FUNCTION says (see
+	// function.go); nil for other statements.
+	Function *FunctionDef
 	// Emit is the query's trailing EMIT clause: EmitOnUpdate,
 	// EmitOnWindowClose, or "" when it has none.
 	Emit string
@@ -179,9 +182,13 @@ func tidbParse(p *parser.Parser, text string) (nodes []ast.StmtNode, err error) 
 	return nodes, err
 }
 
-// command parses the statements TiDB lacks: SHOW CONNECTORS, and the
-// shell's SHOW QUERIES and STOP QUERY id. It reports whether the statement was one of them.
+// command parses the statements TiDB lacks: SHOW CONNECTORS, the
+// function statements (see function.go), and the shell's SHOW QUERIES
+// and STOP QUERY id. It reports whether the statement was one of them.
 func (s *Statement) command() (bool, *Error) {
+	if done, err := s.function(); done {
+		return true, err
+	}
 	t := s.toks
 	switch {
 	case len(t) >= 2 && t[0].kw("SHOW") && t[1].kw("QUERIES"):

@@ -147,6 +147,11 @@ func (r *rewriter) rewrite() *Error {
 	r.fixed = len(r.edits)
 	r.casts()
 	r.fixed = len(r.edits)
+	r.regexpCalls()
+	if err := r.similarTo(); err != nil {
+		return err
+	}
+	r.fixed = len(r.edits)
 	return r.intervals()
 }
 

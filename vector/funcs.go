@@ -59,7 +59,9 @@ func init() {
 // CHARACTER_LENGTH (characters), OCTET_LENGTH (bytes), SUBSTRING/SUBSTR,
 // CONCAT, CONCAT_WS, INSTR, TRIM/LTRIM/RTRIM, REPLACE, COALESCE, IFNULL,
 // IF, NULLIF, ABS, ROUND, FLOOR, CEIL/CEILING, MOD, SQRT, EXP, LN, LOG10,
-// POWER/POW. Unknown names and wrong arguments are errors such as
+// POWER/POW; DATE_FORMAT, YEAR, MONTH, DAYOFMONTH, DAYOFWEEK, DAYOFYEAR,
+// HOUR, MINUTE, SECOND (funcs_time.go); REGEXP_EXTRACT, REGEXP_LIKE/REGEXP,
+// SPLIT_INDEX (funcs_regexp.go). Unknown names and wrong arguments are errors such as
 // "LOWER expects 1 argument of type VARCHAR, got BIGINT".
 func Func(name string, args []Expr) (Expr, error) {
 	lname := strings.ToLower(name)
