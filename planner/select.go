@@ -41,16 +41,16 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 		}
 		defer pop()
 	}
-	in, sc, err := p.from(sel)
+	in, sc, where, err := p.fromTopN(sel)
 	if err != nil {
 		return nil, err
 	}
-	if sel.Where != nil {
-		pred, err := p.binder(sc, "WHERE").bind(sel.Where)
+	if where != nil {
+		pred, err := p.binder(sc, "WHERE").bind(where)
 		if err != nil {
 			return nil, err
 		}
-		f, err := newFilter(p.stmt, in, pred, sel.Where)
+		f, err := newFilter(p.stmt, in, pred, where)
 		if err != nil {
 			return nil, err
 		}

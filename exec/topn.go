@@ -1,0 +1,286 @@
+package exec
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/vector"
+)
+
+// TopNConfig describes a TopN: ROW_NUMBER() OVER (PARTITION BY Partition
+// ORDER BY Order) filtered to the first N rows of each partition.
+type TopNConfig struct {
+	// Input is the input schema; it may end with a changelog's op column.
+	Input *arrow.Schema
+	// Partition are the PARTITION BY columns, Order the ORDER BY keys.
+	Partition []int
+	Order     []SortKey
+	// N is the number of rows kept per partition (rn <= N).
+	N int64
+	// Columns are the output's columns: an input column's index, or -1
+	// for the row number, named RankName. Nil: every input column, then
+	// the row number.
+	Columns  []int
+	RankName string
+	// Rank says whether the row number is read downstream: then a row
+	// whose rank changes is updated (-U/+U); otherwise only rows entering
+	// and leaving the top N are emitted and the rank column is NULL.
+	Rank bool
+	// WindowEnd, when >= 0, is the PARTITION BY column holding each row's
+	// window_end (window top-N): the input is append-only, each window's
+	// top N is emitted once, when the watermark passes its end, append-only.
+	WindowEnd int
+	// AppendOnly says that rows never leave the top N once in it (the
+	// planner knows: ascending processing time over an append-only
+	// input), so the output is append-only: +I rows without an op column.
+	AppendOnly bool
+	Alloc      memory.Allocator
+}
+
+// TopN keeps the first N rows of each partition in a given order, as
+// Flink's Top-N and deduplication do. Rows with equal order keys rank in
+// arrival order. Over an updating input every row is kept (a retraction
+// may bring a lower row up); over an append-only input only the top N.
+//
+// Unwindowed, its output is a changelog: Advance, after every micro-batch,
+// compares each touched partition's top N with what it last emitted and
+// emits the difference (per rank when Rank is set; otherwise the rows
+// that left and entered, as -U/+U when N is 1). Windowed (WindowEnd), it
+// emits each window's final top N once, append-only, and frees it.
+type TopN struct {
+	cfg    TopNConfig
+	in     *arrow.Schema // without the op column
+	schema *arrow.Schema
+	types  []arrow.Type
+	opCol  int
+	mem    memory.Allocator
+
+	parts map[string]*topnPart
+	dirty []*topnPart
+	seq   uint64
+	rows  int
+	bytes int64
+	wm    int64
+}
+
+// topnPart is one partition: its rows in rank order and, unwindowed, the
+// top N as last emitted.
+type topnPart struct {
+	key     string
+	end     int64 // window_end, windowed only
+	rows    []*topnRow
+	emitted []*topnRow
+	dirty   bool
+	first   uint64 // seq of its first row, for a stable emission order
+}
+
+// topnRow is one row held: its cells, its identity and arrival number.
+type topnRow struct {
+	cells []Cell
+	id    string
+	seq   uint64
+}
+
+var (
+	_ Operator      = (*TopN)(nil)
+	_ Snapshotter   = (*TopN)(nil)
+	_ StateReporter = (*TopN)(nil)
+	_ Windowed      = (*TopN)(nil)
+)
+
+// NewTopN returns a TopN.
+func NewTopN(cfg TopNConfig) (*TopN, error) {
+	if cfg.N < 1 {
+		return nil, fmt.Errorf("top-N: N must be at least 1, got %d", cfg.N)
+	}
+	if cfg.Alloc == nil {
+		cfg.Alloc = memory.DefaultAllocator
+	}
+	in := vector.WithoutOpColumn(cfg.Input)
+	t := &TopN{cfg: cfg, in: in, opCol: vector.OpIndex(cfg.Input), mem: cfg.Alloc,
+		parts: map[string]*topnPart{}, wm: MinWatermark}
+	if cfg.WindowEnd >= 0 && t.opCol >= 0 {
+		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
+	}
+	for _, f := range in.Fields() {
+		if _, err := buildCells(cfg.Alloc, f.Type, nil, 0); err != nil {
+			return nil, err
+		}
+		t.types = append(t.types, f.Type.ID())
+	}
+	if t.cfg.Columns == nil {
+		for i := range in.NumFields() {
+			t.cfg.Columns = append(t.cfg.Columns, i)
+		}
+		t.cfg.Columns = append(t.cfg.Columns, -1)
+	}
+	var fs []arrow.Field
+	for _, c := range t.cfg.Columns {
+		switch {
+		case c < 0:
+			fs = append(fs, arrow.Field{Name: cfg.RankName, Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+		case c < in.NumFields():
+			fs = append(fs, in.Field(c))
+		default:
+			return nil, fmt.Errorf("top-N: output column %d of %d", c, in.NumFields())
+		}
+	}
+	t.schema = arrow.NewSchema(fs, nil)
+	if cfg.WindowEnd < 0 && !cfg.AppendOnly {
+		t.schema = vector.WithOpColumn(t.schema)
+	}
+	return t, nil
+}
+
+// Schema is the Columns (the input's and the rank), then the op column
+// when the output is a changelog.
+func (t *TopN) Schema() *arrow.Schema { return t.schema }
+
+// WaitsForWatermark implements Windowed: a window top-N emits as the
+// watermark passes each window's end.
+func (t *TopN) WaitsForWatermark() bool { return t.cfg.WindowEnd >= 0 }
+
+// keepAll says whether every row must be kept (an updating input).
+func (t *TopN) keepAll() bool { return t.opCol >= 0 }
+
+// Process folds b's rows into their partitions.
+func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	defer b.Release()
+	var ops []int8
+	if t.opCol >= 0 {
+		ops = b.Column(t.opCol).(*array.Int8).Int8Values()
+	}
+	ncols := len(t.types)
+	var kbuf []byte
+	pk := make([]Cell, len(t.cfg.Partition))
+	for i := 0; i < int(b.NumRows()); i++ {
+		cells := make([]Cell, ncols)
+		for c := range cells {
+			v, err := readCell(b.Column(c), i)
+			if err != nil {
+				return nil, err
+			}
+			cells[c] = v
+		}
+		for k, c := range t.cfg.Partition {
+			pk[k] = cells[c]
+		}
+		kbuf = encodeCells(kbuf[:0], pk)
+		p := t.parts[string(kbuf)]
+		retract := ops != nil && vector.RowKind(ops[i]).Retracts()
+		if p == nil {
+			if retract {
+				continue // nothing to retract from
+			}
+			if t.cfg.WindowEnd >= 0 {
+				if e := cells[t.cfg.WindowEnd]; !e.Null && e.I <= t.wm {
+					continue // its window was already emitted: late
+				}
+			}
+			p = &topnPart{key: string(kbuf), first: t.seq}
+			if t.cfg.WindowEnd >= 0 {
+				p.end = cells[t.cfg.WindowEnd].I
+			}
+			t.parts[p.key] = p
+		}
+		row := &topnRow{cells: cells, id: string(encodeCells(nil, cells)), seq: t.seq}
+		t.seq++
+		if retract {
+			t.remove(p, row.id)
+		} else {
+			t.insert(p, row)
+		}
+		if !p.dirty {
+			p.dirty = true
+			t.dirty = append(t.dirty, p)
+		}
+	}
+	return nil, nil
+}
+
+// compare orders two rows by the ORDER BY keys, then by arrival.
+func (t *TopN) compare(x, y *topnRow) int {
+	for _, k := range t.cfg.Order {
+		c := compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col])
+		if k.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	switch {
+	case x.seq < y.seq:
+		return -1
+	case x.seq > y.seq:
+		return 1
+	}
+	return 0
+}
+
+// insert puts r in rank order, trimming to N when the input is
+// append-only (a row past the N-th can never rise again).
+func (t *TopN) insert(p *topnPart, r *topnRow) {
+	at, _ := slices.BinarySearchFunc(p.rows, r, t.compare)
+	if !t.keepAll() && int64(at) >= t.cfg.N {
+		return
+	}
+	p.rows = slices.Insert(p.rows, at, r)
+	t.rows++
+	t.bytes += cellsBytes(r.cells) + int64(len(r.id)) + 48
+	if !t.keepAll() && int64(len(p.rows)) > t.cfg.N {
+		last := p.rows[len(p.rows)-1]
+		p.rows = p.rows[:len(p.rows)-1]
+		t.rows--
+		t.bytes -= cellsBytes(last.cells) + int64(len(last.id)) + 48
+	}
+}
+
+// remove takes out one row equal to id (the latest-ranked such row, so a
+// retraction undoes the most recent equal insert), if held.
+func (t *TopN) remove(p *topnPart, id string) {
+	for i := len(p.rows) - 1; i >= 0; i-- {
+		if p.rows[i].id == id {
+			r := p.rows[i]
+			p.rows = slices.Delete(p.rows, i, i+1)
+			t.rows--
+			t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+			return
+		}
+	}
+}
+
+// top is the partition's current top N.
+func (t *TopN) top(p *topnPart) []*topnRow {
+	if int64(len(p.rows)) > t.cfg.N {
+		return p.rows[:t.cfg.N]
+	}
+	return p.rows
+}
+
+// Advance emits the changes of the partitions touched since the last
+// Advance (unwindowed), or the top N of every window whose end is <= wm.
+func (t *TopN) Advance(wm int64) ([]arrow.RecordBatch, error) {
+	if wm > t.wm {
+		t.wm = wm
+	}
+	if t.cfg.WindowEnd >= 0 {
+		return t.fireWindows()
+	}
+	return t.emitChanges()
+}
+
+// Close drops the state.
+func (t *TopN) Close() {
+	t.parts = map[string]*topnPart{}
+	t.dirty = nil
+	t.rows, t.bytes = 0, 0
+}
+
+// Stats implements StateReporter: partitions as keys, rows held as bytes.
+func (t *TopN) Stats() WindowStats {
+	return WindowStats{Keys: len(t.parts), StateBytes: t.bytes + int64(len(t.parts))*96}
+}
