@@ -1,0 +1,235 @@
+package exec
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/vector"
+)
+
+func mustTopN(t *testing.T, cfg TopNConfig) *TopN {
+	t.Helper()
+	if cfg.RankName == "" {
+		cfg.RankName = "rn"
+	}
+	op, err := NewTopN(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+func topnSnapRoundTrip(t *testing.T, op *TopN, mk func() *TopN) *TopN {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := op.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	next := mk()
+	if err := next.Restore(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := op.Stats(), next.Stats(); a != b {
+		t.Fatalf("stats after restore %+v, before %+v", b, a)
+	}
+	op.Close()
+	return next
+}
+
+// topnRecompute is the top n of each k by v (descending when desc), as
+// "k v [rank]" lines, from the rows held.
+func topnRecompute(rows []updRow, n int, desc, rank bool) map[string]int {
+	by := map[int64][]int64{}
+	for _, r := range rows {
+		by[r.k] = append(by[r.k], r.v)
+	}
+	out := map[string]int{}
+	for k, vs := range by {
+		slices.Sort(vs)
+		if desc {
+			slices.Reverse(vs)
+		}
+		for i, v := range vs[:min(n, len(vs))] {
+			if rank {
+				out[fmt.Sprintf("%d %d %d", k, v, i+1)]++
+			} else {
+				out[fmt.Sprintf("%d %d NULL", k, v)]++
+			}
+		}
+	}
+	return out
+}
+
+// TestTopNProperty feeds random inputs (append-only, or changelogs that
+// retract rows held) to TopNs of random N, order and rank mode,
+// checkpointing and restoring at random, and checks after every
+// micro-batch that the applied changelog equals the top N recomputed from
+// the input so far.
+func TestTopNProperty(t *testing.T) {
+	for seed := int64(1); seed <= 200; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		changelog := seed%2 == 0
+		n, desc, rank := 1+rng.Intn(3), rng.Intn(2) == 0, rng.Intn(2) == 0
+		mk := func() *TopN {
+			return mustTopN(t, TopNConfig{Input: updInput(changelog), Partition: []int{0},
+				Order: []SortKey{{Col: 1, Desc: desc}}, N: int64(n), Rank: rank, WindowEnd: -1})
+		}
+		op := mk()
+		var held []updRow
+		res := map[string]int{}
+		for step := 0; step < 30; step++ {
+			var in []updRow
+			for range 1 + rng.Intn(6) {
+				if changelog && len(held) > 0 && rng.Intn(3) == 0 {
+					i := rng.Intn(len(held))
+					old := held[i]
+					held = slices.Delete(held, i, i+1)
+					if rng.Intn(2) == 0 {
+						in = append(in, updRow{old.k, old.v, vector.Delete})
+						continue
+					}
+					nw := updRow{old.k, rng.Int63n(8), vector.UpdateAfter}
+					in = append(in, updRow{old.k, old.v, vector.UpdateBefore}, nw)
+					held = append(held, nw)
+					continue
+				}
+				r := updRow{rng.Int63n(3), rng.Int63n(8), vector.Insert}
+				in = append(in, r)
+				held = append(held, r)
+			}
+			out, err := op.Process(updBatch(changelog, in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			adv, err := op.Advance(int64(step))
+			if err != nil {
+				t.Fatal(err)
+			}
+			updApply(t, res, updLines(t, append(out, adv...)))
+			want := topnRecompute(held, n, desc, rank)
+			if fmt.Sprint(updSorted(res)) != fmt.Sprint(updSorted(want)) {
+				t.Fatalf("seed %d (n=%d desc=%v rank=%v changelog=%v) step %d: got %v, want %v",
+					seed, n, desc, rank, changelog, step, updSorted(res), updSorted(want))
+			}
+			if rng.Intn(4) == 0 {
+				op = topnSnapRoundTrip(t, op, mk)
+			}
+		}
+		if st := op.Stats(); !changelog && st.StateBytes > 0 && st.Keys > 3 {
+			t.Fatalf("seed %d: %d partitions for 3 keys", seed, st.Keys)
+		}
+		op.Close()
+	}
+}
+
+// TestTopNAppendOnlyKeepsOnlyN: over an append-only input only the top
+// N rows of a partition are held.
+func TestTopNAppendOnlyKeepsOnlyN(t *testing.T) {
+	op := mustTopN(t, TopNConfig{Input: updInput(false), Partition: []int{0},
+		Order: []SortKey{{Col: 1, Desc: true}}, N: 2, Rank: true, WindowEnd: -1})
+	defer op.Close()
+	var rows []updRow
+	for v := range int64(100) {
+		rows = append(rows, updRow{k: 1, v: v})
+	}
+	got := updStep(t, []Operator{op}, updBatch(false, rows), 0)
+	if want := []string{"+I 1 99 1", "+I 1 98 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if op.rows != 2 {
+		t.Fatalf("holds %d rows, want 2", op.rows)
+	}
+	got = updStep(t, []Operator{op}, updBatch(false, []updRow{{k: 1, v: 98}, {k: 1, v: 200}}), 0)
+	want := []string{"-U 1 99 1", "+U 1 200 1", "-U 1 98 2", "+U 1 99 2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// topnWindowInput is (window_end TIMESTAMP, v BIGINT).
+func topnWindowBatch(rows [][2]int64) arrow.RecordBatch {
+	s := arrow.NewSchema([]arrow.Field{{Name: "window_end", Type: vector.Timestamp, Nullable: true},
+		{Name: "v", Type: vector.Int64, Nullable: true}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	for _, r := range rows {
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r[0]))
+		b.Field(1).(*array.Int64Builder).Append(r[1])
+	}
+	return b.NewRecordBatch()
+}
+
+// TestTopNWindowEmitsAtClose: a window Top-N emits each window's top N
+// once, append-only, when the watermark reaches its end, frees it, and
+// drops rows of windows already emitted.
+func TestTopNWindowEmitsAtClose(t *testing.T) {
+	in := topnWindowBatch(nil)
+	schema := in.Schema()
+	in.Release()
+	mk := func() *TopN {
+		return mustTopN(t, TopNConfig{Input: schema, Partition: []int{0}, Order: []SortKey{{Col: 1, Desc: true}},
+			N: 2, Rank: true, WindowEnd: 0})
+	}
+	op := mk()
+	if op.Schema().NumFields() != 3 || vector.IsChangelog(op.Schema()) {
+		t.Fatalf("schema %s, want append-only (window_end, v, rn)", op.Schema())
+	}
+	render := func(bs []arrow.RecordBatch) []string {
+		var out []string
+		for _, b := range bs {
+			for i := range int(b.NumRows()) {
+				out = append(out, fmt.Sprintf("%d %d %d", b.Column(0).(*array.Timestamp).Value(i),
+					b.Column(1).(*array.Int64).Value(i), b.Column(2).(*array.Int64).Value(i)))
+			}
+			b.Release()
+		}
+		return out
+	}
+	step := func(rows [][2]int64, wm int64) []string {
+		out, err := op.Process(topnWindowBatch(rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		adv, err := op.Advance(wm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return render(append(out, adv...))
+	}
+	if got := step([][2]int64{{10, 1}, {10, 5}, {20, 7}, {10, 3}}, 5); len(got) != 0 {
+		t.Fatalf("emitted %v before any window closed", got)
+	}
+	op = topnSnapRoundTrip(t, op, mk)
+	got := step([][2]int64{{10, 4}, {20, 2}}, 10)
+	if want := []string{"10 5 1", "10 4 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if st := op.Stats(); st.Keys != 1 {
+		t.Fatalf("%d windows held after the first closed, want 1", st.Keys)
+	}
+	got = step([][2]int64{{10, 99}, {20, 9}}, MaxWatermark)
+	if want := []string{"20 9 1", "20 7 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v (the late row of window 10 dropped)", got, want)
+	}
+	if st := op.Stats(); st.Keys != 0 || st.StateBytes != 0 {
+		t.Fatalf("state %+v after every window closed", st)
+	}
+	op.Close()
+}
+
+// TestTopNRefusesBadConfig: N below 1 and an updating input to a window
+// Top-N are errors, not panics.
+func TestTopNRefusesBadConfig(t *testing.T) {
+	if _, err := NewTopN(TopNConfig{Input: updInput(false), N: 0, WindowEnd: -1}); err == nil {
+		t.Fatal("N = 0 accepted")
+	}
+	if _, err := NewTopN(TopNConfig{Input: updInput(true), N: 1, WindowEnd: 0}); err == nil {
+		t.Fatal("window Top-N over a changelog accepted")
+	}
+}
