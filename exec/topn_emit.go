@@ -2,6 +2,7 @@ package exec
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -43,6 +44,13 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 		}
 	}
 	t.dirty = t.dirty[:0]
+	if t.cfg.AppendOnly {
+		for _, k := range out.kinds {
+			if k != vector.Insert {
+				return nil, fmt.Errorf("top-N: a row left an append-only top N (%s)", k)
+			}
+		}
+	}
 	return t.build(&out)
 }
 

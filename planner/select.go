@@ -65,6 +65,9 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t, ok, err := p.orderLimitTopN(sel, out); ok || err != nil {
+		return t, err
+	}
 	if sel.OrderBy != nil {
 		if err := p.refuseUpdating(out, "ORDER BY"); err != nil {
 			return nil, err

@@ -30,7 +30,10 @@ type TopN struct {
 	// WindowEnd >= 0 is the window_end column of a window Top-N: emitted
 	// append-only when each window closes.
 	WindowEnd int
-	schema    *arrow.Schema
+	// AppendOnly: rows never leave the top N (ascending processing time
+	// over an append-only input: Flink's keep-first deduplication).
+	AppendOnly bool
+	schema     *arrow.Schema
 }
 
 // Schema implements Node.
@@ -58,7 +61,7 @@ func (t *TopN) Children() []Node { return []Node{t.In} }
 
 // Updating implements Node: a Top-N's rows leave it as better ones come,
 // except per window, where each window's rows come out once.
-func (t *TopN) Updating() bool { return t.WindowEnd < 0 }
+func (t *TopN) Updating() bool { return t.WindowEnd < 0 && !t.AppendOnly }
 
 // Stateful implements statefulNode: it keeps the top rows per partition.
 func (t *TopN) Stateful() bool { return true }
@@ -78,8 +81,11 @@ func (t *TopN) Describe() string {
 		}
 	}
 	kind := "TopN"
-	if t.WindowEnd >= 0 {
+	switch {
+	case t.WindowEnd >= 0:
 		kind = "WindowTopN"
+	case t.AppendOnly:
+		kind = "AppendTopN"
 	}
 	rank := t.RankName
 	if !t.Rank {
@@ -98,7 +104,7 @@ func topNPhysName(t *TopN) string {
 func (p *Prepared) lowerTopN(t *TopN) (exec.Operator, error) {
 	op, err := exec.NewTopN(exec.TopNConfig{
 		Input: t.In.Schema(), Partition: t.Partition, Order: t.Order, N: t.N,
-		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, Alloc: p.sess.Alloc,
+		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, Alloc: p.sess.Alloc,
 	})
 	if err != nil {
 		return nil, err
@@ -151,6 +157,7 @@ func (p *selectPlanner) fromTopN(sel *ast.SelectStmt) (Node, *scope, ast.ExprNod
 	t.N = n
 	t.WindowEnd = windowPartition(t, in)
 	t.Rank = readsColumn(sel, rest, rnName) || t.WindowEnd >= 0
+	t.AppendOnly = t.WindowEnd < 0 && firstByProcTime(t)
 	var out Node = t
 	return out, scopeOf(out.Schema(), alias), rest, nil
 }
@@ -466,4 +473,44 @@ func (p *selectPlanner) rankPosition(fields []*ast.SelectField, pos, visible int
 		}
 	}
 	return at, nil
+}
+
+// firstByProcTime reports whether t orders an append-only input by
+// processing time, ascending, alone: rows arrive in that order, so none
+// ever leaves the top N (Flink's keep-first deduplication on PROCTIME()).
+func firstByProcTime(t *TopN) bool {
+	if t.In.Updating() || len(t.Order) != 1 || t.Order[0].Desc {
+		return false
+	}
+	pr, ok := t.In.(*Project)
+	if !ok || t.Order[0].Col >= len(pr.Exprs) {
+		return false
+	}
+	_, ok = pr.Exprs[t.Order[0].Col].(procTime)
+	return ok
+}
+
+// orderLimitTopN plans ORDER BY ... LIMIT n over an updating result as a
+// Top-N without partition: the first n rows of the result as it changes.
+// ok is false when sel is not that shape.
+func (p *selectPlanner) orderLimitTopN(sel *ast.SelectStmt, out Node) (Node, bool, error) {
+	if sel.OrderBy == nil || sel.Limit == nil || !Updating(out) {
+		return nil, false, nil
+	}
+	if sel.Limit.Offset != nil {
+		return nil, true, errAt(p.stmt, "OFFSET", "LIMIT with an offset is not supported")
+	}
+	v, ok := sel.Limit.Count.(*driver.ValueExpr)
+	if !ok || (v.Kind() != driver.KindInt64 && v.Kind() != driver.KindUint64) || v.GetInt64() < 1 {
+		return nil, true, errAt(p.stmt, "LIMIT", "LIMIT over an updating result needs a constant row count of at least 1")
+	}
+	sorted, err := p.orderBy(sel, out)
+	if err != nil {
+		return nil, true, err
+	}
+	t := &TopN{In: out, Order: sorted.(*Sort).Keys, N: v.GetInt64(), RankName: "rn", WindowEnd: -1}
+	for i := range vector.WithoutOpColumn(out.Schema()).NumFields() {
+		t.Columns = append(t.Columns, i)
+	}
+	return t, true, nil
 }
