@@ -106,9 +106,11 @@ func NewTopN(cfg TopNConfig) (*TopN, error) {
 		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
 	}
 	for _, f := range in.Fields() {
-		if _, err := buildCells(cfg.Alloc, f.Type, nil, 0); err != nil {
+		a, err := buildCells(cfg.Alloc, f.Type, nil, 0)
+		if err != nil {
 			return nil, err
 		}
+		a.Release()
 		t.types = append(t.types, f.Type.ID())
 	}
 	if t.cfg.Columns == nil {

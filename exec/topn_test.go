@@ -18,6 +18,9 @@ func mustTopN(t *testing.T, cfg TopNConfig) *TopN {
 	if cfg.RankName == "" {
 		cfg.RankName = "rn"
 	}
+	if cfg.Alloc == nil {
+		cfg.Alloc = winTestMem(t)
+	}
 	op, err := NewTopN(cfg)
 	if err != nil {
 		t.Fatal(err)
