@@ -37,7 +37,11 @@ type TopNConfig struct {
 	// planner knows: ascending processing time over an append-only
 	// input), so the output is append-only: +I rows without an op column.
 	AppendOnly bool
-	Alloc      memory.Allocator
+	// TiesToLatest ranks the latest of rows with equal ORDER BY keys
+	// first (keep-last deduplication, as Flink's: a row with the same
+	// time replaces the one kept); otherwise the earliest.
+	TiesToLatest bool
+	Alloc        memory.Allocator
 }
 
 // TopN keeps the first N rows of each partition in a given order, as
@@ -188,10 +192,10 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			t.parts[p.key] = p
 		}
-		row := &topnRow{cells: cells, id: string(encodeCells(nil, cells)), seq: t.seq}
+		row := &topnRow{cells: cells, seq: t.seq}
 		t.seq++
 		if retract {
-			t.remove(p, row.id)
+			t.remove(p, string(encodeCells(nil, cells)))
 		} else {
 			t.insert(p, row)
 		}
@@ -203,7 +207,8 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	return nil, nil
 }
 
-// compare orders two rows by the ORDER BY keys, then by arrival.
+// compare orders two rows by the ORDER BY keys, then by arrival (the
+// latest first with TiesToLatest).
 func (t *TopN) compare(x, y *topnRow) int {
 	for _, k := range t.cfg.Order {
 		c := compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col])
@@ -214,22 +219,30 @@ func (t *TopN) compare(x, y *topnRow) int {
 			return c
 		}
 	}
+	c := 0
 	switch {
 	case x.seq < y.seq:
-		return -1
+		c = -1
 	case x.seq > y.seq:
-		return 1
+		c = 1
 	}
-	return 0
+	if t.cfg.TiesToLatest {
+		c = -c
+	}
+	return c
 }
 
 // insert puts r in rank order, trimming to N when the input is
 // append-only (a row past the N-th can never rise again).
 func (t *TopN) insert(p *topnPart, r *topnRow) {
+	if !t.keepAll() && int64(len(p.rows)) >= t.cfg.N && t.compare(r, p.rows[len(p.rows)-1]) > 0 {
+		return // below the top N, which is all that is kept
+	}
 	at, _ := slices.BinarySearchFunc(p.rows, r, t.compare)
 	if !t.keepAll() && int64(at) >= t.cfg.N {
 		return
 	}
+	r.id = string(encodeCells(nil, r.cells))
 	p.rows = slices.Insert(p.rows, at, r)
 	t.rows++
 	t.bytes += cellsBytes(r.cells) + int64(len(r.id)) + 48

@@ -236,3 +236,32 @@ func TestTopNRefusesBadConfig(t *testing.T) {
 		t.Fatal("window Top-N over a changelog accepted")
 	}
 }
+
+// TestTopNTiesToLatest: keep-last deduplication replaces the kept row by
+// a later one with the same time; a Top-N keeps the earlier.
+func TestTopNTiesToLatest(t *testing.T) {
+	in := topnWindowBatch(nil)
+	schema := in.Schema()
+	in.Release()
+	for _, latest := range []bool{true, false} {
+		op := mustTopN(t, TopNConfig{Input: schema, Order: []SortKey{{Col: 0, Desc: true}}, N: 1,
+			Columns: []int{1}, TiesToLatest: latest, WindowEnd: -1})
+		out, err := op.Process(topnWindowBatch([][2]int64{{5, 1}, {5, 2}, {4, 3}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		adv, err := op.Advance(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := updLines(t, append(out, adv...))
+		want := []string{"+I 2"}
+		if !latest {
+			want = []string{"+I 1"}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("TiesToLatest=%v: got %v, want %v", latest, got, want)
+		}
+		op.Close()
+	}
+}

@@ -30,6 +30,9 @@ type TopN struct {
 	// WindowEnd >= 0 is the window_end column of a window Top-N: emitted
 	// append-only when each window closes.
 	WindowEnd int
+	// TiesToLatest: keep-last deduplication (N = 1, by time descending):
+	// a row with the same time replaces the one kept.
+	TiesToLatest bool
 	// AppendOnly: rows never leave the top N (ascending processing time
 	// over an append-only input: Flink's keep-first deduplication).
 	AppendOnly bool
@@ -104,7 +107,7 @@ func topNPhysName(t *TopN) string {
 func (p *Prepared) lowerTopN(t *TopN) (exec.Operator, error) {
 	op, err := exec.NewTopN(exec.TopNConfig{
 		Input: t.In.Schema(), Partition: t.Partition, Order: t.Order, N: t.N,
-		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, Alloc: p.sess.Alloc,
+		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, TiesToLatest: t.TiesToLatest, Alloc: p.sess.Alloc,
 	})
 	if err != nil {
 		return nil, err
@@ -158,6 +161,8 @@ func (p *selectPlanner) fromTopN(sel *ast.SelectStmt) (Node, *scope, ast.ExprNod
 	t.WindowEnd = windowPartition(t, in)
 	t.Rank = readsColumn(sel, rest, rnName) || t.WindowEnd >= 0
 	t.AppendOnly = t.WindowEnd < 0 && firstByProcTime(t)
+	t.TiesToLatest = n == 1 && len(t.Order) == 1 && t.Order[0].Desc &&
+		vector.WithoutOpColumn(in.Schema()).Field(t.Order[0].Col).Type.ID() == arrow.TIMESTAMP
 	var out Node = t
 	return out, scopeOf(out.Schema(), alias), rest, nil
 }
