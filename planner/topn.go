@@ -203,8 +203,14 @@ func (p *selectPlanner) planRanked(inner *ast.SelectStmt, pos int, w *ast.Window
 			cols[i] = sc.find("", c.Name.Name.O)
 		}
 		if cols[i] < 0 {
+			// A column keeps its name (window_start marks a window
+			// Top-N); an expression gets one.
+			name := fmt.Sprintf("__rank_key_%d", i)
+			if c, ok := it.Expr.(*ast.ColumnNameExpr); ok {
+				name = c.Name.Name.O
+			}
 			cols[i] = len(sc.cols) + len(hidden)
-			hidden = append(hidden, &ast.SelectField{Expr: it.Expr, AsName: ast.NewCIStr(fmt.Sprintf("__rank_key_%d", i))})
+			hidden = append(hidden, &ast.SelectField{Expr: it.Expr, AsName: ast.NewCIStr(name)})
 		}
 	}
 	visible := len(sc.cols)
