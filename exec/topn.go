@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -41,7 +42,13 @@ type TopNConfig struct {
 	// first (keep-last deduplication, as Flink's: a row with the same
 	// time replaces the one kept); otherwise the earliest.
 	TiesToLatest bool
-	Alloc        memory.Allocator
+	// TTL, if positive, drops a partition not updated for that long
+	// (processing time, by Clock), silently, as Flink's state TTL does
+	// (SET state_ttl); unwindowed only.
+	TTL time.Duration
+	// Clock tells processing time for TTL; nil is the wall clock.
+	Clock Clock
+	Alloc memory.Allocator
 }
 
 // TopN keeps the first N rows of each partition in a given order, as
@@ -68,6 +75,17 @@ type TopN struct {
 	rows  int
 	bytes int64
 	wm    int64
+
+	clock    Clock
+	ttlQueue []topnTouch // partitions in the order they were touched, for TTL
+	late     int64       // rows of windows already emitted, dropped
+	expired  int64       // partitions dropped by the TTL
+}
+
+// topnTouch records that a partition was updated at time t (UnixNano).
+type topnTouch struct {
+	p *topnPart
+	t int64
 }
 
 // topnPart is one partition: its rows in rank order and, unwindowed, the
@@ -79,6 +97,8 @@ type topnPart struct {
 	emitted []*topnRow
 	dirty   bool
 	first   uint64 // seq of its first row, for a stable emission order
+	touched int64  // when it was last updated (UnixNano), for TTL
+	gone    bool   // dropped from parts
 }
 
 // topnRow is one row held: its cells, its identity and arrival number.
@@ -103,9 +123,12 @@ func NewTopN(cfg TopNConfig) (*TopN, error) {
 	if cfg.Alloc == nil {
 		cfg.Alloc = memory.DefaultAllocator
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = WallClock{}
+	}
 	in := vector.WithoutOpColumn(cfg.Input)
 	t := &TopN{cfg: cfg, in: in, opCol: vector.OpIndex(cfg.Input), mem: cfg.Alloc,
-		parts: map[string]*topnPart{}, wm: MinWatermark}
+		parts: map[string]*topnPart{}, wm: MinWatermark, clock: cfg.Clock}
 	if cfg.WindowEnd >= 0 && t.opCol >= 0 {
 		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
 	}
@@ -162,6 +185,10 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	ncols := len(t.types)
 	var kbuf []byte
 	pk := make([]Cell, len(t.cfg.Partition))
+	var now int64
+	if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
+		now = t.clock.Now().UnixNano()
+	}
 	for i := 0; i < int(b.NumRows()); i++ {
 		cells := make([]Cell, ncols)
 		for c := range cells {
@@ -183,7 +210,8 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			if t.cfg.WindowEnd >= 0 {
 				if e := cells[t.cfg.WindowEnd]; !e.Null && e.I <= t.wm {
-					continue // its window was already emitted: late
+					t.late++ // its window was already emitted
+					continue
 				}
 			}
 			p = &topnPart{key: string(kbuf), first: t.seq}
@@ -203,8 +231,39 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			p.dirty = true
 			t.dirty = append(t.dirty, p)
 		}
+		if now != 0 && p.touched != now {
+			p.touched = now
+			t.ttlQueue = append(t.ttlQueue, topnTouch{p, now})
+		}
 	}
 	return nil, nil
+}
+
+// expire drops the partitions not updated for the TTL, without output.
+func (t *TopN) expire() {
+	if t.cfg.TTL <= 0 || t.cfg.WindowEnd >= 0 {
+		return
+	}
+	limit := t.clock.Now().UnixNano() - int64(t.cfg.TTL)
+	k := 0
+	for ; k < len(t.ttlQueue) && t.ttlQueue[k].t <= limit; k++ {
+		e := t.ttlQueue[k]
+		if !e.p.gone && e.p.touched == e.t && !e.p.dirty {
+			t.drop(e.p)
+			t.expired++
+		}
+	}
+	t.ttlQueue = append(t.ttlQueue[:0], t.ttlQueue[k:]...)
+}
+
+// drop removes partition p and its rows from the state.
+func (t *TopN) drop(p *topnPart) {
+	for _, r := range p.rows {
+		t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+	}
+	t.rows -= len(p.rows)
+	p.gone = true
+	delete(t.parts, p.key)
 }
 
 // compare orders two rows by the ORDER BY keys, then by arrival (the
@@ -285,17 +344,20 @@ func (t *TopN) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	if t.cfg.WindowEnd >= 0 {
 		return t.fireWindows()
 	}
-	return t.emitChanges()
+	out, err := t.emitChanges()
+	t.expire()
+	return out, err
 }
 
 // Close drops the state.
 func (t *TopN) Close() {
 	t.parts = map[string]*topnPart{}
 	t.dirty = nil
+	t.ttlQueue = nil
 	t.rows, t.bytes = 0, 0
 }
 
 // Stats implements StateReporter: partitions as keys, rows held as bytes.
 func (t *TopN) Stats() WindowStats {
-	return WindowStats{Keys: len(t.parts), StateBytes: t.bytes + int64(len(t.parts))*96}
+	return WindowStats{LateRows: t.late, Keys: len(t.parts), StateBytes: t.bytes + int64(len(t.parts))*96, ExpiredKeys: t.expired}
 }

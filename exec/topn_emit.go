@@ -40,6 +40,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 		}
 		p.emitted = append(p.emitted[:0], now...)
 		if len(p.rows) == 0 {
+			p.gone = true
 			delete(t.parts, p.key)
 		}
 	}
@@ -130,11 +131,7 @@ func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 		for i, r := range t.top(p) {
 			out.add(r, int64(i+1), vector.Insert)
 		}
-		for _, r := range p.rows {
-			t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
-		}
-		t.rows -= len(p.rows)
-		delete(t.parts, p.key)
+		t.drop(p)
 	}
 	// The dirty list only matters unwindowed.
 	t.dirty = t.dirty[:0]

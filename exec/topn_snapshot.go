@@ -53,6 +53,7 @@ func (t *TopN) Restore(r io.Reader) error {
 	}
 	t.Close()
 	t.seq, t.wm = s.Seq, s.Wm
+	now := t.clock.Now().UnixNano()
 	for _, ps := range s.Parts {
 		if len(ps.Seqs) != len(ps.Rows) {
 			return fmt.Errorf("top-N: corrupt snapshot: %d rows, %d arrival numbers", len(ps.Rows), len(ps.Seqs))
@@ -70,6 +71,12 @@ func (t *TopN) Restore(r io.Reader) error {
 			p.emitted = append(p.emitted, &topnRow{cells: cells, id: string(encodeCells(nil, cells))})
 		}
 		t.parts[p.key] = p
+		if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
+			// Idle times are not saved: a restored partition counts as
+			// updated now.
+			p.touched = now
+			t.ttlQueue = append(t.ttlQueue, topnTouch{p, now})
+		}
 	}
 	return nil
 }

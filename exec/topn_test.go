@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -220,8 +221,8 @@ func TestTopNWindowEmitsAtClose(t *testing.T) {
 	if want := []string{"20 9 1", "20 7 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %v, want %v (the late row of window 10 dropped)", got, want)
 	}
-	if st := op.Stats(); st.Keys != 0 || st.StateBytes != 0 {
-		t.Fatalf("state %+v after every window closed", st)
+	if st := op.Stats(); st.Keys != 0 || st.StateBytes != 0 || st.LateRows != 1 {
+		t.Fatalf("state %+v after every window closed, want none and 1 late row", st)
 	}
 	op.Close()
 }
@@ -263,5 +264,27 @@ func TestTopNTiesToLatest(t *testing.T) {
 			t.Fatalf("TiesToLatest=%v: got %v, want %v", latest, got, want)
 		}
 		op.Close()
+	}
+}
+
+// TestTopNTTLExpiresIdlePartitions: with a TTL a partition not updated
+// for that long is dropped without output, and starts again from nothing.
+func TestTopNTTLExpiresIdlePartitions(t *testing.T) {
+	clk := &updClock{now: time.Unix(1000, 0)}
+	op := mustTopN(t, TopNConfig{Input: updInput(false), Partition: []int{0}, Order: []SortKey{{Col: 1, Desc: true}},
+		N: 1, Rank: true, WindowEnd: -1, TTL: time.Minute, Clock: clk})
+	defer op.Close()
+	got := updStep(t, []Operator{op}, updBatch(false, []updRow{{k: 1, v: 5}, {k: 2, v: 5}}), 0)
+	clk.now = clk.now.Add(40 * time.Second)
+	got = append(got, updStep(t, []Operator{op}, updBatch(false, []updRow{{k: 2, v: 6}}), 1)...)
+	clk.now = clk.now.Add(30 * time.Second) // partition 1 idle for 70 s, 2 for 30 s
+	got = append(got, updStep(t, []Operator{op}, updBatch(false, nil), 2)...)
+	if st := op.Stats(); st.ExpiredKeys != 1 || st.Keys != 1 {
+		t.Fatalf("expired %d, alive %d; want 1 and 1", st.ExpiredKeys, st.Keys)
+	}
+	got = append(got, updStep(t, []Operator{op}, updBatch(false, []updRow{{k: 1, v: 1}}), 3)...)
+	want := []string{"+I 1 5 1", "+I 2 5 1", "-U 2 5 1", "+U 2 6 1", "+I 1 1 1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }

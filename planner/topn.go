@@ -107,7 +107,8 @@ func topNPhysName(t *TopN) string {
 func (p *Prepared) lowerTopN(t *TopN) (exec.Operator, error) {
 	op, err := exec.NewTopN(exec.TopNConfig{
 		Input: t.In.Schema(), Partition: t.Partition, Order: t.Order, N: t.N,
-		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, TiesToLatest: t.TiesToLatest, Alloc: p.sess.Alloc,
+		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, TiesToLatest: t.TiesToLatest,
+		TTL: p.sess.stateTTL(), Alloc: p.sess.Alloc,
 	})
 	if err != nil {
 		return nil, err
