@@ -11,6 +11,18 @@ import (
 	"github.com/weirdb/weir/vector"
 )
 
+// RankFunc is the ranking function of a TopN.
+type RankFunc int8
+
+// The ranking functions, as in SQL: ROW_NUMBER numbers rows 1, 2, 3...;
+// RANK gives rows with equal ORDER BY keys the same rank and skips the
+// ranks after them (1, 1, 3); DENSE_RANK does not skip (1, 1, 2).
+const (
+	RowNumber RankFunc = iota
+	Rank
+	DenseRank
+)
+
 // TopNConfig describes a TopN: ROW_NUMBER() OVER (PARTITION BY Partition
 // ORDER BY Order) filtered to the first N rows of each partition.
 type TopNConfig struct {
@@ -19,8 +31,11 @@ type TopNConfig struct {
 	// Partition are the PARTITION BY columns, Order the ORDER BY keys.
 	Partition []int
 	Order     []SortKey
-	// N is the number of rows kept per partition (rn <= N).
+	// N is the largest rank kept per partition (rn <= N).
 	N int64
+	// Func ranks the rows; with RANK and DENSE_RANK ties share a rank, so
+	// more than N rows may be kept.
+	Func RankFunc
 	// Columns are the output's columns: an input column's index, or -1
 	// for the row number, named RankName. Nil: every input column, then
 	// the row number.
@@ -95,6 +110,7 @@ type topnPart struct {
 	end     int64 // window_end, windowed only
 	rows    []*topnRow
 	emitted []*topnRow
+	ranks   []int64 // the ranks of emitted
 	dirty   bool
 	first   uint64 // seq of its first row, for a stable emission order
 	touched int64  // when it was last updated (UnixNano), for TTL
@@ -291,25 +307,25 @@ func (t *TopN) compare(x, y *topnRow) int {
 	return c
 }
 
-// insert puts r in rank order, trimming to N when the input is
-// append-only (a row past the N-th can never rise again).
+// insert puts r in rank order, trimming to the top N when the input is
+// append-only (a row ranked past N can never rise again).
 func (t *TopN) insert(p *topnPart, r *topnRow) {
-	if !t.keepAll() && int64(len(p.rows)) >= t.cfg.N && t.compare(r, p.rows[len(p.rows)-1]) > 0 {
+	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(r, p.rows[len(p.rows)-1]) > 0 {
 		return // below the top N, which is all that is kept
 	}
 	at, _ := slices.BinarySearchFunc(p.rows, r, t.compare)
-	if !t.keepAll() && int64(at) >= t.cfg.N {
-		return
-	}
 	r.id = string(encodeCells(nil, r.cells))
 	p.rows = slices.Insert(p.rows, at, r)
 	t.rows++
 	t.bytes += cellsBytes(r.cells) + int64(len(r.id)) + 48
-	if !t.keepAll() && int64(len(p.rows)) > t.cfg.N {
-		last := p.rows[len(p.rows)-1]
-		p.rows = p.rows[:len(p.rows)-1]
-		t.rows--
-		t.bytes -= cellsBytes(last.cells) + int64(len(last.id)) + 48
+	if !t.keepAll() {
+		keep, _ := t.top(p)
+		for _, last := range p.rows[len(keep):] {
+			t.rows--
+			t.bytes -= cellsBytes(last.cells) + int64(len(last.id)) + 48
+		}
+		clear(p.rows[len(keep):])
+		p.rows = p.rows[:len(keep)]
 	}
 }
 
@@ -327,12 +343,36 @@ func (t *TopN) remove(p *topnPart, id string) {
 	}
 }
 
-// top is the partition's current top N.
-func (t *TopN) top(p *topnPart) []*topnRow {
-	if int64(len(p.rows)) > t.cfg.N {
-		return p.rows[:t.cfg.N]
+// top is the partition's current top N and their ranks.
+func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
+	ranks := make([]int64, 0, min(len(p.rows), int(min(t.cfg.N, 1<<20))))
+	var rank int64
+	for i, r := range p.rows {
+		switch {
+		case t.cfg.Func == RowNumber || i == 0:
+			rank = int64(i + 1)
+		case t.sameKeys(p.rows[i-1], r):
+		case t.cfg.Func == Rank:
+			rank = int64(i + 1)
+		default:
+			rank++
+		}
+		if rank > t.cfg.N {
+			return p.rows[:i], ranks
+		}
+		ranks = append(ranks, rank)
 	}
-	return p.rows
+	return p.rows, ranks
+}
+
+// sameKeys reports whether x and y have equal ORDER BY keys (a tie).
+func (t *TopN) sameKeys(x, y *topnRow) bool {
+	for _, k := range t.cfg.Order {
+		if compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col]) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Advance emits the changes of the partitions touched since the last

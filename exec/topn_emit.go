@@ -32,13 +32,14 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 	var out topnOut
 	for _, p := range t.dirty {
 		p.dirty = false
-		now := t.top(p)
+		now, ranks := t.top(p)
 		if t.cfg.Rank {
-			t.diffRanked(&out, p.emitted, now)
+			t.diffRanked(&out, p.emitted, p.ranks, now, ranks)
 		} else {
 			t.diffMembers(&out, p.emitted, now)
 		}
 		p.emitted = append(p.emitted[:0], now...)
+		p.ranks = ranks
 		if len(p.rows) == 0 {
 			p.gone = true
 			delete(t.parts, p.key)
@@ -55,19 +56,19 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 	return t.build(&out)
 }
 
-// diffRanked compares rank by rank: a rank whose row changed is updated,
-// a rank that appeared inserted, one that disappeared deleted.
-func (t *TopN) diffRanked(out *topnOut, old, now []*topnRow) {
+// diffRanked compares position by position: a position whose row or
+// rank changed is updated, one that appeared inserted, one that
+// disappeared deleted.
+func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []*topnRow, ranks []int64) {
 	for i := 0; i < max(len(old), len(now)); i++ {
-		rank := int64(i + 1)
 		switch {
 		case i >= len(now):
-			out.add(old[i], rank, vector.Delete)
+			out.add(old[i], oldRanks[i], vector.Delete)
 		case i >= len(old):
-			out.add(now[i], rank, vector.Insert)
-		case old[i].id != now[i].id:
-			out.add(old[i], rank, vector.UpdateBefore)
-			out.add(now[i], rank, vector.UpdateAfter)
+			out.add(now[i], ranks[i], vector.Insert)
+		case old[i].id != now[i].id || oldRanks[i] != ranks[i]:
+			out.add(old[i], oldRanks[i], vector.UpdateBefore)
+			out.add(now[i], ranks[i], vector.UpdateAfter)
 		}
 	}
 }
@@ -128,8 +129,9 @@ func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 	})
 	var out topnOut
 	for _, p := range fired {
-		for i, r := range t.top(p) {
-			out.add(r, int64(i+1), vector.Insert)
+		rows, ranks := t.top(p)
+		for i, r := range rows {
+			out.add(r, ranks[i], vector.Insert)
 		}
 		t.drop(p)
 	}

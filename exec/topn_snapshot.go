@@ -22,6 +22,7 @@ type topnPartSnapshot struct {
 	Rows    [][]Cell
 	Seqs    []uint64
 	Emitted [][]Cell
+	Ranks   []int64 // of Emitted
 }
 
 // Snapshot implements Snapshotter: every partition's rows, gob-encoded.
@@ -37,6 +38,7 @@ func (t *TopN) Snapshot(w io.Writer) error {
 		for _, r := range p.emitted {
 			ps.Emitted = append(ps.Emitted, r.cells)
 		}
+		ps.Ranks = p.ranks
 		s.Parts = append(s.Parts, ps)
 	}
 	if err := gob.NewEncoder(w).Encode(&s); err != nil {
@@ -67,6 +69,10 @@ func (t *TopN) Restore(r io.Reader) error {
 			t.rows++
 			t.bytes += cellsBytes(cells) + int64(len(p.rows[i].id)) + 48
 		}
+		if len(ps.Ranks) != len(ps.Emitted) {
+			return fmt.Errorf("top-N: corrupt snapshot: %d rows emitted, %d ranks", len(ps.Emitted), len(ps.Ranks))
+		}
+		p.ranks = ps.Ranks
 		for _, cells := range ps.Emitted {
 			p.emitted = append(p.emitted, &topnRow{cells: cells, id: string(encodeCells(nil, cells))})
 		}

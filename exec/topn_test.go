@@ -48,7 +48,7 @@ func topnSnapRoundTrip(t *testing.T, op *TopN, mk func() *TopN) *TopN {
 
 // topnRecompute is the top n of each k by v (descending when desc), as
 // "k v [rank]" lines, from the rows held.
-func topnRecompute(rows []updRow, n int, desc, rank bool) map[string]int {
+func topnRecompute(rows []updRow, n int, desc, rank bool, f RankFunc) map[string]int {
 	by := map[int64][]int64{}
 	for _, r := range rows {
 		by[r.k] = append(by[r.k], r.v)
@@ -59,9 +59,22 @@ func topnRecompute(rows []updRow, n int, desc, rank bool) map[string]int {
 		if desc {
 			slices.Reverse(vs)
 		}
-		for i, v := range vs[:min(n, len(vs))] {
+		r := 0
+		for i, v := range vs {
+			switch {
+			case f == RowNumber || i == 0:
+				r = i + 1
+			case vs[i-1] == v:
+			case f == Rank:
+				r = i + 1
+			default:
+				r++
+			}
+			if r > n {
+				break
+			}
 			if rank {
-				out[fmt.Sprintf("%d %d %d", k, v, i+1)]++
+				out[fmt.Sprintf("%d %d %d", k, v, r)]++
 			} else {
 				out[fmt.Sprintf("%d %d NULL", k, v)]++
 			}
@@ -71,7 +84,8 @@ func topnRecompute(rows []updRow, n int, desc, rank bool) map[string]int {
 }
 
 // TestTopNProperty feeds random inputs (append-only, or changelogs that
-// retract rows held) to TopNs of random N, order and rank mode,
+// retract rows held) to TopNs of random N, ranking function, order and
+// rank mode,
 // checkpointing and restoring at random, and checks after every
 // micro-batch that the applied changelog equals the top N recomputed from
 // the input so far.
@@ -80,9 +94,10 @@ func TestTopNProperty(t *testing.T) {
 		rng := rand.New(rand.NewSource(seed))
 		changelog := seed%2 == 0
 		n, desc, rank := 1+rng.Intn(3), rng.Intn(2) == 0, rng.Intn(2) == 0
+		f := RankFunc(rng.Intn(3))
 		mk := func() *TopN {
 			return mustTopN(t, TopNConfig{Input: updInput(changelog), Partition: []int{0},
-				Order: []SortKey{{Col: 1, Desc: desc}}, N: int64(n), Rank: rank, WindowEnd: -1})
+				Order: []SortKey{{Col: 1, Desc: desc}}, N: int64(n), Func: f, Rank: rank, WindowEnd: -1})
 		}
 		op := mk()
 		var held []updRow
@@ -116,10 +131,10 @@ func TestTopNProperty(t *testing.T) {
 				t.Fatal(err)
 			}
 			updApply(t, res, updLines(t, append(out, adv...)))
-			want := topnRecompute(held, n, desc, rank)
+			want := topnRecompute(held, n, desc, rank, f)
 			if fmt.Sprint(updSorted(res)) != fmt.Sprint(updSorted(want)) {
-				t.Fatalf("seed %d (n=%d desc=%v rank=%v changelog=%v) step %d: got %v, want %v",
-					seed, n, desc, rank, changelog, step, updSorted(res), updSorted(want))
+				t.Fatalf("seed %d (n=%d func=%d desc=%v rank=%v changelog=%v) step %d: got %v, want %v",
+					seed, n, f, desc, rank, changelog, step, updSorted(res), updSorted(want))
 			}
 			if rng.Intn(4) == 0 {
 				op = topnSnapRoundTrip(t, op, mk)

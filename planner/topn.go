@@ -21,7 +21,9 @@ type TopN struct {
 	Partition []int
 	Order     []exec.SortKey
 	N         int64
-	RankName  string
+	// Func is ROW_NUMBER, RANK or DENSE_RANK.
+	Func     exec.RankFunc
+	RankName string
 	// Rank: the row number is read above, so rank changes are emitted.
 	Rank bool
 	// Columns are the output columns: an input column, or -1 for the
@@ -91,6 +93,12 @@ func (t *TopN) Describe() string {
 		kind = "AppendTopN"
 	}
 	rank := t.RankName
+	switch t.Func {
+	case exec.Rank:
+		rank += " (RANK)"
+	case exec.DenseRank:
+		rank += " (DENSE_RANK)"
+	}
 	if !t.Rank {
 		rank += " (not selected)"
 	}
@@ -106,7 +114,7 @@ func topNPhysName(t *TopN) string {
 // lowerTopN builds the operator of t.
 func (p *Prepared) lowerTopN(t *TopN) (exec.Operator, error) {
 	op, err := exec.NewTopN(exec.TopNConfig{
-		Input: t.In.Schema(), Partition: t.Partition, Order: t.Order, N: t.N,
+		Input: t.In.Schema(), Partition: t.Partition, Order: t.Order, N: t.N, Func: t.Func,
 		Columns: t.Columns, RankName: t.RankName, Rank: t.Rank, WindowEnd: t.WindowEnd, AppendOnly: t.AppendOnly, TiesToLatest: t.TiesToLatest,
 		TTL: p.sess.stateTTL(), Alloc: p.sess.Alloc,
 	})
@@ -137,7 +145,7 @@ func (p *selectPlanner) fromTopN(sel *ast.SelectStmt) (Node, *scope, ast.ExprNod
 	for i, f := range inner.Fields.Fields {
 		if x, ok := f.Expr.(*ast.WindowFuncExpr); ok {
 			if w != nil {
-				return nil, nil, nil, errAt(p.stmt, windowFuncName(x), "only one ROW_NUMBER() per subquery is supported")
+				return nil, nil, nil, errAt(p.stmt, windowFuncName(x), "only one ranking function (ROW_NUMBER, RANK, DENSE_RANK) per subquery is supported")
 			}
 			pos, w = i, x
 		}
@@ -152,17 +160,18 @@ func (p *selectPlanner) fromTopN(sel *ast.SelectStmt) (Node, *scope, ast.ExprNod
 	}
 	n, rest, ok := rankBound(sel.Where, rnName)
 	if !ok {
-		return nil, nil, nil, errAt(p.stmt, name, "ROW_NUMBER() needs its outer query to keep the first rows: WHERE %s <= N (or %s < N, %s = 1)", rnName, rnName, rnName)
+		return nil, nil, nil, errAt(p.stmt, name, "%s() needs its outer query to keep the first rows: WHERE %s <= N (or %s < N, %s = 1)", name, rnName, rnName, rnName)
 	}
 	in, t, err := p.planRanked(inner, pos, w, rnName)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	t.N = n
+	t.Func = rankFuncs[name]
 	t.WindowEnd = windowPartition(t, in)
 	t.Rank = readsColumn(sel, rest, rnName) || t.WindowEnd >= 0
-	t.AppendOnly = t.WindowEnd < 0 && firstByProcTime(t)
-	t.TiesToLatest = n == 1 && len(t.Order) == 1 && t.Order[0].Desc &&
+	t.AppendOnly = t.WindowEnd < 0 && t.Func == exec.RowNumber && firstByProcTime(t)
+	t.TiesToLatest = n == 1 && t.Func == exec.RowNumber && len(t.Order) == 1 && t.Order[0].Desc &&
 		vector.WithoutOpColumn(in.Schema()).Field(t.Order[0].Col).Type.ID() == arrow.TIMESTAMP
 	var out Node = t
 	return out, scopeOf(out.Schema(), alias), rest, nil
@@ -274,20 +283,23 @@ func windowFuncIn(fl *ast.FieldList) *ast.WindowFuncExpr {
 
 func windowFuncName(w *ast.WindowFuncExpr) string { return strings.ToUpper(w.Name) }
 
+// rankFuncs are the ranking functions a TopN computes.
+var rankFuncs = map[string]exec.RankFunc{"ROW_NUMBER": exec.RowNumber, "RANK": exec.Rank, "DENSE_RANK": exec.DenseRank}
+
 // checkRowNumber refuses the OVER shapes a Top-N cannot run.
 func (p *selectPlanner) checkRowNumber(w *ast.WindowFuncExpr) error {
 	name := windowFuncName(w)
-	if name != "ROW_NUMBER" {
-		return errAt(p.stmt, name, "%s() OVER (...) is not supported; ROW_NUMBER() is, for Top-N and deduplication", name)
+	if _, ok := rankFuncs[name]; !ok {
+		return errAt(p.stmt, name, "%s() OVER (...) is not supported; ROW_NUMBER(), RANK() and DENSE_RANK() are, for Top-N and deduplication", name)
 	}
 	if w.Spec.Name.O != "" || w.Spec.Ref.O != "" {
 		return errAt(p.stmt, name, "named windows (OVER w) are not supported; write the window in the OVER clause")
 	}
 	if w.Spec.Frame != nil {
-		return errAt(p.stmt, name, "ROW_NUMBER() takes no window frame (ROWS/RANGE)")
+		return errAt(p.stmt, name, "%s() takes no window frame (ROWS/RANGE)", name)
 	}
 	if w.Spec.OrderBy == nil || len(w.Spec.OrderBy.Items) == 0 {
-		return errAt(p.stmt, name, "ROW_NUMBER() needs ORDER BY in its OVER clause: which rows come first")
+		return errAt(p.stmt, name, "%s() needs ORDER BY in its OVER clause: which rows come first", name)
 	}
 	return nil
 }
@@ -474,7 +486,7 @@ func (p *selectPlanner) rankPosition(fields []*ast.SelectField, pos, visible int
 		}
 	}
 	if stars > 1 {
-		return 0, errAt(p.stmt, windowFuncName(fields[pos].Expr.(*ast.WindowFuncExpr)), "with several * in the select list, put ROW_NUMBER() last")
+		return 0, errAt(p.stmt, windowFuncName(fields[pos].Expr.(*ast.WindowFuncExpr)), "with several * in the select list, put %s() last", windowFuncName(fields[pos].Expr.(*ast.WindowFuncExpr)))
 	}
 	at := 0
 	for _, f := range fields[:pos] {
