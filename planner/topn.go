@@ -171,6 +171,9 @@ func (p *selectPlanner) fromTopN(sel *ast.SelectStmt) (Node, *scope, ast.ExprNod
 	t.WindowEnd = windowPartition(t, in)
 	t.Rank = readsColumn(sel, rest, rnName) || t.WindowEnd >= 0
 	t.AppendOnly = t.WindowEnd < 0 && t.Func == exec.RowNumber && firstByProcTime(t)
+	if in.Updating() && ordersByProcTime(t) {
+		return nil, nil, nil, errAt(p.stmt, "PROCTIME", "ORDER BY PROCTIME() in %s() over an updating input is not supported: a retracted row would not find its processing time; order by a column", name)
+	}
 	t.TiesToLatest = n == 1 && t.Func == exec.RowNumber && len(t.Order) == 1 && t.Order[0].Desc &&
 		vector.WithoutOpColumn(in.Schema()).Field(t.Order[0].Col).Type.ID() == arrow.TIMESTAMP
 	var out Node = t
@@ -512,6 +515,22 @@ func firstByProcTime(t *TopN) bool {
 	}
 	_, ok = pr.Exprs[t.Order[0].Col].(procTime)
 	return ok
+}
+
+// ordersByProcTime reports whether an ORDER BY key of t is PROCTIME().
+func ordersByProcTime(t *TopN) bool {
+	pr, ok := t.In.(*Project)
+	if !ok {
+		return false
+	}
+	for _, k := range t.Order {
+		if k.Col < len(pr.Exprs) {
+			if _, ok := pr.Exprs[k.Col].(procTime); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // orderLimitTopN plans ORDER BY ... LIMIT n over an updating result as a
