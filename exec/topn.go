@@ -205,7 +205,34 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
 		now = t.clock.Now().UnixNano()
 	}
+	// A row that cannot enter a full top N of an append-only input is
+	// judged on its keys alone, before its other cells are read.
+	probe := &topnRow{cells: make([]Cell, ncols)}
+	prune := !t.keepAll() && t.cfg.Func == RowNumber
 	for i := 0; i < int(b.NumRows()); i++ {
+		for k, c := range t.cfg.Partition {
+			v, err := readCell(b.Column(c), i)
+			if err != nil {
+				return nil, err
+			}
+			pk[k] = v
+		}
+		kbuf = encodeCells(kbuf[:0], pk)
+		p := t.parts[string(kbuf)]
+		if prune && p != nil && int64(len(p.rows)) >= t.cfg.N {
+			for _, k := range t.cfg.Order {
+				v, err := readCell(b.Column(k.Col), i)
+				if err != nil {
+					return nil, err
+				}
+				probe.cells[k.Col] = v
+			}
+			probe.seq = t.seq
+			if t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
+				t.seq++
+				continue
+			}
+		}
 		cells := make([]Cell, ncols)
 		for c := range cells {
 			v, err := readCell(b.Column(c), i)
@@ -214,11 +241,6 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			cells[c] = v
 		}
-		for k, c := range t.cfg.Partition {
-			pk[k] = cells[c]
-		}
-		kbuf = encodeCells(kbuf[:0], pk)
-		p := t.parts[string(kbuf)]
 		retract := ops != nil && vector.RowKind(ops[i]).Retracts()
 		if p == nil {
 			if retract {
