@@ -15,7 +15,8 @@ import (
 // TopN is ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) filtered to
 // the first N rows of each partition (Flink's Top-N, deduplication with
 // N = 1, and window Top-N when partitioned by window_start, window_end).
-// Its output is its input's columns, then the row number (RankName).
+// Its output is Columns: input columns and the rank (RankName), in the
+// subquery's order; then the op column unless it is append-only.
 type TopN struct {
 	In        Node
 	Partition []int
