@@ -360,6 +360,8 @@ func physName(n Node) string {
 		return "UnionOp"
 	case *WindowAssign:
 		return "WindowAssignOp " + strings.TrimPrefix(n.Describe(), "WindowAssign ")
+	case *TopN:
+		return topNPhysName(n)
 	}
 	return n.Describe()
 }
@@ -579,6 +581,8 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 			return nil, errSessionUngrouped
 		}
 		return exec.NewWindowAssign(mem, n.In.Schema(), n.Window)
+	case *TopN:
+		return p.lowerTopN(n)
 	}
 	return nil, fmt.Errorf("internal error: cannot lower %T", n)
 }

@@ -41,16 +41,16 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 		}
 		defer pop()
 	}
-	in, sc, err := p.from(sel)
+	in, sc, where, err := p.fromTopN(sel)
 	if err != nil {
 		return nil, err
 	}
-	if sel.Where != nil {
-		pred, err := p.binder(sc, "WHERE").bind(sel.Where)
+	if where != nil {
+		pred, err := p.binder(sc, "WHERE").bind(where)
 		if err != nil {
 			return nil, err
 		}
-		f, err := newFilter(p.stmt, in, pred, sel.Where)
+		f, err := newFilter(p.stmt, in, pred, where)
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +64,9 @@ func (p *selectPlanner) plan(sel *ast.SelectStmt) (Node, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if t, ok, err := p.orderLimitTopN(sel, out); ok || err != nil {
+		return t, err
 	}
 	if sel.OrderBy != nil {
 		if err := p.refuseUpdating(out, "ORDER BY"); err != nil {

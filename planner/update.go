@@ -76,7 +76,10 @@ func (p *selectPlanner) refuseUpdating(out Node, what string) error {
 	if !Updating(out) {
 		return nil
 	}
-	return errAt(p.stmt, strings.Fields(what)[0], "%s over an updating result is not supported yet; it needs a top-N operator that retracts: drop %s, or aggregate over a window", what, what)
+	if what == "LIMIT" {
+		return errAt(p.stmt, "LIMIT", "LIMIT over an updating result is not supported yet without ORDER BY: add ORDER BY for a Top-N (ORDER BY x DESC LIMIT n), or drop LIMIT")
+	}
+	return errAt(p.stmt, strings.Fields(what)[0], "%s over an updating result is not supported yet without LIMIT: add LIMIT n for a Top-N, drop %s, or aggregate over a window", what, what)
 }
 
 // lowerUpdating lowers an updating aggregate: a windowed one becomes a

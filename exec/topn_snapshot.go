@@ -1,0 +1,88 @@
+package exec
+
+import (
+	"encoding/gob"
+	"fmt"
+	"io"
+)
+
+// topnSnapshot is a TopN's state as written to a checkpoint.
+type topnSnapshot struct {
+	Seq   uint64
+	Wm    int64
+	Parts []topnPartSnapshot
+}
+
+// topnPartSnapshot is one partition: its rows (cells and arrival numbers)
+// and the rows last emitted.
+type topnPartSnapshot struct {
+	Key     string
+	End     int64
+	First   uint64
+	Rows    [][]Cell
+	Seqs    []uint64
+	Emitted [][]Cell
+	Ranks   []int64 // of Emitted
+}
+
+// Snapshot implements Snapshotter: every partition's rows, gob-encoded.
+// It is taken between micro-batches, when no partition is dirty.
+func (t *TopN) Snapshot(w io.Writer) error {
+	s := topnSnapshot{Seq: t.seq, Wm: t.wm}
+	for _, p := range t.parts {
+		ps := topnPartSnapshot{Key: p.key, End: p.end, First: p.first}
+		for _, r := range p.rows {
+			ps.Rows = append(ps.Rows, r.cells)
+			ps.Seqs = append(ps.Seqs, r.seq)
+		}
+		for _, r := range p.emitted {
+			ps.Emitted = append(ps.Emitted, r.cells)
+		}
+		ps.Ranks = p.ranks
+		s.Parts = append(s.Parts, ps)
+	}
+	if err := gob.NewEncoder(w).Encode(&s); err != nil {
+		return fmt.Errorf("top-N: %w", err)
+	}
+	return nil
+}
+
+// Restore implements Snapshotter.
+func (t *TopN) Restore(r io.Reader) error {
+	var s topnSnapshot
+	if err := gob.NewDecoder(r).Decode(&s); err != nil {
+		return fmt.Errorf("top-N: %w", err)
+	}
+	t.Close()
+	t.seq, t.wm = s.Seq, s.Wm
+	now := t.clock.Now().UnixNano()
+	for _, ps := range s.Parts {
+		if len(ps.Seqs) != len(ps.Rows) {
+			return fmt.Errorf("top-N: corrupt snapshot: %d rows, %d arrival numbers", len(ps.Rows), len(ps.Seqs))
+		}
+		p := &topnPart{key: ps.Key, end: ps.End, first: ps.First}
+		for i, cells := range ps.Rows {
+			if len(cells) != len(t.types) {
+				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
+			}
+			p.rows = append(p.rows, &topnRow{cells: cells, id: string(encodeCells(nil, cells)), seq: ps.Seqs[i]})
+			t.rows++
+			t.bytes += cellsBytes(cells) + int64(len(p.rows[i].id)) + 48
+		}
+		if len(ps.Ranks) != len(ps.Emitted) {
+			return fmt.Errorf("top-N: corrupt snapshot: %d rows emitted, %d ranks", len(ps.Emitted), len(ps.Ranks))
+		}
+		p.ranks = ps.Ranks
+		for _, cells := range ps.Emitted {
+			p.emitted = append(p.emitted, &topnRow{cells: cells, id: string(encodeCells(nil, cells))})
+		}
+		t.parts[p.key] = p
+		if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
+			// Idle times are not saved: a restored partition counts as
+			// updated now.
+			p.touched = now
+			t.ttlQueue = append(t.ttlQueue, topnTouch{p, now})
+		}
+	}
+	return nil
+}
