@@ -349,6 +349,8 @@ func physName(n Node) string {
 		return "LimitOp " + strings.TrimPrefix(n.Describe(), "Limit ")
 	case *Union:
 		return "UnionOp"
+	case *Join:
+		return joinPhysName(n)
 	case *WindowAssign:
 		return "WindowAssignOp " + strings.TrimPrefix(n.Describe(), "WindowAssign ")
 	}
@@ -556,6 +558,8 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 		return exec.NewLimit(n.Schema(), n.N), nil
 	case *Union:
 		return exec.NewUnion(n.Schema(), len(n.Ins)), nil
+	case *Join:
+		return p.lowerJoin(n)
 	case *WindowAssign:
 		return exec.NewWindowAssign(mem, n.In.Schema(), n.Window)
 	}
