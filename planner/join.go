@@ -125,9 +125,6 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	if j.Using != nil {
 		return nil, nil, errAt(p.stmt, "USING", "JOIN ... USING is not supported; write JOIN ... ON a.k = b.k")
 	}
-	if j.StraightJoin {
-		return nil, nil, errAt(p.stmt, "STRAIGHT_JOIN", "STRAIGHT_JOIN is not supported; write JOIN")
-	}
 	left, ls, err := p.tableRef(j.Left, where)
 	if err != nil {
 		return nil, nil, err
@@ -142,6 +139,9 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		kind = exec.LeftJoin
 	case ast.RightJoin:
 		kind = exec.RightJoin
+	}
+	if j.StraightJoin { // FULL [OUTER] JOIN, as the SQL bridge passes it
+		kind = exec.FullJoin
 	}
 	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
 	nl := len(ls.cols)
