@@ -66,6 +66,12 @@ type HashJoinConfig struct {
 	TTL time.Duration
 	// Clock tells processing time for TTL; nil is the wall clock.
 	Clock Clock
+	// WindowEndKey, if positive, names key pair WindowEndKey-1 as the
+	// window end of both inputs (TIMESTAMP columns of windowed
+	// aggregates, which emit a window once the watermark passes its end,
+	// and drop later rows for it): once the watermark reaches a window's
+	// end no more rows of it come, and its rows leave the state.
+	WindowEndKey int
 	// Alloc allocates output batches; nil is the Go allocator.
 	Alloc memory.Allocator
 }
@@ -112,6 +118,9 @@ type joinSide struct {
 	rows    int
 	bytes   int64
 	ttl     []*joinEntry // in insertion order, for TTL
+	// byEnd holds the rows by window end, when the join frees its
+	// state by window (HashJoinConfig.WindowEndKey).
+	byEnd map[int64][]*joinEntry
 }
 
 // joinEntry is one row in a side's state.
@@ -329,10 +338,7 @@ func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed 
 	}
 	j.seq++
 	e := &joinEntry{row: r, key: key, matches: len(m), t: now, seq: j.seq}
-	this.add(e)
-	if j.cfg.TTL > 0 {
-		this.ttl = append(this.ttl, e)
-	}
+	j.track(this, e)
 	return out
 }
 
@@ -401,9 +407,40 @@ func (s *joinSide) drop(key string, b []*joinEntry, i int) {
 	s.bytes -= rowBytes(e.row)
 }
 
-// Advance forgets the rows older than the TTL; a join emits nothing on
-// the watermark.
-func (j *HashJoin) Advance(int64) ([]arrow.RecordBatch, error) {
+// track adds e to side s and to the indexes that free it.
+func (j *HashJoin) track(s *joinSide, e *joinEntry) {
+	s.add(e)
+	if j.cfg.TTL > 0 {
+		s.ttl = append(s.ttl, e)
+	}
+	if k := j.cfg.WindowEndKey; k > 0 {
+		if s.byEnd == nil {
+			s.byEnd = map[int64][]*joinEntry{}
+		}
+		end, _ := e.row[s.keys[k-1]].(int64) // keyed rows have no NULL key
+		s.byEnd[end] = append(s.byEnd[end], e)
+	}
+}
+
+// Advance forgets the rows of the windows that ended at wm or before
+// (WindowEndKey) and the rows older than the TTL; a join emits nothing
+// on the watermark.
+func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
+	if j.cfg.WindowEndKey > 0 {
+		for _, s := range j.sides {
+			for end, es := range s.byEnd {
+				if end > wm {
+					continue
+				}
+				for _, e := range es {
+					if b := s.buckets[e.key]; !e.gone {
+						s.drop(e.key, b, slices.Index(b, e))
+					}
+				}
+				delete(s.byEnd, end)
+			}
+		}
+	}
 	if j.cfg.TTL <= 0 {
 		return nil, nil
 	}
@@ -440,6 +477,6 @@ func (j *HashJoin) Stats() WindowStats {
 // Close drops the state.
 func (j *HashJoin) Close() {
 	for _, s := range j.sides {
-		s.buckets, s.ttl, s.rows, s.bytes = map[string][]*joinEntry{}, nil, 0, 0
+		s.buckets, s.ttl, s.byEnd, s.rows, s.bytes = map[string][]*joinEntry{}, nil, nil, 0, 0
 	}
 }

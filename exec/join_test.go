@@ -307,3 +307,36 @@ func nestedLoop(sides [2][]jrow, kind JoinKind, leq bool) map[string]int {
 	}
 	return out
 }
+
+func TestHashJoinFreesClosedWindows(t *testing.T) {
+	// Key pair 1 (column 0, k here) is the window end on both sides.
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0}, WindowEndKey: 1}
+	j := mustJoin(t, cfg)
+	feed(t, j, 0, joinBatch(false, jrow{10, 1, 0}, jrow{10, 1, 0}, jrow{20, 2, 0}))
+	got := feed(t, j, 1, joinBatch(false, jrow{10, 5, 0}))
+	if _, err := j.Advance(10); err != nil {
+		t.Fatal(err)
+	}
+	if st := j.Stats(); st.Keys != 1 {
+		t.Fatalf("%d keys after the window ending at 10 closed, want 1", st.Keys)
+	}
+	var buf bytes.Buffer
+	if err := j.Snapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	k := mustJoin(t, cfg)
+	if err := k.Restore(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, feed(t, k, 1, joinBatch(false, jrow{20, 6, 0}))...)
+	if _, err := k.Advance(25); err != nil {
+		t.Fatal(err)
+	}
+	if st := k.Stats(); st.Keys != 0 || st.StateBytes != 0 {
+		t.Fatalf("state %+v after every window closed, want none", st)
+	}
+	want := []string{"10 1 10 5", "10 1 10 5", "20 2 20 6"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -28,8 +28,12 @@ type Join struct {
 	Residual vector.Expr
 	// TTL is SET state_ttl when the query was planned; 0 keeps rows
 	// forever.
-	TTL    time.Duration
-	schema *arrow.Schema
+	TTL time.Duration
+	// WindowEndKey, if positive, is 1 + the key pair that is the window
+	// end of both inputs: a window's rows leave the state when the
+	// watermark passes its end.
+	WindowEndKey int
+	schema       *arrow.Schema
 }
 
 // Schema implements Node.
@@ -69,7 +73,12 @@ func (j *Join) Describe() string {
 	if j.Residual != nil {
 		fmt.Fprintf(&b, " residual=%s", j.Residual)
 	}
-	if j.TTL > 0 {
+	if j.WindowEndKey > 0 {
+		fmt.Fprintf(&b, " state: freed as windows close (%s)", j.KeyNames[j.WindowEndKey-1])
+		if j.TTL > 0 {
+			fmt.Fprintf(&b, ", state_ttl = %s", j.TTL)
+		}
+	} else if j.TTL > 0 {
 		fmt.Fprintf(&b, " state: rows kept for state_ttl = %s", j.TTL)
 	} else {
 		b.WriteString(" state: unbounded (set state_ttl)")
@@ -86,7 +95,7 @@ func joinPhysName(j *Join) string {
 func (p *Prepared) lowerJoin(j *Join) (exec.Operator, error) {
 	op, err := exec.NewHashJoin(exec.HashJoinConfig{
 		Left: j.Left.Schema(), Right: j.Right.Schema(), LeftKeys: j.LeftKeys, RightKeys: j.RightKeys,
-		Kind: j.Kind, Residual: j.Residual, TTL: j.TTL, Alloc: p.sess.Alloc,
+		Kind: j.Kind, Residual: j.Residual, TTL: j.TTL, WindowEndKey: j.WindowEndKey, Alloc: p.sess.Alloc,
 	})
 	if err != nil {
 		return nil, err
@@ -166,6 +175,9 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 			if !arrow.TypeEqual(lt, rt) {
 				return nil, nil, errAt(p.stmt, anchor(c), "join key %s is %s but %s is %s; CAST one side in a subquery so both are the same type",
 					sc.cols[l].name, vector.TypeName(lt), sc.cols[r].name, vector.TypeName(rt))
+			}
+			if out.WindowEndKey == 0 && windowEndColumn(left, l) && windowEndColumn(right, r-nl) {
+				out.WindowEndKey = len(out.LeftKeys) + 1
 			}
 			out.LeftKeys = append(out.LeftKeys, l)
 			out.RightKeys = append(out.RightKeys, r-nl)
@@ -250,4 +262,25 @@ func qualName(c column) string {
 		return c.name
 	}
 	return c.qual + "." + c.name
+}
+
+// windowEndColumn reports whether column col of n is the window end of a
+// windowed aggregate that emits each window once, when the watermark
+// passes its end, or of a window table-valued function, passed on by
+// projections and filters: no row of a window comes after the watermark
+// passed its end (a windowed aggregate drops such late rows).
+func windowEndColumn(n Node, col int) bool {
+	switch n := n.(type) {
+	case *Project:
+		if col >= len(n.Exprs) {
+			return false
+		}
+		i, ok := vector.IsColumnRef(n.Exprs[col])
+		return ok && windowEndColumn(n.In, i)
+	case *Filter:
+		return windowEndColumn(n.In, col)
+	case *Aggregate:
+		return n.Window.Kind != exec.NoWindow && !n.Changelog && col == 1 // window_start, window_end, keys, ...
+	}
+	return false
 }
