@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"container/heap"
 	"fmt"
 	"slices"
 	"time"
@@ -66,14 +67,25 @@ type HashJoinConfig struct {
 	TTL time.Duration
 	// Clock tells processing time for TTL; nil is the wall clock.
 	Clock Clock
-	// WindowEndKey, if positive, names key pair WindowEndKey-1 as the
-	// window end of both inputs (TIMESTAMP columns of windowed
-	// aggregates, which emit a window once the watermark passes its end,
-	// and drop later rows for it): once the watermark reaches a window's
-	// end no more rows of it come, and its rows leave the state.
-	WindowEndKey int
+	// Expire, per side (0 left, 1 right), frees that side's rows as the
+	// watermark passes them (interval and window joins): a row whose
+	// TIMESTAMP column Col plus Offset (milliseconds) is below the
+	// watermark leaves the state, as no row of the other side that could
+	// still match it is yet to come. A zero JoinExpiry keeps the rows.
+	Expire [2]JoinExpiry
 	// Alloc allocates output batches; nil is the Go allocator.
 	Alloc memory.Allocator
+}
+
+// JoinExpiry says when the watermark frees a row of one side of a join.
+type JoinExpiry struct {
+	// Set turns it on.
+	Set bool
+	// Col is the row's TIMESTAMP column (without the op column).
+	Col int
+	// Offset is added to it: the row leaves when Col + Offset < the
+	// watermark.
+	Offset int64
 }
 
 // HashJoin is a regular (unwindowed) equi-join of two streams, as
@@ -118,9 +130,9 @@ type joinSide struct {
 	rows    int
 	bytes   int64
 	ttl     []*joinEntry // in insertion order, for TTL
-	// byEnd holds the rows by window end, when the join frees its
-	// state by window (HashJoinConfig.WindowEndKey).
-	byEnd map[int64][]*joinEntry
+	// expiry holds the rows by the watermark that frees them
+	// (HashJoinConfig.Expire), earliest first.
+	expiry expiryHeap
 }
 
 // joinEntry is one row in a side's state.
@@ -322,7 +334,6 @@ func (j *HashJoin) joined(port int, r, o joinRow, kind vector.RowKind) joinRow {
 
 // insert adds row r of port to the state and emits what it changes.
 func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry, now int64) []joinRow {
-	this := j.sides[port]
 	for _, e := range m {
 		if j.cfg.Kind.preserves(1-port) && e.matches == 0 {
 			out = append(out, j.joined(1-port, e.row, nil, vector.Delete))
@@ -338,7 +349,7 @@ func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed 
 	}
 	j.seq++
 	e := &joinEntry{row: r, key: key, matches: len(m), t: now, seq: j.seq}
-	j.track(this, e)
+	j.track(port, e)
 	return out
 }
 
@@ -408,36 +419,27 @@ func (s *joinSide) drop(key string, b []*joinEntry, i int) {
 }
 
 // track adds e to side s and to the indexes that free it.
-func (j *HashJoin) track(s *joinSide, e *joinEntry) {
+func (j *HashJoin) track(side int, e *joinEntry) {
+	s := j.sides[side]
 	s.add(e)
 	if j.cfg.TTL > 0 {
 		s.ttl = append(s.ttl, e)
 	}
-	if k := j.cfg.WindowEndKey; k > 0 {
-		if s.byEnd == nil {
-			s.byEnd = map[int64][]*joinEntry{}
+	if x := j.cfg.Expire[side]; x.Set {
+		if t, ok := e.row[x.Col].(int64); ok {
+			heap.Push(&s.expiry, expiryItem{t + x.Offset, e})
 		}
-		end, _ := e.row[s.keys[k-1]].(int64) // keyed rows have no NULL key
-		s.byEnd[end] = append(s.byEnd[end], e)
 	}
 }
 
-// Advance forgets the rows of the windows that ended at wm or before
-// (WindowEndKey) and the rows older than the TTL; a join emits nothing
-// on the watermark.
+// Advance forgets the rows the watermark frees (Expire) and the rows
+// older than the TTL; a join emits nothing on the watermark.
 func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
-	if j.cfg.WindowEndKey > 0 {
-		for _, s := range j.sides {
-			for end, es := range s.byEnd {
-				if end > wm {
-					continue
-				}
-				for _, e := range es {
-					if b := s.buckets[e.key]; !e.gone {
-						s.drop(e.key, b, slices.Index(b, e))
-					}
-				}
-				delete(s.byEnd, end)
+	for _, s := range j.sides {
+		for len(s.expiry) > 0 && s.expiry[0].t < wm {
+			e := heap.Pop(&s.expiry).(expiryItem).e
+			if b := s.buckets[e.key]; !e.gone {
+				s.drop(e.key, b, slices.Index(b, e))
 			}
 		}
 	}
@@ -477,6 +479,30 @@ func (j *HashJoin) Stats() WindowStats {
 // Close drops the state.
 func (j *HashJoin) Close() {
 	for _, s := range j.sides {
-		s.buckets, s.ttl, s.byEnd, s.rows, s.bytes = map[string][]*joinEntry{}, nil, nil, 0, 0
+		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string][]*joinEntry{}, nil, nil, 0, 0
 	}
+}
+
+// expiryItem is a row and the watermark past which it leaves.
+type expiryItem struct {
+	t int64
+	e *joinEntry
+}
+
+// expiryHeap is a min-heap of rows by expiry (container/heap).
+type expiryHeap []expiryItem
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, k int) bool { return h[i].t < h[k].t }
+func (h expiryHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
+
+// Push implements heap.Interface.
+func (h *expiryHeap) Push(x any) { *h = append(*h, x.(expiryItem)) }
+
+// Pop implements heap.Interface.
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -26,7 +26,7 @@ var joinSnapCols = []arrow.Field{
 }
 
 func (j *HashJoin) fingerprint() string {
-	return fmt.Sprint(j.cfg.Left, j.cfg.Right, j.cfg.LeftKeys, j.cfg.RightKeys, j.cfg.Kind, j.cfg.Residual, j.cfg.WindowEndKey)
+	return fmt.Sprint(j.cfg.Left, j.cfg.Right, j.cfg.LeftKeys, j.cfg.RightKeys, j.cfg.Kind, j.cfg.Residual, j.cfg.Expire)
 }
 
 func (j *HashJoin) snapSchema() *arrow.Schema {
@@ -132,7 +132,7 @@ func (j *HashJoin) Restore(r io.Reader) error {
 		matches, _ := r[1].(int64)
 		t, _ := r[2].(int64)
 		e := &joinEntry{row: row, key: key, matches: int(matches), t: t, seq: uint64(k + 1)}
-		j.track(s, e)
+		j.track(int(side), e)
 	}
 	for _, s := range j.sides {
 		slices.SortStableFunc(s.ttl, func(a, b *joinEntry) int { return int(min(max(a.t-b.t, -1), 1)) })

@@ -309,8 +309,10 @@ func nestedLoop(sides [2][]jrow, kind JoinKind, leq bool) map[string]int {
 }
 
 func TestHashJoinFreesClosedWindows(t *testing.T) {
-	// Key pair 1 (column 0, k here) is the window end on both sides.
-	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0}, WindowEndKey: 1}
+	// Column 0 (k here) is the window end on both sides: a row leaves
+	// when the watermark reaches it (k - 1 < wm).
+	end := JoinExpiry{Set: true, Col: 0, Offset: -1}
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0}, Expire: [2]JoinExpiry{end, end}}
 	j := mustJoin(t, cfg)
 	feed(t, j, 0, joinBatch(false, jrow{10, 1, 0}, jrow{10, 1, 0}, jrow{20, 2, 0}))
 	got := feed(t, j, 1, joinBatch(false, jrow{10, 5, 0}))
@@ -337,6 +339,33 @@ func TestHashJoinFreesClosedWindows(t *testing.T) {
 	}
 	want := []string{"10 1 10 5", "10 1 10 5", "20 2 20 6"}
 	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestHashJoinIntervalExpiry(t *testing.T) {
+	// Left rows leave when v < wm (their upper bound); right rows when
+	// v + 5 < wm (left rows to come have lower bounds of at least wm - 5).
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0},
+		Expire: [2]JoinExpiry{{Set: true, Col: 1}, {Set: true, Col: 1, Offset: 5}}}
+	j := mustJoin(t, cfg)
+	feed(t, j, 0, joinBatch(false, jrow{1, 10, 0}, jrow{2, 30, 0}))
+	feed(t, j, 1, joinBatch(false, jrow{1, 12, 0}, jrow{3, 40, 0}))
+	if _, err := j.Advance(11); err != nil {
+		t.Fatal(err)
+	}
+	// Left (1, 10) left; right (1, 12) stays while 12 + 5 >= wm.
+	if st := j.Stats(); st.Keys != 3 {
+		t.Fatalf("%d keys, want 3", st.Keys)
+	}
+	if _, err := j.Advance(18); err != nil {
+		t.Fatal(err)
+	}
+	if st := j.Stats(); st.Keys != 2 {
+		t.Fatalf("%d keys, want 2 (left 2, right 3)", st.Keys)
+	}
+	got := feed(t, j, 1, joinBatch(false, jrow{2, 31, 0}))
+	if want := []string{"2 30 2 31"}; !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
