@@ -29,11 +29,11 @@ type Join struct {
 	// TTL is SET state_ttl when the query was planned; 0 keeps rows
 	// forever.
 	TTL time.Duration
-	// WindowEndKey, if positive, is 1 + the key pair that is the window
-	// end of both inputs: a window's rows leave the state when the
-	// watermark passes its end.
-	WindowEndKey int
-	schema       *arrow.Schema
+	// Expire says, per side, when the watermark frees its rows (window
+	// and interval joins); StateNote says it for EXPLAIN.
+	Expire    [2]exec.JoinExpiry
+	StateNote string
+	schema    *arrow.Schema
 }
 
 // Schema implements Node.
@@ -73,8 +73,8 @@ func (j *Join) Describe() string {
 	if j.Residual != nil {
 		fmt.Fprintf(&b, " residual=%s", j.Residual)
 	}
-	if j.WindowEndKey > 0 {
-		fmt.Fprintf(&b, " state: freed as windows close (%s)", j.KeyNames[j.WindowEndKey-1])
+	if j.StateNote != "" {
+		fmt.Fprintf(&b, " state: %s", j.StateNote)
 		if j.TTL > 0 {
 			fmt.Fprintf(&b, ", state_ttl = %s", j.TTL)
 		}
@@ -95,7 +95,7 @@ func joinPhysName(j *Join) string {
 func (p *Prepared) lowerJoin(j *Join) (exec.Operator, error) {
 	op, err := exec.NewHashJoin(exec.HashJoinConfig{
 		Left: j.Left.Schema(), Right: j.Right.Schema(), LeftKeys: j.LeftKeys, RightKeys: j.RightKeys,
-		Kind: j.Kind, Residual: j.Residual, TTL: j.TTL, WindowEndKey: j.WindowEndKey, Alloc: p.sess.Alloc,
+		Kind: j.Kind, Residual: j.Residual, TTL: j.TTL, Expire: j.Expire, Alloc: p.sess.Alloc,
 	})
 	if err != nil {
 		return nil, err
@@ -169,6 +169,7 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		b.what = "WHERE"
 	}
 	var rest []vector.Expr
+	windowKey := false
 	for _, c := range conjuncts(cond) {
 		if l, r, ok := joinKeyPair(sc, nl, c); ok {
 			lt, rt := sc.cols[l].typ, sc.cols[r].typ
@@ -176,12 +177,10 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 				return nil, nil, errAt(p.stmt, anchor(c), "join key %s is %s but %s is %s; CAST one side in a subquery so both are the same type",
 					sc.cols[l].name, vector.TypeName(lt), sc.cols[r].name, vector.TypeName(rt))
 			}
-			if out.WindowEndKey == 0 && windowEndColumn(left, l) && windowEndColumn(right, r-nl) {
-				out.WindowEndKey = len(out.LeftKeys) + 1
-			}
 			out.LeftKeys = append(out.LeftKeys, l)
 			out.RightKeys = append(out.RightKeys, r-nl)
 			out.KeyNames = append(out.KeyNames, qualName(sc.cols[l])+" = "+qualName(sc.cols[r]))
+			windowKey = windowKey || (windowEndColumn(left, l) && windowEndColumn(right, r-nl) && p.windowExpiry(out, l, r-nl))
 			continue
 		}
 		if inWhere {
@@ -205,6 +204,13 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 			at = "ON"
 		}
 		return nil, nil, errAt(p.stmt, at, "a join of two streams needs an equality between a column of each side %s (a.k = b.k); a cross join or a join on other conditions alone is not supported", where)
+	}
+	if !windowKey {
+		conds := conjuncts(cond)
+		if kind == exec.InnerJoin && !inWhere {
+			conds = append(conds, conjuncts(where)...) // WHERE filters the pairs too
+		}
+		p.intervalExpiry(out, sc, nl, conds) // join_interval.go
 	}
 	for _, x := range rest {
 		if out.Residual == nil {
