@@ -369,3 +369,65 @@ func TestHashJoinIntervalExpiry(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+// TestHashJoinIntervalMatchesNestedLoop joins two streams in event-time
+// order on k and r.v BETWEEN l.v - 2 AND l.v + 5 (v is the event time),
+// freeing rows as the watermark (the smaller of the two sides' largest
+// times) passes, and checks the result against a nested loop.
+func TestHashJoinIntervalMatchesNestedLoop(t *testing.T) {
+	lo, _ := vector.Binary(vector.Sub, vector.ColumnRef(1, vector.Int64, "lv"), vector.Literal(int64(2), vector.Int64))
+	hi, _ := vector.Binary(vector.Add, vector.ColumnRef(1, vector.Int64, "lv"), vector.Literal(int64(5), vector.Int64))
+	ge, _ := vector.Binary(vector.GtEq, vector.ColumnRef(3, vector.Int64, "rv"), lo)
+	le, _ := vector.Binary(vector.LtEq, vector.ColumnRef(3, vector.Int64, "rv"), hi)
+	res, err := vector.Binary(vector.And, ge, le)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := int64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		j := mustJoin(t, HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0},
+			Residual: res, Expire: [2]JoinExpiry{{Set: true, Col: 1, Offset: 5}, {Set: true, Col: 1, Offset: 2}}})
+		var rows [2][]jrow
+		var clock [2]int64
+		got := map[string]int{}
+		for step := 0; step < 80; step++ {
+			port := rng.Intn(2)
+			var b []jrow
+			for n := rng.Intn(3) + 1; n > 0; n-- {
+				clock[port] += int64(rng.Intn(3))
+				r := jrow{k: int64(rng.Intn(3)), v: clock[port]}
+				rows[port] = append(rows[port], r)
+				b = append(b, r)
+			}
+			for _, l := range feed(t, j, port, joinBatch(false, b...)) {
+				got[l]++
+			}
+			if _, err := j.Advance(min(clock[0], clock[1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := map[string]int{}
+		for _, l := range rows[0] {
+			for _, r := range rows[1] {
+				if l.k == r.k && r.v >= l.v-2 && r.v <= l.v+5 {
+					want[fmt.Sprintf("%d %d %d %d", l.k, l.v, r.k, r.v)]++
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("seed %d: join\n%v\nnested loop\n%v", seed, got, want)
+		}
+		wm := min(clock[0], clock[1])
+		for s, off := range []int64{5, 2} {
+			keep := 0
+			for _, r := range rows[s] {
+				if r.v+off >= wm {
+					keep++
+				}
+			}
+			if j.sides[s].rows != keep {
+				t.Fatalf("seed %d: side %d holds %d rows at watermark %d, want %d", seed, s, j.sides[s].rows, wm, keep)
+			}
+		}
+	}
+}
