@@ -138,10 +138,6 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	if err != nil {
 		return nil, nil, err
 	}
-	right, rs, err := p.tableRef(j.Right, where)
-	if err != nil {
-		return nil, nil, err
-	}
 	kind := exec.InnerJoin
 	switch j.Tp {
 	case ast.LeftJoin:
@@ -151,6 +147,18 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	}
 	if j.StraightJoin { // FULL [OUTER] JOIN, as the SQL bridge passes it
 		kind = exec.FullJoin
+	}
+	if t, _, err := p.lookupTable(j.Right, left); err != nil { // join_lookup.go
+		return nil, nil, err
+	} else if t != nil {
+		if j.On == nil {
+			return nil, nil, errAt(p.stmt, t.Name, "a lookup join of %s needs ON with its key", t.Name)
+		}
+		return p.lookupJoin(left, ls, t, j.Right.(*ast.TableSource).AsName.O, kind, j.On.Expr)
+	}
+	right, rs, err := p.tableRef(j.Right, where)
+	if err != nil {
+		return nil, nil, err
 	}
 	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
 	nl := len(ls.cols)

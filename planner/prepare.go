@@ -351,6 +351,8 @@ func physName(n Node) string {
 		return "UnionOp"
 	case *Join:
 		return joinPhysName(n)
+	case *LookupJoin:
+		return "LookupJoinOp " + strings.TrimPrefix(n.Describe(), "LookupJoin ")
 	case *WindowAssign:
 		return "WindowAssignOp " + strings.TrimPrefix(n.Describe(), "WindowAssign ")
 	}
@@ -560,6 +562,8 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 		return exec.NewUnion(n.Schema(), len(n.Ins)), nil
 	case *Join:
 		return p.lowerJoin(n)
+	case *LookupJoin:
+		return p.lowerLookup(n)
 	case *WindowAssign:
 		return exec.NewWindowAssign(mem, n.In.Schema(), n.Window)
 	}

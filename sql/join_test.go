@@ -34,3 +34,24 @@ func TestFullJoinReachesTiDBMarked(t *testing.T) {
 		t.Fatalf("STRAIGHT_JOIN: %v", err)
 	}
 }
+
+func TestTemporalJoinMarksTheTable(t *testing.T) {
+	q := "SELECT * FROM (SELECT *, PROCTIME() AS p_time FROM bid) B JOIN side_input FOR SYSTEM_TIME AS OF B.p_time AS S ON mod(B.auction, 10000) = S.key"
+	stmts, err := Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := stmts[0].Node.(*ast.SelectStmt).From.TableRefs
+	if j.Right == nil {
+		j, _ = j.Left.(*ast.Join)
+	}
+	ts, _ := j.Right.(*ast.TableSource)
+	tn, _ := ts.Source.(*ast.TableName)
+	if tn == nil || len(tn.PartitionNames) != 1 || tn.PartitionNames[0].O != LookupPartition || ts.AsName.O != "S" {
+		t.Fatalf("rewritten to %q: the table is not marked", stmts[0].Rewritten)
+	}
+	_, err = Parse("SELECT * FROM a JOIN b FOR SYSTEM_TIME AS OF ON a.k = b.k")
+	if err == nil || !strings.Contains(err.Error(), "FOR SYSTEM_TIME AS OF needs a time column") {
+		t.Fatalf("no time column: %v", err)
+	}
+}

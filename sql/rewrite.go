@@ -150,6 +150,9 @@ func (r *rewriter) rewrite() *Error {
 	if err := r.fullJoins(); err != nil { // join.go
 		return err
 	}
+	if err := r.temporalJoins(); err != nil { // join.go
+		return err
+	}
 	r.fixed = len(r.edits)
 	return r.intervals()
 }
