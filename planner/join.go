@@ -282,7 +282,9 @@ func qualName(c column) string {
 // windowed aggregate that emits each window once, when the watermark
 // passes its end, or of a window table-valued function, passed on by
 // projections and filters: no row of a window comes after the watermark
-// passed its end (a windowed aggregate drops such late rows).
+// passed its end (a windowed aggregate drops such late rows; a window
+// TVF's late rows find the other side's rows of their window gone, as
+// Flink's window join drops them).
 func windowEndColumn(n Node, col int) bool {
 	switch n := n.(type) {
 	case *Project:
@@ -295,6 +297,10 @@ func windowEndColumn(n Node, col int) bool {
 		return windowEndColumn(n.In, col)
 	case *Aggregate:
 		return n.Window.Kind != exec.NoWindow && !n.Changelog && col == 1 // window_start, window_end, keys, ...
+	case *WindowAssign:
+		// window_end of a window TVF: a row on time (not below the
+		// watermark) falls in windows that end after it.
+		return col == n.In.Schema().NumFields()+1 && !n.Updating()
 	}
 	return false
 }
