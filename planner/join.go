@@ -148,6 +148,9 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	if j.StraightJoin { // FULL [OUTER] JOIN, as the SQL bridge passes it
 		kind = exec.FullJoin
 	}
+	if kind == exec.InnerJoin || kind == exec.LeftJoin {
+		left = p.pushWhere(left, ls, where)
+	}
 	if t, _, err := p.lookupTable(j.Right, left); err != nil { // join_lookup.go
 		return nil, nil, err
 	} else if t != nil {
@@ -159,6 +162,9 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	right, rs, err := p.tableRef(j.Right, where)
 	if err != nil {
 		return nil, nil, err
+	}
+	if kind == exec.InnerJoin || kind == exec.RightJoin {
+		right = p.pushWhere(right, rs, where)
 	}
 	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
 	nl := len(ls.cols)
@@ -303,4 +309,33 @@ func windowEndColumn(n Node, col int) bool {
 		return col == n.In.Schema().NumFields()+1 && !n.Updating()
 	}
 	return false
+}
+
+// pushWhere filters one input of a join (n, with scope sc) by the
+// conjuncts of WHERE that read its columns alone, so that the join keeps
+// only the rows that can reach the result (Flink's filter push-down). The
+// WHERE still applies, whole, above the join. The caller pushes only
+// into an input whose unmatched rows the join does not keep (an outer
+// join's preserved side), and never into a join, which pushes into its
+// own inputs.
+func (p *selectPlanner) pushWhere(n Node, sc *scope, where ast.ExprNode) Node {
+	if _, isJoin := n.(*Join); isJoin || where == nil {
+		return n
+	}
+	var pred vector.Expr
+	for _, c := range conjuncts(where) {
+		x, err := p.binder(sc, "WHERE").bind(c)
+		if err != nil || x.Type().ID() != arrow.BOOL {
+			continue // it reads the other input's columns too
+		}
+		if pred == nil {
+			pred = x
+		} else if pred, err = vector.Binary(vector.And, pred, x); err != nil {
+			return n
+		}
+	}
+	if pred == nil {
+		return n
+	}
+	return &Filter{In: n, Pred: pred}
 }
