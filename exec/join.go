@@ -137,13 +137,20 @@ type joinSide struct {
 
 // joinEntry is one row in a side's state.
 type joinEntry struct {
-	row     joinRow
+	packed  string // the row, packRow'd: one allocation, no boxed values
 	key     string
 	matches int    // rows of the other side it joins with
 	t       int64  // when it entered the state, Unix nanoseconds
 	seq     uint64 // insertion order
 	gone    bool   // retracted or expired
+	width   int    // the row's number of columns
 }
+
+// row decodes the entry's row.
+func (e *joinEntry) row() joinRow { return unpackRow(e.packed, e.width) }
+
+// size estimates the memory the entry holds.
+func (e *joinEntry) size() int64 { return int64(len(e.packed)) + 96 }
 
 // NewHashJoin returns a join of cfg.Left and cfg.Right.
 func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
@@ -280,7 +287,7 @@ func (j *HashJoin) residual(port int, rows []joinRow, cands [][]*joinEntry) ([][
 	var pairs []joinRow
 	for i, r := range rows {
 		for _, e := range cands[i] {
-			pairs = append(pairs, j.joined(port, r, e.row, -1))
+			pairs = append(pairs, j.joined(port, r, e.row(), -1))
 		}
 	}
 	matched := make([][]*joinEntry, len(rows))
@@ -336,10 +343,10 @@ func (j *HashJoin) joined(port int, r, o joinRow, kind vector.RowKind) joinRow {
 func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry, now int64) []joinRow {
 	for _, e := range m {
 		if j.cfg.Kind.preserves(1-port) && e.matches == 0 {
-			out = append(out, j.joined(1-port, e.row, nil, vector.Delete))
+			out = append(out, j.joined(1-port, e.row(), nil, vector.Delete))
 		}
 		e.matches++
-		out = append(out, j.joined(port, r, e.row, vector.Insert))
+		out = append(out, j.joined(port, r, e.row(), vector.Insert))
 	}
 	if len(m) == 0 && j.cfg.Kind.preserves(port) {
 		out = append(out, j.joined(port, r, nil, vector.Insert))
@@ -348,7 +355,7 @@ func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed 
 		return out // a NULL key never matches: nothing to keep
 	}
 	j.seq++
-	e := &joinEntry{row: r, key: key, matches: len(m), t: now, seq: j.seq}
+	e := &joinEntry{packed: packRow(r), width: len(r), key: key, matches: len(m), t: now, seq: j.seq}
 	j.track(port, e)
 	return out
 }
@@ -368,10 +375,10 @@ func (j *HashJoin) retract(out []joinRow, port int, r joinRow, key string, keyed
 		return out // expired, or never seen
 	}
 	for _, o := range m {
-		out = append(out, j.joined(port, r, o.row, vector.Delete))
+		out = append(out, j.joined(port, r, o.row(), vector.Delete))
 		o.matches--
 		if j.cfg.Kind.preserves(1-port) && o.matches == 0 {
-			out = append(out, j.joined(1-port, o.row, nil, vector.Insert))
+			out = append(out, j.joined(1-port, o.row(), nil, vector.Insert))
 		}
 	}
 	if j.cfg.Kind.preserves(port) && e.matches == 0 {
@@ -387,15 +394,16 @@ func (s *joinSide) add(e *joinEntry) {
 	}
 	s.buckets[e.key] = append(s.buckets[e.key], e)
 	s.rows++
-	s.bytes += rowBytes(e.row)
+	s.bytes += e.size()
 }
 
 // remove takes the first row equal to r out of key's bucket and returns
 // it, nil if there is none.
 func (s *joinSide) remove(key string, r joinRow) *joinEntry {
 	b := s.buckets[key]
+	packed := packRow(r)
 	for i, e := range b {
-		if sameRow(e.row, r) {
+		if e.packed == packed {
 			s.drop(key, b, i)
 			return e
 		}
@@ -415,7 +423,7 @@ func (s *joinSide) drop(key string, b []*joinEntry, i int) {
 		s.buckets[key] = b
 	}
 	s.rows--
-	s.bytes -= rowBytes(e.row)
+	s.bytes -= e.size()
 }
 
 // track adds e to side s and to the indexes that free it.
@@ -426,7 +434,7 @@ func (j *HashJoin) track(side int, e *joinEntry) {
 		s.ttl = append(s.ttl, e)
 	}
 	if x := j.cfg.Expire[side]; x.Set {
-		if t, ok := e.row[x.Col].(int64); ok {
+		if t, ok := e.row()[x.Col].(int64); ok {
 			heap.Push(&s.expiry, expiryItem{t + x.Offset, e})
 		}
 	}

@@ -127,17 +127,64 @@ func joinKey(r joinRow, cols []int, buf []byte) (key string, ok bool) {
 	return string(buf), true
 }
 
-// sameRow reports whether a and b hold equal values.
-func sameRow(a, b joinRow) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+// packRow encodes r as one string: per value a tag byte ('n' NULL, 'i'
+// int64, 'f' float64, 's' string with its length, 'T'/'F' bool) and its
+// bytes. Equal rows pack to equal strings.
+func packRow(r joinRow) string {
+	n := 0
+	for _, v := range r {
+		n += 9
+		if s, ok := v.(string); ok {
+			n += len(s) + binary.MaxVarintLen32
 		}
 	}
-	return true
+	buf := make([]byte, 0, n)
+	for _, v := range r {
+		switch v := v.(type) {
+		case nil:
+			buf = append(buf, 'n')
+		case int64:
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'i'), uint64(v))
+		case float64:
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'f'), math.Float64bits(v))
+		case string:
+			buf = binary.AppendUvarint(append(buf, 's'), uint64(len(v)))
+			buf = append(buf, v...)
+		case bool:
+			if v {
+				buf = append(buf, 'T')
+			} else {
+				buf = append(buf, 'F')
+			}
+		}
+	}
+	return string(buf)
+}
+
+// unpackRow decodes a row of width values packed by packRow.
+func unpackRow(p string, width int) joinRow {
+	r := make(joinRow, width)
+	for i := range r {
+		tag := p[0]
+		p = p[1:]
+		switch tag {
+		case 'i':
+			r[i] = int64(binary.LittleEndian.Uint64([]byte(p[:8])))
+			p = p[8:]
+		case 'f':
+			r[i] = math.Float64frombits(binary.LittleEndian.Uint64([]byte(p[:8])))
+			p = p[8:]
+		case 's':
+			n, k := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+			r[i] = p[k : k+int(n)]
+			p = p[k+int(n):]
+		case 'T':
+			r[i] = true
+		case 'F':
+			r[i] = false
+		}
+	}
+	return r
 }
 
 // rowBytes estimates the memory a row holds.

@@ -65,7 +65,7 @@ func (j *HashJoin) Snapshot(w io.Writer) error {
 		if h.side == 1 {
 			off += nl
 		}
-		copy(r[off:], h.e.row)
+		copy(r[off:], h.e.row())
 		rows[k] = r
 	}
 	b, err := buildBatch(j.mem, j.snapSchema(), rows)
@@ -131,7 +131,7 @@ func (j *HashJoin) Restore(r io.Reader) error {
 		}
 		matches, _ := r[1].(int64)
 		t, _ := r[2].(int64)
-		e := &joinEntry{row: row, key: key, matches: int(matches), t: t, seq: uint64(k + 1)}
+		e := &joinEntry{packed: packRow(row), width: len(row), key: key, matches: int(matches), t: t, seq: uint64(k + 1)}
 		j.track(int(side), e)
 	}
 	for _, s := range j.sides {

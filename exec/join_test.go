@@ -431,3 +431,20 @@ func TestHashJoinIntervalMatchesNestedLoop(t *testing.T) {
 		}
 	}
 }
+
+func TestPackRowRoundTrip(t *testing.T) {
+	rows := []joinRow{
+		{int64(-1), 2.5, "a", true, nil, false, "", int64(1 << 40)},
+		{nil, nil},
+		{strings.Repeat("x", 300), -0.0},
+	}
+	for _, r := range rows {
+		got := unpackRow(packRow(r), len(r))
+		if fmt.Sprint(got) != fmt.Sprint(r) {
+			t.Fatalf("round trip of %v gave %v", r, got)
+		}
+	}
+	if packRow(joinRow{int64(1), nil}) == packRow(joinRow{nil, int64(1)}) {
+		t.Fatal("different rows packed alike")
+	}
+}
