@@ -40,6 +40,10 @@ func (k JoinKind) String() string {
 	return "INNER"
 }
 
+// Pads reports whether the join pads rows of side (0 left, 1 right) with
+// NULLs: whether the other side keeps its unmatched rows.
+func (k JoinKind) Pads(side int) bool { return k.preserves(1 - side) }
+
 // preserves reports whether side (0 left, 1 right) keeps its unmatched
 // rows.
 func (k JoinKind) preserves(side int) bool {

@@ -134,10 +134,6 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	if j.Using != nil {
 		return nil, nil, errAt(p.stmt, "USING", "JOIN ... USING is not supported; write JOIN ... ON a.k = b.k")
 	}
-	left, ls, err := p.tableRef(j.Left, where)
-	if err != nil {
-		return nil, nil, err
-	}
 	kind := exec.InnerJoin
 	switch j.Tp {
 	case ast.LeftJoin:
@@ -148,9 +144,19 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	if j.StraightJoin { // FULL [OUTER] JOIN, as the SQL bridge passes it
 		kind = exec.FullJoin
 	}
-	if kind == exec.InnerJoin || kind == exec.LeftJoin {
-		left = p.pushWhere(left, ls, where)
+	// WHERE reaches into an input only where the join does not pad it
+	// with NULLs.
+	var whereOf [2]ast.ExprNode
+	for side := range whereOf {
+		if !kind.Pads(side) {
+			whereOf[side] = where
+		}
 	}
+	left, ls, err := p.tableRef(j.Left, whereOf[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	left = p.pushWhere(left, ls, whereOf[0])
 	if t, _, err := p.lookupTable(j.Right, left); err != nil { // join_lookup.go
 		return nil, nil, err
 	} else if t != nil {
@@ -159,13 +165,11 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		}
 		return p.lookupJoin(left, ls, t, j.Right.(*ast.TableSource).AsName.O, kind, j.On.Expr)
 	}
-	right, rs, err := p.tableRef(j.Right, where)
+	right, rs, err := p.tableRef(j.Right, whereOf[1])
 	if err != nil {
 		return nil, nil, err
 	}
-	if kind == exec.InnerJoin || kind == exec.RightJoin {
-		right = p.pushWhere(right, rs, where)
-	}
+	right = p.pushWhere(right, rs, whereOf[1])
 	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
 	nl := len(ls.cols)
 	var cond ast.ExprNode
