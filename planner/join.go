@@ -170,8 +170,6 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		return nil, nil, err
 	}
 	right = p.pushWhere(right, rs, whereOf[1])
-	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
-	nl := len(ls.cols)
 	var cond ast.ExprNode
 	inWhere := false
 	if j.On != nil {
@@ -181,6 +179,14 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		// whole above the join too.
 		cond, inWhere = where, true
 	}
+	outer := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
+	userL, userR := ls, rs
+	left, right, ls, rs, computed, err := p.computedKeys(cond, left, right, ls, rs) // join_keys.go
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
+	nl := len(ls.cols)
 	out := &Join{Left: left, Right: right, Kind: kind, TTL: p.sess.stateTTL()}
 	b := p.binder(sc, "ON")
 	if inWhere {
@@ -189,7 +195,12 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 	var rest []vector.Expr
 	windowKey := false
 	for _, c := range conjuncts(cond) {
-		if l, r, ok := joinKeyPair(sc, nl, c); ok {
+		l, r, ok := joinKeyPair(sc, nl, c)
+		k, isComputed := computed[c]
+		if isComputed {
+			l, r, ok = k[0], nl+k[1], true
+		}
+		if ok {
 			lt, rt := sc.cols[l].typ, sc.cols[r].typ
 			if !arrow.TypeEqual(lt, rt) {
 				return nil, nil, errAt(p.stmt, anchor(c), "join key %s is %s but %s is %s; CAST one side in a subquery so both are the same type",
@@ -197,7 +208,11 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 			}
 			out.LeftKeys = append(out.LeftKeys, l)
 			out.RightKeys = append(out.RightKeys, r-nl)
-			out.KeyNames = append(out.KeyNames, qualName(sc.cols[l])+" = "+qualName(sc.cols[r]))
+			if isComputed {
+				out.KeyNames = append(out.KeyNames, left.(*Project).Exprs[l].String()+" = "+right.(*Project).Exprs[r-nl].String())
+			} else {
+				out.KeyNames = append(out.KeyNames, qualName(sc.cols[l])+" = "+qualName(sc.cols[r]))
+			}
 			windowKey = windowKey || (windowEndColumn(left, l) && windowEndColumn(right, r-nl) && p.windowExpiry(out, l, r-nl))
 			continue
 		}
@@ -238,6 +253,9 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		if out.Residual, err = vector.Binary(vector.And, out.Residual, x); err != nil {
 			return nil, nil, errAt(p.stmt, "ON", "join condition: %v", err)
 		}
+	}
+	if len(computed) > 0 {
+		return dropKeyColumns(out, userL, userR, nl), outer, nil
 	}
 	return out, sc, nil
 }
