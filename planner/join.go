@@ -179,6 +179,17 @@ func (p *selectPlanner) join(j *ast.Join, where ast.ExprNode) (Node, *scope, err
 		// whole above the join too.
 		cond, inWhere = where, true
 	}
+	if j.On != nil {
+		// Conditions of ON on one input alone filter it first, unless it
+		// is a side the join keeps unmatched (its rows must reach the
+		// join to be padded).
+		if !kind.Pads(1) {
+			left = p.pushWhere(left, ls, j.On.Expr)
+		}
+		if !kind.Pads(0) {
+			right = p.pushWhere(right, rs, j.On.Expr)
+		}
+	}
 	outer := &scope{cols: append(append([]column(nil), ls.cols...), rs.cols...)}
 	userL, userR := ls, rs
 	left, right, ls, rs, computed, err := p.computedKeys(cond, left, right, ls, rs) // join_keys.go
