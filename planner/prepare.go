@@ -358,6 +358,10 @@ func physName(n Node) string {
 		return "LimitOp " + strings.TrimPrefix(n.Describe(), "Limit ")
 	case *Union:
 		return "UnionOp"
+	case *Join:
+		return joinPhysName(n)
+	case *LookupJoin:
+		return "LookupJoinOp " + strings.TrimPrefix(n.Describe(), "LookupJoin ")
 	case *WindowAssign:
 		return "WindowAssignOp " + strings.TrimPrefix(n.Describe(), "WindowAssign ")
 	case *TopN:
@@ -576,6 +580,10 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 		return exec.NewLimit(n.Schema(), n.N), nil
 	case *Union:
 		return exec.NewUnion(n.Schema(), len(n.Ins)), nil
+	case *Join:
+		return p.lowerJoin(n)
+	case *LookupJoin:
+		return p.lowerLookup(n)
 	case *WindowAssign:
 		if n.Window.Kind == exec.Session {
 			return nil, errSessionUngrouped

@@ -113,7 +113,8 @@ func mergeColumnProjections(root Node, _ ruleEnv) Node {
 			n.In = walk(n.In)
 			if inner, ok := n.In.(*Project); ok && parents[inner] == 1 {
 				if exprs, ok := pickColumns(n.Exprs, inner.Exprs); ok {
-					out = &Project{In: inner.In, Exprs: exprs, Names: n.Names}
+					// The same columns (an updating query's op column too).
+					out = &Project{In: inner.In, Exprs: exprs, Names: n.Names, schema: n.Schema()}
 				}
 			}
 		case *Filter:

@@ -111,19 +111,16 @@ func newFilter(stmt *sql.Statement, in Node, pred vector.Expr, at ast.Node) (Nod
 	return &Filter{In: in, Pred: pred}, nil
 }
 
-// from plans the FROM clause: one table or one subquery.
+// from plans the FROM clause: a table, a subquery or a join.
 func (p *selectPlanner) from(sel *ast.SelectStmt) (Node, *scope, error) {
 	if sel.From == nil {
 		return nil, nil, errAt(p.stmt, "SELECT", "SELECT needs FROM: a query reads a stream")
 	}
-	join := sel.From.TableRefs
-	if join.Right != nil {
-		return nil, nil, errAt(p.stmt, "JOIN", "joins are not supported yet: a query reads one stream")
-	}
-	ts, ok := join.Left.(*ast.TableSource)
-	if !ok {
-		return nil, nil, errAt(p.stmt, "FROM", "FROM must name one table or subquery")
-	}
+	return p.tableRef(sel.From.TableRefs, sel.Where) // join.go
+}
+
+// tableSource plans one table or subquery of FROM.
+func (p *selectPlanner) tableSource(ts *ast.TableSource) (Node, *scope, error) {
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		n, err := p.relation(src.Name.O)

@@ -151,6 +151,12 @@ func (r *rewriter) rewrite() *Error {
 	if err := r.similarTo(); err != nil {
 		return err
 	}
+	if err := r.fullJoins(); err != nil { // join.go
+		return err
+	}
+	if err := r.temporalJoins(); err != nil { // join.go
+		return err
+	}
 	r.fixed = len(r.edits)
 	return r.intervals()
 }

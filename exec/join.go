@@ -1,0 +1,520 @@
+package exec
+
+import (
+	"container/heap"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/weirdb/weir/vector"
+)
+
+// JoinKind is the kind of a join: which sides keep their unmatched rows.
+type JoinKind int
+
+// The join kinds.
+const (
+	// InnerJoin emits matched pairs only.
+	InnerJoin JoinKind = iota
+	// LeftJoin also emits each unmatched left row padded with NULLs.
+	LeftJoin
+	// RightJoin also emits each unmatched right row padded with NULLs.
+	RightJoin
+	// FullJoin emits the unmatched rows of both sides, padded.
+	FullJoin
+)
+
+// String is the kind as SQL spells it.
+func (k JoinKind) String() string {
+	switch k {
+	case LeftJoin:
+		return "LEFT OUTER"
+	case RightJoin:
+		return "RIGHT OUTER"
+	case FullJoin:
+		return "FULL OUTER"
+	}
+	return "INNER"
+}
+
+// Pads reports whether the join pads rows of side (0 left, 1 right) with
+// NULLs: whether the other side keeps its unmatched rows.
+func (k JoinKind) Pads(side int) bool { return k.preserves(1 - side) }
+
+// preserves reports whether side (0 left, 1 right) keeps its unmatched
+// rows.
+func (k JoinKind) preserves(side int) bool {
+	return k == FullJoin || (side == 0 && k == LeftJoin) || (side == 1 && k == RightJoin)
+}
+
+// HashJoinConfig configures a HashJoin.
+type HashJoinConfig struct {
+	// Left and Right are the inputs' schemas; an updating input's ends
+	// with the op column.
+	Left, Right *arrow.Schema
+	// LeftKeys and RightKeys are the equi-join keys, pairwise: column
+	// LeftKeys[i] of the left equals column RightKeys[i] of the right.
+	// Paired columns have the same type.
+	LeftKeys, RightKeys []int
+	// Kind is inner, left, right or full outer.
+	Kind JoinKind
+	// Residual, if not nil, is a Boolean condition over a joined row (the
+	// left columns, then the right ones, without op columns) that a
+	// pair of rows with equal keys must also meet to match.
+	Residual vector.Expr
+	// TTL, if positive, forgets a row that has been in the state for
+	// that long (processing time, by Clock), silently, as Flink's state
+	// TTL does; Stats().ExpiredKeys counts them.
+	TTL time.Duration
+	// Clock tells processing time for TTL; nil is the wall clock.
+	Clock Clock
+	// Expire, per side (0 left, 1 right), frees that side's rows as the
+	// watermark passes them (interval and window joins): a row whose
+	// TIMESTAMP column Col plus Offset (milliseconds) is below the
+	// watermark leaves the state, as no row of the other side that could
+	// still match it is yet to come. A zero JoinExpiry keeps the rows.
+	Expire [2]JoinExpiry
+	// Alloc allocates output batches; nil is the Go allocator.
+	Alloc memory.Allocator
+}
+
+// JoinExpiry says when the watermark frees a row of one side of a join.
+type JoinExpiry struct {
+	// Set turns it on.
+	Set bool
+	// Col is the row's TIMESTAMP column (without the op column).
+	Col int
+	// Offset is added to it: the row leaves when Col + Offset < the
+	// watermark.
+	Offset int64
+}
+
+// HashJoin is a regular (unwindowed) equi-join of two streams, as
+// Flink's regular join: a symmetric hash join that keeps every row of
+// both sides, by key, and joins each arriving row with the other side's
+// rows of its key.
+//
+// Output: the left columns, then the right ones; over append-only inputs
+// an inner join is append-only. Otherwise (an updating input, or an
+// outer join) the output is a changelog of +I and -D rows: a retracted
+// input row retracts every joined row it produced; an outer join emits a
+// preserved row padded with NULLs while it has no match, retracts the
+// padded row (-D) when its first match arrives and emits it again (+I)
+// when its last match is retracted. A retraction of a row not in the
+// state (expired by TTL, or never seen) is ignored. A NULL key matches
+// nothing.
+type HashJoin struct {
+	cfg      HashJoinConfig
+	mem      memory.Allocator
+	clock    Clock
+	schema   *arrow.Schema
+	resIn    *arrow.Schema // the residual's input: left ++ right, no op
+	updating bool
+	sides    [2]*joinSide
+	seq      uint64
+	expired  int64
+	keyBuf   []byte
+}
+
+var (
+	_ MultiInput    = (*HashJoin)(nil)
+	_ Snapshotter   = (*HashJoin)(nil)
+	_ StateReporter = (*HashJoin)(nil)
+)
+
+// joinSide is the state of one input of a join.
+type joinSide struct {
+	fields  []arrow.Field // without the op column
+	op      int           // the op column's index, -1 if append-only
+	keys    []int
+	buckets map[string][]*joinEntry
+	rows    int
+	bytes   int64
+	ttl     []*joinEntry // in insertion order, for TTL
+	// expiry holds the rows by the watermark that frees them
+	// (HashJoinConfig.Expire), earliest first.
+	expiry expiryHeap
+}
+
+// joinEntry is one row in a side's state.
+type joinEntry struct {
+	packed  string // the row, packRow'd: one allocation, no boxed values
+	key     string
+	matches int    // rows of the other side it joins with
+	t       int64  // when it entered the state, Unix nanoseconds
+	seq     uint64 // insertion order
+	gone    bool   // retracted or expired
+	width   int    // the row's number of columns
+}
+
+// row decodes the entry's row.
+func (e *joinEntry) row() joinRow { return unpackRow(e.packed, e.width) }
+
+// size estimates the memory the entry holds.
+func (e *joinEntry) size() int64 { return int64(len(e.packed)) + 96 }
+
+// NewHashJoin returns a join of cfg.Left and cfg.Right.
+func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
+	if len(cfg.LeftKeys) == 0 || len(cfg.LeftKeys) != len(cfg.RightKeys) {
+		return nil, fmt.Errorf("join: needs as many left keys as right keys, at least one")
+	}
+	j := &HashJoin{cfg: cfg, mem: cfg.Alloc, clock: cfg.Clock}
+	if j.mem == nil {
+		j.mem = memory.DefaultAllocator
+	}
+	if j.clock == nil {
+		j.clock = WallClock{}
+	}
+	var fields []arrow.Field
+	for i, s := range []*arrow.Schema{cfg.Left, cfg.Right} {
+		side := &joinSide{op: vector.OpIndex(s), buckets: map[string][]*joinEntry{}}
+		side.fields = vector.WithoutOpColumn(s).Fields()
+		side.keys = cfg.LeftKeys
+		if i == 1 {
+			side.keys = cfg.RightKeys
+		}
+		for _, k := range side.keys {
+			if k < 0 || k >= len(side.fields) {
+				return nil, fmt.Errorf("join: key column %d out of range", k)
+			}
+		}
+		j.sides[i] = side
+		for _, f := range side.fields {
+			f.Nullable = true
+			fields = append(fields, f)
+		}
+		j.updating = j.updating || side.op >= 0
+	}
+	for i := range cfg.LeftKeys {
+		l, r := j.sides[0].fields[cfg.LeftKeys[i]].Type, j.sides[1].fields[cfg.RightKeys[i]].Type
+		if !arrow.TypeEqual(l, r) {
+			return nil, fmt.Errorf("join: key %d is %s on the left but %s on the right", i+1, vector.TypeName(l), vector.TypeName(r))
+		}
+	}
+	j.resIn = arrow.NewSchema(fields, nil)
+	j.updating = j.updating || cfg.Kind != InnerJoin
+	j.schema = j.resIn
+	if j.updating {
+		j.schema = vector.WithOpColumn(j.resIn)
+	}
+	if cfg.Residual != nil && cfg.Residual.Type().ID() != arrow.BOOL && cfg.Residual.Type().ID() != arrow.NULL {
+		return nil, fmt.Errorf("join: condition %s is not BOOLEAN", cfg.Residual)
+	}
+	return j, nil
+}
+
+// String names the operator.
+func (j *HashJoin) String() string { return "HashJoin" }
+
+// Schema is the left columns, the right columns and, when the output is
+// updating, the op column.
+func (j *HashJoin) Schema() *arrow.Schema { return j.schema }
+
+// Ports implements MultiInput: left is port 0, right port 1.
+func (j *HashJoin) Ports() int { return 2 }
+
+// Process is ProcessFrom(0, b).
+func (j *HashJoin) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	return j.ProcessFrom(0, b)
+}
+
+// ProcessFrom joins the rows of b, from input port, with the other
+// side's state and adds them to their own side's.
+func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	defer b.Release()
+	if port != 0 && port != 1 {
+		return nil, fmt.Errorf("join: no input port %d", port)
+	}
+	if b.NumRows() == 0 {
+		return nil, nil
+	}
+	this, other := j.sides[port], j.sides[1-port]
+	rows, err := rowsOf(b, len(this.fields))
+	if err != nil {
+		return nil, err
+	}
+	var ops []int8
+	if this.op >= 0 {
+		ops = b.Column(this.op).(*array.Int8).Int8Values()
+	}
+	keys := make([]string, len(rows))
+	keyed := make([]bool, len(rows))
+	// The other side's rows of each key; they do not change while this
+	// batch is processed, as only this side's state does.
+	cands := make([][]*joinEntry, len(rows))
+	for i, r := range rows {
+		keys[i], keyed[i] = joinKey(r, this.keys, j.keyBuf)
+		if keyed[i] {
+			cands[i] = other.buckets[keys[i]]
+		}
+	}
+	matched, err := j.residual(port, rows, cands)
+	if err != nil {
+		return nil, err
+	}
+	now := j.clock.Now().UnixNano()
+	var out []joinRow
+	for i, r := range rows {
+		kind := vector.Insert
+		if ops != nil {
+			kind = vector.RowKind(ops[i])
+		}
+		m := cands[i]
+		if matched != nil {
+			m = matched[i]
+		}
+		if kind.Retracts() {
+			out = j.retract(out, port, r, keys[i], keyed[i], m)
+		} else {
+			out = j.insert(out, port, r, keys[i], keyed[i], m, now)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	res, err := buildBatch(j.mem, j.schema, out)
+	if err != nil {
+		return nil, err
+	}
+	return []arrow.RecordBatch{res}, nil
+}
+
+// residual keeps, of each row's candidates, those the residual condition
+// holds for; nil when there is no residual condition.
+func (j *HashJoin) residual(port int, rows []joinRow, cands [][]*joinEntry) ([][]*joinEntry, error) {
+	if j.cfg.Residual == nil {
+		return nil, nil
+	}
+	var pairs []joinRow
+	for i, r := range rows {
+		for _, e := range cands[i] {
+			pairs = append(pairs, j.joined(port, r, e.row(), -1))
+		}
+	}
+	matched := make([][]*joinEntry, len(rows))
+	if len(pairs) == 0 {
+		return matched, nil
+	}
+	in, err := buildBatch(j.mem, j.resIn, pairs)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Release()
+	arr, err := j.cfg.Residual.Eval(j.mem, in)
+	if err != nil {
+		return nil, err
+	}
+	defer arr.Release()
+	bools, _ := arr.(*array.Boolean)
+	k := 0
+	for i := range rows {
+		for _, e := range cands[i] {
+			if bools != nil && bools.IsValid(k) && bools.Value(k) {
+				matched[i] = append(matched[i], e)
+			}
+			k++
+		}
+	}
+	return matched, nil
+}
+
+// joined is the output row of r (from port) with o (from the other
+// side; nil pads with NULLs), with kind as its op when kind >= 0 and the
+// output is updating.
+func (j *HashJoin) joined(port int, r, o joinRow, kind vector.RowKind) joinRow {
+	l, rt := r, o
+	nl, nr := len(j.sides[0].fields), len(j.sides[1].fields)
+	if port == 1 {
+		l, rt = o, r
+	}
+	out := make(joinRow, nl+nr, nl+nr+1)
+	if l != nil {
+		copy(out, l)
+	}
+	if rt != nil {
+		copy(out[nl:], rt)
+	}
+	if kind >= 0 && j.updating {
+		out = append(out, int64(kind))
+	}
+	return out
+}
+
+// insert adds row r of port to the state and emits what it changes.
+func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry, now int64) []joinRow {
+	for _, e := range m {
+		if j.cfg.Kind.preserves(1-port) && e.matches == 0 {
+			out = append(out, j.joined(1-port, e.row(), nil, vector.Delete))
+		}
+		e.matches++
+		out = append(out, j.joined(port, r, e.row(), vector.Insert))
+	}
+	if len(m) == 0 && j.cfg.Kind.preserves(port) {
+		out = append(out, j.joined(port, r, nil, vector.Insert))
+	}
+	if !keyed {
+		return out // a NULL key never matches: nothing to keep
+	}
+	j.seq++
+	e := &joinEntry{packed: packRow(r), width: len(r), key: key, matches: len(m), t: now, seq: j.seq}
+	j.track(port, e)
+	return out
+}
+
+// retract takes row r of port out of the state and retracts what it
+// produced.
+func (j *HashJoin) retract(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry) []joinRow {
+	this := j.sides[port]
+	if !keyed {
+		if j.cfg.Kind.preserves(port) {
+			out = append(out, j.joined(port, r, nil, vector.Delete))
+		}
+		return out
+	}
+	e := this.remove(key, r)
+	if e == nil {
+		return out // expired, or never seen
+	}
+	for _, o := range m {
+		out = append(out, j.joined(port, r, o.row(), vector.Delete))
+		o.matches--
+		if j.cfg.Kind.preserves(1-port) && o.matches == 0 {
+			out = append(out, j.joined(1-port, o.row(), nil, vector.Insert))
+		}
+	}
+	if j.cfg.Kind.preserves(port) && e.matches == 0 {
+		out = append(out, j.joined(port, r, nil, vector.Delete))
+	}
+	return out
+}
+
+// add puts e in its key's bucket.
+func (s *joinSide) add(e *joinEntry) {
+	if _, ok := s.buckets[e.key]; !ok {
+		s.bytes += int64(len(e.key)) + 64
+	}
+	s.buckets[e.key] = append(s.buckets[e.key], e)
+	s.rows++
+	s.bytes += e.size()
+}
+
+// remove takes the first row equal to r out of key's bucket and returns
+// it, nil if there is none.
+func (s *joinSide) remove(key string, r joinRow) *joinEntry {
+	b := s.buckets[key]
+	packed := packRow(r)
+	for i, e := range b {
+		if e.packed == packed {
+			s.drop(key, b, i)
+			return e
+		}
+	}
+	return nil
+}
+
+// drop removes entry i of bucket b (key's).
+func (s *joinSide) drop(key string, b []*joinEntry, i int) {
+	e := b[i]
+	e.gone = true
+	b = slices.Delete(b, i, i+1)
+	if len(b) == 0 {
+		delete(s.buckets, key)
+		s.bytes -= int64(len(key)) + 64
+	} else {
+		s.buckets[key] = b
+	}
+	s.rows--
+	s.bytes -= e.size()
+}
+
+// track adds e to side s and to the indexes that free it.
+func (j *HashJoin) track(side int, e *joinEntry) {
+	s := j.sides[side]
+	s.add(e)
+	if j.cfg.TTL > 0 {
+		s.ttl = append(s.ttl, e)
+	}
+	if x := j.cfg.Expire[side]; x.Set {
+		if t, ok := e.row()[x.Col].(int64); ok {
+			heap.Push(&s.expiry, expiryItem{t + x.Offset, e})
+		}
+	}
+}
+
+// Advance forgets the rows the watermark frees (Expire) and the rows
+// older than the TTL; a join emits nothing on the watermark.
+func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
+	for _, s := range j.sides {
+		for len(s.expiry) > 0 && s.expiry[0].t < wm {
+			e := heap.Pop(&s.expiry).(expiryItem).e
+			if b := s.buckets[e.key]; !e.gone {
+				s.drop(e.key, b, slices.Index(b, e))
+			}
+		}
+	}
+	if j.cfg.TTL <= 0 {
+		return nil, nil
+	}
+	limit := j.clock.Now().UnixNano() - int64(j.cfg.TTL)
+	for _, s := range j.sides {
+		k := 0
+		for ; k < len(s.ttl) && s.ttl[k].t <= limit; k++ {
+			e := s.ttl[k]
+			if e.gone {
+				continue
+			}
+			b := s.buckets[e.key]
+			if i := slices.Index(b, e); i >= 0 {
+				s.drop(e.key, b, i)
+				j.expired++
+			}
+		}
+		s.ttl = append(s.ttl[:0], s.ttl[k:]...)
+	}
+	return nil, nil
+}
+
+// Stats reports the keys and rows held (Keys counts the keys of both
+// sides) and the rows expired by the TTL.
+func (j *HashJoin) Stats() WindowStats {
+	st := WindowStats{ExpiredKeys: j.expired}
+	for _, s := range j.sides {
+		st.Keys += len(s.buckets)
+		st.StateBytes += s.bytes
+	}
+	return st
+}
+
+// Close drops the state.
+func (j *HashJoin) Close() {
+	for _, s := range j.sides {
+		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string][]*joinEntry{}, nil, nil, 0, 0
+	}
+}
+
+// expiryItem is a row and the watermark past which it leaves.
+type expiryItem struct {
+	t int64
+	e *joinEntry
+}
+
+// expiryHeap is a min-heap of rows by expiry (container/heap).
+type expiryHeap []expiryItem
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, k int) bool { return h[i].t < h[k].t }
+func (h expiryHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
+
+// Push implements heap.Interface.
+func (h *expiryHeap) Push(x any) { *h = append(*h, x.(expiryItem)) }
+
+// Pop implements heap.Interface.
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
