@@ -11,8 +11,8 @@ import (
 // each with a one-line doc, and enums list their values.
 func TestRegistryOptionDocs(t *testing.T) {
 	docs := planner.ConnectorDocs(registry())
-	if len(docs) != 5 {
-		t.Fatalf("%d connectors, want 5 (file source and sink, socket, directory, datagen)", len(docs))
+	if len(docs) != 6 {
+		t.Fatalf("%d connectors, want 6 (file source and sink, socket, directory, datagen, nexmark)", len(docs))
 	}
 	for _, c := range docs {
 		if c.Spec.Summary == "" || len(c.Spec.Options) == 0 {
