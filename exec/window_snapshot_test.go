@@ -368,6 +368,9 @@ func winSnapCompare(t *testing.T, what string, got, want winSnapResult) {
 // or with the original one.
 func TestWindowSnapshotProperty(t *testing.T) {
 	seeds := 150
+	if testing.Short() { // the race run: the code under test has no goroutines
+		seeds = 30
+	}
 	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5a9))
 		c := winSnapGen(r, 2500)
@@ -390,7 +393,11 @@ func TestWindowSnapshotProperty(t *testing.T) {
 // TestWindowSnapshotEveryPoint checkpoints small streams before every
 // call, one at a time, and all at once.
 func TestWindowSnapshotEveryPoint(t *testing.T) {
-	for seed := 0; seed < 24; seed++ {
+	seeds := 24
+	if testing.Short() {
+		seeds = 8
+	}
+	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 0xe7e))
 		c := winSnapGen(r, 120)
 		c.splits = c.splits[:0]
