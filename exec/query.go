@@ -89,6 +89,7 @@ type Query struct {
 	rowsIn, rowsOut, batches atomic.Int64
 	checkpoints              atomic.Int64
 	watermark, late, bad     atomic.Int64
+	peakBytes, peakKeys      atomic.Int64
 	state                    atomic.Pointer[WindowStats]
 	operators                atomic.Pointer[[]OperatorState]
 	status                   atomic.Value // string
@@ -110,12 +111,16 @@ type Metrics struct {
 	Operators []OperatorState
 	// Status is "running", "finished", "stopped" or "failed: ...".
 	Status string
+	// PeakStateBytes and PeakStateKeys are the largest state the query's
+	// operators held together at the end of a micro-batch so far.
+	PeakStateBytes, PeakStateKeys int64
 }
 
 // Metrics returns the query's counters; it is safe to call at any time,
 // from any goroutine.
 func (q *Query) Metrics() Metrics {
 	m := Metrics{RowsIn: q.rowsIn.Load(), RowsOut: q.rowsOut.Load(), Batches: q.batches.Load(),
+		PeakStateBytes: q.peakBytes.Load(), PeakStateKeys: q.peakKeys.Load(),
 		Watermark: q.watermark.Load(), LateRows: q.late.Load(), BadRows: q.bad.Load(), Status: "starting"}
 	if s := q.state.Load(); s != nil {
 		m.State = *s

@@ -165,6 +165,12 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	}
 	per, st := measure(s.ops)
 	q.state.Store(&st)
+	if st.StateBytes > q.peakBytes.Load() {
+		q.peakBytes.Store(st.StateBytes)
+	}
+	if int64(st.Keys) > q.peakKeys.Load() {
+		q.peakKeys.Store(int64(st.Keys))
+	}
 	q.operators.Store(&per)
 	q.late.Store(st.LateRows)
 	if err := s.limits.checkSizes(q, per); err != nil {

@@ -25,6 +25,7 @@ type runFlags struct {
 	format        string
 	batchInterval string
 	progress      bool
+	stats         bool
 	maxRows       int
 	cpuProfile    string
 	checkpointDir string
@@ -61,6 +62,7 @@ the summary is printed.`,
 	cmd.Flags().StringVar(&f.format, "format", "", "output format of SELECT results: table, csv or jsonl (default table on a terminal, jsonl otherwise)")
 	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
 	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
+	cmd.Flags().BoolVar(&f.stats, "stats", false, "when each query ends, print its rows in and out, micro-batches and peak state size on stderr")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
 	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
 	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
@@ -319,6 +321,10 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		}
 		if bs := q.Batches(); q.Live() && len(bs) > 0 {
 			fmt.Fprintf(stderr, "weir: query %d: %s\n", q.ID, batchSummary(bs))
+		}
+		if f.stats {
+			fmt.Fprintf(stderr, "weir: query %d: %d rows in, %d rows out, %d micro-batches, peak state %s in %d keys\n",
+				q.ID, m.RowsIn, m.RowsOut, m.Batches, exec.FormatBytes(m.PeakStateBytes), m.PeakStateKeys)
 		}
 		if errs[i] != nil {
 			fmt.Fprintf(stderr, "weir: %s\n", failureText(q.ID, errs[i]))
