@@ -147,6 +147,10 @@ func (r *rewriter) rewrite() *Error {
 	r.fixed = len(r.edits)
 	r.casts()
 	r.fixed = len(r.edits)
+	if err := r.aggFilters(); err != nil {
+		return err
+	}
+	r.fixed = len(r.edits)
 	return r.intervals()
 }
 
