@@ -71,6 +71,9 @@ func (a *accumDistinct[T]) addTo(sp **dset[T], v T, n int64) {
 	before := s.strLen
 	a.entries += int64(s.add(v, n, a.sum))
 	a.strLen += s.strLen - before
+	if len(s.m) == 0 {
+		*sp = nil // an emptied set is freed
+	}
 }
 
 func (a *accumDistinct[T]) update(cells []uint32, arg arrow.Array) {

@@ -71,10 +71,14 @@ func (a *accumHLL) update(cells []uint32, arg arrow.Array) {
 
 func (a *accumHLL) growGroups(n int) { a.run = accumGrow(a.run, n) }
 
+// merge queues the pane's cells that hold a sketch (an empty one, of
+// rows all NULL or filtered out, is queued by mergeRow if a value comes).
 func (a *accumHLL) merge(pane int64, gids, cells []uint32) {
 	for k, g := range gids {
-		a.run[g] = append(a.run[g], hllPaneCell{pane, cells[k]})
-		a.queue++
+		if a.cell[cells[k]] != nil {
+			a.run[g] = append(a.run[g], hllPaneCell{pane, cells[k]})
+			a.queue++
+		}
 	}
 }
 
@@ -89,7 +93,10 @@ func (a *accumHLL) retract(pane int64, gids []uint32, _ []uint32) {
 
 // mergeRow queues the row's cell if the pane was merged before the key
 // had a cell in it; the row itself is in the cell, read at firing.
-func (a *accumHLL) mergeRow(pane int64, gid, cell uint32, _ arrow.Array, _ int) {
+func (a *accumHLL) mergeRow(pane int64, gid, cell uint32, arg arrow.Array, row int) {
+	if !arg.IsValid(row) {
+		return
+	}
 	q := a.run[gid]
 	i := len(q)
 	for i > 0 && q[i-1].pane >= pane {
@@ -112,8 +119,12 @@ func (a *accumHLL) resetGroups(gids []uint32) {
 func (a *accumHLL) evalGroups(gids []uint32) {
 	for _, g := range gids {
 		q := a.run[g]
-		if len(q) == 1 {
-			a.out.add(a.cell[q[0].cell].estimate(), true)
+		if len(q) <= 1 {
+			var h *hll
+			if len(q) == 1 {
+				h = a.cell[q[0].cell]
+			}
+			a.out.add(h.estimate(), true)
 			continue
 		}
 		a.tmp.reset()

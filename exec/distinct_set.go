@@ -90,8 +90,10 @@ func (s *dset[T]) addSum(v any, sign int64) {
 // sum128 returns the sum as a float64 and whether it fits an int64 (the
 // value then being int64(lo)).
 func (s *dset[T]) sum128() (float64, bool) {
-	fits := (s.hi == 0 && s.lo>>63 == 0) || (s.hi == -1 && s.lo>>63 == 1)
-	return float64(s.hi)*0x1p64 + float64(s.lo), fits
+	if fits := (s.hi == 0 && s.lo>>63 == 0) || (s.hi == -1 && s.lo>>63 == 1); fits {
+		return float64(int64(s.lo)), true
+	}
+	return float64(s.hi)*0x1p64 + float64(s.lo), false
 }
 
 // distinctValueOf returns the distinct value of row i of an argument array

@@ -49,6 +49,9 @@ func (a *gaccDistinct[T]) addTo(g uint32, v T, n int64) {
 	before := s.strLen
 	a.entries += int64(s.add(v, n, a.sum))
 	a.strLen += s.strLen - before
+	if len(s.m) == 0 {
+		a.sets[g] = nil // an emptied set is freed
+	}
 }
 
 func (a *gaccDistinct[T]) add(groups []uint32, values arrow.Array, n int64) {

@@ -261,7 +261,7 @@ func hllMerge(state []arrow.Array, idx []uint32, into func(i uint32) *hll) error
 		default:
 			return fmt.Errorf("APPROX_COUNT_DISTINCT state: bad sketch of %d bytes", len(raw))
 		}
-		if i != NoGroup {
+		if i != NoGroup && (o.regs != nil || len(o.sparse) > 0) {
 			into(i).merge(&o)
 		}
 	}

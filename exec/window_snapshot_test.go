@@ -32,10 +32,15 @@ import (
 // keys and arguments.
 var winSnapSchema = arrow.NewSchema(append(winPropSchema.Fields(), arrow.Field{Name: "kn", Type: vector.Null, Nullable: true}), nil)
 
+// winSnapAggsV1 is the aggregates of the version 1 snapshot format: those
+// of the property test before DISTINCT and FILTER, and those of a
+// NULL-typed argument.
+var winSnapAggsV1 = append(slices.Clone(winPropAggs[:winPropBaseAggs]),
+	AggSpec{Func: Count, Arg: 8}, AggSpec{Func: Sum, Arg: 8}, AggSpec{Func: Max, Arg: 8}, AggSpec{Func: Avg, Arg: 8})
+
 // winSnapAggs is every aggregate of the property test and those of a
 // NULL-typed argument.
-var winSnapAggs = append(slices.Clone(winPropAggs),
-	AggSpec{Func: Count, Arg: 8}, AggSpec{Func: Sum, Arg: 8}, AggSpec{Func: Max, Arg: 8}, AggSpec{Func: Avg, Arg: 8})
+var winSnapAggs = append(slices.Clone(winSnapAggsV1), winPropAggs[winPropBaseAggs:]...)
 
 // winSnapKeySets is the key columns a case may group by: Int64, String,
 // Boolean, Float64, Timestamp and Null, with NULL values, alone or
@@ -346,7 +351,7 @@ func winSnapDumpRunning(a accumulator, g uint32) string {
 	case *accumNull:
 		return "null"
 	}
-	panic(fmt.Sprintf("winSnapDumpRunning %T", a))
+	return winSnapDumpRunningDistinct(a, g)
 }
 
 // winSnapCompare fails if a checkpointed run differs from the
