@@ -270,15 +270,19 @@ func winSnapDump(w *WindowAgg) string {
 	for _, c := range cols {
 		c.Release()
 	}
+	vecs := make([][]winSnapVec, len(w.accs))
+	for i, a := range w.accs {
+		vecs[i] = a.(winSnapAccum).snapCells()
+	}
 	for _, pn := range w.panes {
 		fmt.Fprintf(&sb, "pane %d in %v\n", pn.idx, pn.inRun)
 		var lines []string
 		for k, g := range pn.gids {
 			c := pn.cells[k]
 			line := fmt.Sprintf("  [%s] rows %d", key[g], w.cellRows[c])
-			for i, a := range w.accs {
+			for i := range w.accs {
 				line += fmt.Sprintf(" a%d:", i)
-				for _, v := range a.(winSnapAccum).snapCells() {
+				for _, v := range vecs[i] {
 					line += winSnapDumpVec(v, c)
 				}
 			}
