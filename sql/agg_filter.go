@@ -20,7 +20,7 @@ func (r *rewriter) aggFilters() *Error {
 			continue
 		}
 		open := r.openParen(j)
-		if open < 1 || !r.toks[open-1].isName() {
+		if open < 1 || !r.toks[open-1].isName() || r.toks[open-1].kind == tkIdent && nonCalls[strings.ToUpper(r.toks[open-1].text)] {
 			return r.errTok(j+1, "FILTER (WHERE ...) must follow an aggregate function call, e.g. COUNT(*) FILTER (WHERE price > 10)")
 		}
 		end := r.closeParen(j + 2)
