@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/weirdb/weir/vector"
 )
 
 // aggFilterMask returns ids (cells or groups) with the entry of every row
@@ -42,7 +43,7 @@ func aggCheckFilter(spec AggSpec, in *arrow.Schema, opCol int) error {
 		return fmt.Errorf("%s(%s): FILTER column %d out of range", spec.Func, spec.Name, spec.Filter)
 	}
 	if id := in.Field(spec.Filter).Type.ID(); id != arrow.BOOL && id != arrow.NULL {
-		return fmt.Errorf("%s: FILTER (WHERE ...) condition is %s, not BOOLEAN", spec.Name, in.Field(spec.Filter).Type)
+		return fmt.Errorf("%s: FILTER (WHERE ...) condition is %s, not BOOLEAN", spec.Name, vector.TypeName(in.Field(spec.Filter).Type))
 	}
 	return nil
 }

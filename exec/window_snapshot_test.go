@@ -521,6 +521,11 @@ func TestWindowSnapshotConfigMismatch(t *testing.T) {
 		{func(c *WindowAggConfig) { c.Aggs = c.Aggs[:5] }, "the snapshot has aggregate 5 (AVG(2) AS avg), the operator has 5"},
 		{func(c *WindowAggConfig) { c.Aggs = append(slices.Clone(c.Aggs), AggSpec{Func: Max, Arg: 0, Name: "t"}) }, "the operator has aggregate 6 (MAX(0) AS t), the snapshot has 6"},
 		{func(c *WindowAggConfig) { c.Aggs = slices.Clone(c.Aggs); c.Aggs[3].Func = Max }, "aggregate 3 is MIN(2) AS lo in the snapshot, MAX(2) AS lo in the operator"},
+		{func(c *WindowAggConfig) {
+			c.Aggs = slices.Clone(c.Aggs)
+			c.Aggs[3].Func, c.Aggs[3].Distinct = Count, true
+		},
+			"aggregate 3 is MIN(2) AS lo in the snapshot, COUNT(DISTINCT 2) AS lo in the operator"},
 		{func(c *WindowAggConfig) { c.Input = winTestSchema("ts:ts", "k:string", "v:int") }, "input column 2 is v float64 in the snapshot, v int64 in the operator"},
 	} {
 		cfg := winSnapSmallCfg(mem)
