@@ -74,9 +74,9 @@ func (s *dset[T]) add(v T, n int64, sum bool) int {
 func (s *dset[T]) addSum(v any, sign int64) {
 	x, _ := v.(int64)
 	if sign < 0 {
-		x = -x // wraps for MinInt64, as the 128-bit sum then does too
+		x = -x
 		if x == math.MinInt64 {
-			// -MinInt64 is 2^63: add it as two halves.
+			// -MinInt64 is 2^63, which int64 lacks: subtract two halves.
 			s.addSum(int64(math.MinInt64/2), -1)
 			s.addSum(int64(math.MinInt64/2), -1)
 			return

@@ -264,3 +264,23 @@ func TestHLLRetractIsAnError(t *testing.T) {
 		t.Fatalf("Retract of no row: %v", err)
 	}
 }
+
+// TestDistinctSum128 keeps the sum of distinct values exact past int64,
+// and takes MinInt64 back.
+func TestDistinctSum128(t *testing.T) {
+	var s dset[int64]
+	s.add(math.MaxInt64, 1, true)
+	s.add(math.MaxInt64-1, 1, true)
+	if got, fits := s.sum128(); fits || got != 0x1p64 {
+		t.Fatalf("sum %v (fits %v), want 2^64 - 3 as float", got, fits)
+	}
+	s.add(math.MinInt64, 1, true)
+	if _, fits := s.sum128(); !fits || int64(s.lo) != math.MaxInt64-2 {
+		t.Fatalf("with MinInt64: lo %d (fits %v)", int64(s.lo), fits)
+	}
+	s.add(math.MinInt64, -1, true)
+	s.add(math.MaxInt64, -1, true)
+	if got, fits := s.sum128(); !fits || int64(s.lo) != math.MaxInt64-1 || got != float64(math.MaxInt64-1) {
+		t.Fatalf("after retracting: sum %v (fits %v, lo %d)", got, fits, int64(s.lo))
+	}
+}
