@@ -13,9 +13,11 @@ import (
 // back, so a key's running value over a hopping window is the queue of
 // its panes' cells, in pane order: merging a pane appends, retracting
 // pops the front, and firing merges the window's sketches then (cost
-// O(panes per window × 2^14 registers) per key, only at firing; a row
-// still costs O(1) whatever size/slide is). A TUMBLE window reads its
-// single cell.
+// O(panes per window × 2^14 registers) per key at most, only at firing;
+// a row still costs O(1) whatever size/slide is). A TUMBLE window reads
+// its single cell. BenchmarkHopRatioDistinct measures it: with 600
+// panes per window firing dominates (about 7 µs per pane and key fired
+// on the machine it was written on), where COUNT(DISTINCT ...) stays flat.
 type accumHLL struct {
 	accumNoGroupState
 	hash  func(arrow.Array, int) uint64
@@ -128,9 +130,13 @@ func (a *accumHLL) evalGroups(gids []uint32) {
 			continue
 		}
 		a.tmp.reset()
-		for _, pc := range q {
-			a.tmp.merge(a.cell[pc.cell])
-		}
+		a.tmp.mergeAll(func(yield func(*hll) bool) {
+			for _, pc := range q {
+				if !yield(a.cell[pc.cell]) {
+					return
+				}
+			}
+		})
 		a.out.add(a.tmp.estimate(), true)
 	}
 }

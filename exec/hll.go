@@ -29,18 +29,22 @@ const (
 	hllP         = 14
 	hllM         = 1 << hllP
 	hllQ         = 64 - hllP
-	hllSparseMax = 256 // a sparse sketch of more hashes turns dense
+	hllSparseMax = 256              // a sparse sketch of more hashes turns dense
+	hllSortMax   = 4 * hllSparseMax // mergeAll unions sparse sketches of up to this many hashes exactly
 )
 
 // hll is one sketch; the zero value is empty.
 type hll struct {
 	sparse []uint64 // sorted distinct hashes, while regs is nil
 	regs   []uint8  // hllM registers, once dense
+	hist   []int32  // once dense: how many registers hold each value 0..hllQ+1
 	spare  []uint8  // registers densify may reuse (a scratch sketch's)
 }
 
 // bytes is the memory the sketch holds.
-func (h *hll) bytes() int64 { return int64(cap(h.sparse))*8 + int64(cap(h.regs)) }
+func (h *hll) bytes() int64 {
+	return int64(cap(h.sparse))*8 + int64(cap(h.regs)) + int64(cap(h.hist))*4
+}
 
 // addHash adds a value's hash.
 func (h *hll) addHash(x uint64) {
@@ -61,7 +65,9 @@ func (h *hll) addHash(x uint64) {
 func (h *hll) setReg(x uint64) {
 	idx := x >> hllQ
 	rho := uint8(bits.LeadingZeros64(x<<hllP|1<<(hllP-1)) + 1)
-	if rho > h.regs[idx] {
+	if old := h.regs[idx]; rho > old {
+		h.hist[old]--
+		h.hist[rho]++
 		h.regs[idx] = rho
 	}
 }
@@ -73,10 +79,15 @@ func (h *hll) densify() {
 	} else {
 		h.regs = make([]uint8, hllM)
 	}
+	if h.hist == nil {
+		h.hist = make([]int32, hllQ+2)
+	}
+	clear(h.hist)
+	h.hist[0] = hllM
 	for _, x := range h.sparse {
 		h.setReg(x)
 	}
-	h.sparse = nil
+	h.sparse = h.sparse[:0]
 }
 
 // reset empties h, keeping its memory for reuse.
@@ -85,6 +96,39 @@ func (h *hll) reset() {
 		h.spare = h.regs
 	}
 	h.sparse, h.regs = h.sparse[:0], nil
+}
+
+// mergeAll adds every value of the sketches to h: while all are sparse
+// and hold at most hllSortMax hashes together, as one sorted union (exact
+// while it is small), else register by register.
+func (h *hll) mergeAll(sketches func(yield func(*hll) bool)) {
+	dense, n := h.regs != nil, len(h.sparse)
+	for o := range sketches {
+		if o != nil {
+			dense = dense || o.regs != nil
+			n += len(o.sparse)
+		}
+	}
+	// Sorting a union of many hashes costs more than the registers.
+	if dense || n > hllSortMax {
+		if h.regs == nil {
+			h.densify()
+		}
+		for o := range sketches {
+			h.merge(o)
+		}
+		return
+	}
+	for o := range sketches {
+		if o != nil {
+			h.sparse = append(h.sparse, o.sparse...)
+		}
+	}
+	slices.Sort(h.sparse)
+	h.sparse = slices.Compact(h.sparse)
+	if len(h.sparse) > hllSparseMax {
+		h.densify()
+	}
 }
 
 // merge adds every value of o to h.
@@ -102,7 +146,9 @@ func (h *hll) merge(o *hll) {
 		h.densify()
 	}
 	for i, r := range o.regs {
-		if r > h.regs[i] {
+		if old := h.regs[i]; r > old {
+			h.hist[old]--
+			h.hist[r]++
 			h.regs[i] = r
 		}
 	}
@@ -117,10 +163,7 @@ func (h *hll) estimate() int64 {
 	if h.regs == nil {
 		return int64(len(h.sparse))
 	}
-	var c [hllQ + 2]int
-	for _, r := range h.regs {
-		c[r]++
-	}
+	c := h.hist
 	m := float64(hllM)
 	z := m * hllTau(1-float64(c[hllQ+1])/m)
 	for k := hllQ; k >= 1; k-- {
