@@ -115,8 +115,13 @@ func newAccumulator(spec AggSpec, argType arrow.DataType) (accumulator, error) {
 	if argType == nil {
 		return nil, fmt.Errorf("%s(%s) needs an argument column", spec.Func, spec.Name)
 	}
+	if spec.Distinct && spec.Func != Min && spec.Func != Max {
+		return newAccumDistinct(spec, argType)
+	}
 	id := argType.ID()
 	switch spec.Func {
+	case ApproxCountDistinct:
+		return newAccumHLL(argType)
 	case Count:
 		return &accumCount{nullArg: id == arrow.NULL}, nil
 	case Sum, Avg:
@@ -152,7 +157,7 @@ func newAccumulator(spec AggSpec, argType arrow.DataType) (accumulator, error) {
 // accumOutType is the output type of spec over an argument of type argType.
 func accumOutType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	switch f {
-	case CountStar, Count:
+	case CountStar, Count, ApproxCountDistinct:
 		return vector.Int64
 	case Avg:
 		return vector.Float64

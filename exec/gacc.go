@@ -12,13 +12,18 @@ import (
 // AVG of BIGINT (exact, 128-bit for AVG) or DOUBLE (compensated sum), MIN
 // and MAX of BIGINT, DOUBLE, VARCHAR, TIMESTAMP and BOOLEAN. Every one
 // retracts: COUNT, SUM and AVG by subtraction, MIN and MAX by keeping a
-// count per distinct value of each group.
+// count per distinct value of each group. COUNT, SUM and AVG with
+// Distinct keep a count per distinct value per group (gacc_distinct.go).
+// APPROX_COUNT_DISTINCT is a HyperLogLog sketch and does not retract.
 func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulator, error) {
 	if spec.Func == CountStar {
 		return &gaccCount{star: true}, nil
 	}
 	if argType == nil {
 		return nil, fmt.Errorf("%s(%s) needs an argument column", spec.Func, spec.Name)
+	}
+	if spec.Distinct && spec.Func != Min && spec.Func != Max {
+		return newGaccDistinct(spec, argType)
 	}
 	switch id := argType.ID(); spec.Func {
 	case Count:
@@ -30,6 +35,8 @@ func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulat
 		case arrow.FLOAT64, arrow.NULL:
 			return &gaccSumFloat{avg: spec.Func == Avg}, nil
 		}
+	case ApproxCountDistinct:
+		return newGaccHLL(argType)
 	case Min, Max:
 		isMax := spec.Func == Max
 		switch id {
@@ -53,6 +60,9 @@ func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulat
 func GroupsAccumulatorType(spec AggSpec, argType arrow.DataType) arrow.DataType {
 	if argType == nil {
 		return vector.Int64
+	}
+	if spec.Distinct && spec.Func != Min && spec.Func != Max {
+		return distinctOut(spec.Func)
 	}
 	if argType.ID() == arrow.NULL && (spec.Func == Sum || spec.Func == Avg) {
 		return vector.Float64

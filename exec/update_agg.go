@@ -86,7 +86,8 @@ type UpdatingAgg struct {
 	late    int64
 	expired int64
 
-	ids, addG, retG []uint32
+	ids, addG, retG  []uint32
+	maskAdd, maskRet []uint32 // addG and retG of a FILTER'ed aggregate
 }
 
 // updTouch records that group id was updated at time t.
@@ -137,6 +138,9 @@ func NewUpdatingAgg(cfg UpdatingAggConfig) (*UpdatingAgg, error) {
 				return nil, fmt.Errorf("%s(%s): argument column %d out of range", a.Func, a.Name, a.Arg)
 			}
 			argType = cfg.Input.Field(a.Arg).Type
+		}
+		if err := aggCheckFilter(a, cfg.Input, u.opCol); err != nil {
+			return nil, err
 		}
 		acc, err := NewGroupsAccumulator(a, argType)
 		if err != nil {
@@ -283,11 +287,20 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 		if a.Func != CountStar {
 			arg = b.Column(a.Arg)
 		}
-		if err := u.accs[j].Update(u.addG, arg); err != nil {
+		addG, retG := u.addG, u.retG
+		if a.HasFilter {
+			u.maskAdd = aggFilterMask(u.maskAdd, addG, b.Column(a.Filter))
+			addG = u.maskAdd
+			if ops != nil {
+				u.maskRet = aggFilterMask(u.maskRet, retG, b.Column(a.Filter))
+				retG = u.maskRet
+			}
+		}
+		if err := u.accs[j].Update(addG, arg); err != nil {
 			return nil, err
 		}
 		if ops != nil {
-			if err := u.accs[j].Retract(u.retG, arg); err != nil {
+			if err := u.accs[j].Retract(retG, arg); err != nil {
 				return nil, err
 			}
 		}

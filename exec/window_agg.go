@@ -23,6 +23,11 @@ const (
 	Min                      // MIN(x) of Int64, Float64, String, Timestamp, Boolean
 	Max                      // MAX(x), as MIN
 	Avg                      // AVG(x) of Int64 or Float64, as Float64
+
+	// ApproxCountDistinct is APPROX_COUNT_DISTINCT(x): a HyperLogLog
+	// estimate of the distinct non-NULL values (exact up to a few
+	// hundred), mergeable over panes but not retractable.
+	ApproxCountDistinct
 )
 
 // String is the SQL name of the function.
@@ -38,15 +43,24 @@ func (f AggFunc) String() string {
 		return "MAX"
 	case Avg:
 		return "AVG"
+	case ApproxCountDistinct:
+		return "APPROX_COUNT_DISTINCT"
 	}
 	return fmt.Sprintf("AggFunc(%d)", int(f))
 }
 
-// AggSpec is one aggregate of a WindowAgg.
+// AggSpec is one aggregate of a WindowAgg or an UpdatingAgg.
 type AggSpec struct {
 	Func AggFunc
 	Arg  int    // input column index of the argument; -1 for COUNT(*)
 	Name string // output column name
+	// Distinct aggregates the distinct non-NULL values of the argument
+	// (COUNT, SUM and AVG; SUM and AVG of BIGINT only).
+	Distinct bool
+	// HasFilter says the aggregate has FILTER (WHERE ...): only the rows
+	// whose BOOLEAN input column Filter is true are fed to it.
+	HasFilter bool
+	Filter    int
 }
 
 // WindowKind is the kind of window an aggregation groups by.
@@ -151,6 +165,7 @@ type WindowAgg struct {
 	cells   []uint32
 	slow    []winSlowRow
 	dropped []int32
+	masked  []uint32 // cells of a FILTER'ed aggregate
 }
 
 var _ Operator = (*WindowAgg)(nil)
@@ -229,6 +244,9 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 				return nil, err
 			}
 			arg = a.Arg
+		}
+		if err := aggCheckFilter(a, in, -1); err != nil {
+			return nil, fmt.Errorf("window aggregate: %w", err)
 		}
 		acc, err := newAccumulator(a, argType)
 		if err != nil {

@@ -56,6 +56,14 @@ func winBenchBatches(mem memory.Allocator) ([]arrow.RecordBatch, []int64) {
 // winBenchRun feeds every batch to a new WindowAgg, advancing the
 // watermark to the batch's largest time after each, then to the end.
 func winBenchRun(b *testing.B, spec WindowSpec) {
+	winBenchRunAggs(b, spec, []AggSpec{
+		{Func: CountStar, Arg: -1, Name: "n"}, {Func: Sum, Arg: 2, Name: "s"},
+		{Func: Min, Arg: 2, Name: "lo"}, {Func: Max, Arg: 2, Name: "hi"},
+	})
+}
+
+// winBenchRunAggs is winBenchRun with the aggregates aggs.
+func winBenchRunAggs(b *testing.B, spec WindowSpec, aggs []AggSpec) {
 	mem := memory.NewGoAllocator()
 	batches, wms := winBenchBatches(mem)
 	defer func() {
@@ -64,11 +72,7 @@ func winBenchRun(b *testing.B, spec WindowSpec) {
 		}
 	}()
 	cfg := WindowAggConfig{
-		Input: winBenchSchema, Keys: []int{1}, KeyNames: []string{"k"}, Alloc: mem, Window: spec,
-		Aggs: []AggSpec{
-			{Func: CountStar, Arg: -1, Name: "n"}, {Func: Sum, Arg: 2, Name: "s"},
-			{Func: Min, Arg: 2, Name: "lo"}, {Func: Max, Arg: 2, Name: "hi"},
-		},
+		Input: winBenchSchema, Keys: []int{1}, KeyNames: []string{"k"}, Alloc: mem, Window: spec, Aggs: aggs,
 	}
 	var outRows int64
 	release := func(bs []arrow.RecordBatch) {
@@ -125,4 +129,19 @@ func BenchmarkTumble(b *testing.B) {
 // BenchmarkGroupBy is a plain GROUP BY over the same events.
 func BenchmarkGroupBy(b *testing.B) {
 	winBenchRun(b, WindowSpec{Kind: NoWindow})
+}
+
+// BenchmarkHopRatioDistinct is BenchmarkHopRatio with COUNT(DISTINCT v)
+// (the running multiset takes each pane in and out once: the cost per
+// batch must not grow with size/slide) and APPROX_COUNT_DISTINCT(v) (its
+// sketches are merged when a window fires: that cost grows with the panes
+// per window).
+func BenchmarkHopRatioDistinct(b *testing.B) {
+	for _, agg := range []AggSpec{{Func: Count, Arg: 2, Name: "d", Distinct: true}, {Func: ApproxCountDistinct, Arg: 2, Name: "a"}} {
+		for _, ratio := range []int64{10, 600} {
+			b.Run(fmt.Sprintf("%s/size_over_slide=%d", agg.Name, ratio), func(b *testing.B) {
+				winBenchRunAggs(b, WindowSpec{Kind: Hop, TimeCol: 0, Size: ratio * 1000, Slide: 1000}, []AggSpec{agg})
+			})
+		}
+	}
 }

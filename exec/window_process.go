@@ -46,12 +46,20 @@ func (w *WindowAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 		if w.args[k] >= 0 {
 			arg = b.Column(w.args[k])
 		}
+		if spec := w.cfg.Aggs[k]; spec.HasFilter {
+			w.masked = aggFilterMask(w.masked, cells, b.Column(spec.Filter))
+			a.update(w.masked, arg)
+			continue
+		}
 		a.update(cells, arg)
 	}
 	for _, s := range w.slow {
 		gid, c := ids[s.row], cells[s.row]
 		w.addAliveRow(gid)
 		for k, a := range w.accs {
+			if !aggFilterTrue(w.cfg.Aggs[k], b, int(s.row)) {
+				continue
+			}
 			var arg arrow.Array
 			if w.args[k] >= 0 {
 				arg = b.Column(w.args[k])
@@ -94,6 +102,13 @@ func (w *WindowAgg) checkBatch(b arrow.RecordBatch) error {
 	for _, a := range w.args {
 		if a >= 0 {
 			if err := check(a); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range w.cfg.Aggs {
+		if a.HasFilter {
+			if err := check(a.Filter); err != nil {
 				return err
 			}
 		}

@@ -22,7 +22,19 @@ var winPropAggs = []AggSpec{
 	{Func: Min, Arg: 4}, {Func: Max, Arg: 4}, {Func: Min, Arg: 5}, {Func: Max, Arg: 5},
 	{Func: Min, Arg: 6}, {Func: Max, Arg: 6}, {Func: Min, Arg: 7}, {Func: Max, Arg: 7},
 	{Func: Min, Arg: 0}, {Func: Max, Arg: 0},
+	// winPropBaseAggs: DISTINCT, FILTER (on vb) and APPROX_COUNT_DISTINCT (of at most 150
+	// strings: exact while its sketch is sparse).
+	{Func: Count, Arg: 4, Distinct: true}, {Func: Count, Arg: 5, Distinct: true}, {Func: Count, Arg: 0, Distinct: true},
+	{Func: Count, Arg: 6, Distinct: true, HasFilter: true, Filter: 7},
+	{Func: Sum, Arg: 4, Distinct: true}, {Func: Avg, Arg: 4, Distinct: true, HasFilter: true, Filter: 7},
+	{Func: CountStar, Arg: -1, HasFilter: true, Filter: 7}, {Func: Sum, Arg: 4, HasFilter: true, Filter: 7},
+	{Func: Max, Arg: 6, HasFilter: true, Filter: 7},
+	{Func: ApproxCountDistinct, Arg: 6}, {Func: ApproxCountDistinct, Arg: 3, HasFilter: true, Filter: 7},
 }
+
+// winPropBaseAggs is the number of aggregates of winPropAggs before
+// DISTINCT and FILTER.
+const winPropBaseAggs = 16
 
 // winPropCase is one random stream, window and batching.
 type winPropCase struct {
@@ -313,16 +325,36 @@ func winPropCompareKeys(a, b []any) int {
 
 // winPropAggregate computes one aggregate over the rows of a group.
 func winPropAggregate(a AggSpec, rows [][]any) any {
+	if a.HasFilter {
+		var kept [][]any
+		for _, r := range rows {
+			if r[a.Filter] == true {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
 	if a.Func == CountStar {
 		return int64(len(rows))
 	}
 	var vals []any
+	seen := map[any]bool{}
 	for _, r := range rows {
-		if r[a.Arg] != nil {
-			vals = append(vals, r[a.Arg])
+		if v := r[a.Arg]; v != nil {
+			if a.Distinct || a.Func == ApproxCountDistinct {
+				k := v
+				if f, ok := v.(float64); ok {
+					k = distinctFloatKey(f)
+				}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			vals = append(vals, v)
 		}
 	}
-	if a.Func == Count {
+	if a.Func == Count || a.Func == ApproxCountDistinct {
 		return int64(len(vals))
 	}
 	if len(vals) == 0 {

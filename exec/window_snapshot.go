@@ -128,7 +128,14 @@ func (w *WindowAgg) fingerprint() winSnapConfig {
 		if a.Func == CountStar {
 			arg = "*"
 		}
-		c.Aggs = append(c.Aggs, fmt.Sprintf("%s(%s) AS %s", a.Func, arg, a.Name))
+		if a.Distinct {
+			arg = "DISTINCT " + arg
+		}
+		filter := ""
+		if a.HasFilter {
+			filter = fmt.Sprintf(" FILTER (WHERE %d)", a.Filter)
+		}
+		c.Aggs = append(c.Aggs, fmt.Sprintf("%s(%s)%s AS %s", a.Func, arg, filter, a.Name))
 	}
 	switch {
 	case !w.win:

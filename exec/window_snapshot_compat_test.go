@@ -17,14 +17,16 @@ import (
 // that saved accumulator state through a type switch over its internal
 // slices, before the accumulators exported it themselves: winSnapCompatHead
 // processed and advanced, by a HOP of three panes over two keys with every
-// aggregate of winSnapAggs, Float64 sums holding infinities and NaN.
+// aggregate of winSnapAggsV1, Float64 sums holding infinities and NaN.
 const winSnapCompatFile = "testdata/window_snapshot_v1.snap"
 
 // winSnapCompatCfg is the configuration of the operator of
 // winSnapCompatFile.
 func winSnapCompatCfg(mem memory.Allocator) WindowAggConfig {
 	c := winSnapCase{winPropCase: winPropCase{keys: []int{1, 2}, window: WindowSpec{Kind: Hop, TimeCol: 0, Size: 30, Slide: 10}}}
-	return c.config(mem)
+	cfg := c.config(mem)
+	cfg.Aggs = cfg.Aggs[:len(winSnapAggsV1)]
+	return cfg
 }
 
 // winSnapCompatRows builds rows of winSnapSchema at times ts, varying

@@ -296,6 +296,10 @@ func winSnapCheckArrays(rec arrow.RecordBatch) error {
 			if err := a.ValidateFull(); err != nil {
 				return fmt.Errorf("column %d: %w", i, err)
 			}
+		case *array.List, *array.Binary:
+			if err := array.ValidateFull(c); err != nil {
+				return fmt.Errorf("column %d: %w", i, err)
+			}
 		case *array.Boolean:
 			if short(1, (bits+7)/8) {
 				return fmt.Errorf("column %d: short values", i)

@@ -32,10 +32,15 @@ import (
 // keys and arguments.
 var winSnapSchema = arrow.NewSchema(append(winPropSchema.Fields(), arrow.Field{Name: "kn", Type: vector.Null, Nullable: true}), nil)
 
+// winSnapAggsV1 is the aggregates of the version 1 snapshot format: those
+// of the property test before DISTINCT and FILTER, and those of a
+// NULL-typed argument.
+var winSnapAggsV1 = append(slices.Clone(winPropAggs[:winPropBaseAggs]),
+	AggSpec{Func: Count, Arg: 8}, AggSpec{Func: Sum, Arg: 8}, AggSpec{Func: Max, Arg: 8}, AggSpec{Func: Avg, Arg: 8})
+
 // winSnapAggs is every aggregate of the property test and those of a
 // NULL-typed argument.
-var winSnapAggs = append(slices.Clone(winPropAggs),
-	AggSpec{Func: Count, Arg: 8}, AggSpec{Func: Sum, Arg: 8}, AggSpec{Func: Max, Arg: 8}, AggSpec{Func: Avg, Arg: 8})
+var winSnapAggs = append(slices.Clone(winSnapAggsV1), winPropAggs[winPropBaseAggs:]...)
 
 // winSnapKeySets is the key columns a case may group by: Int64, String,
 // Boolean, Float64, Timestamp and Null, with NULL values, alone or
@@ -265,15 +270,19 @@ func winSnapDump(w *WindowAgg) string {
 	for _, c := range cols {
 		c.Release()
 	}
+	vecs := make([][]winSnapVec, len(w.accs))
+	for i, a := range w.accs {
+		vecs[i] = a.(winSnapAccum).snapCells()
+	}
 	for _, pn := range w.panes {
 		fmt.Fprintf(&sb, "pane %d in %v\n", pn.idx, pn.inRun)
 		var lines []string
 		for k, g := range pn.gids {
 			c := pn.cells[k]
 			line := fmt.Sprintf("  [%s] rows %d", key[g], w.cellRows[c])
-			for i, a := range w.accs {
+			for i := range w.accs {
 				line += fmt.Sprintf(" a%d:", i)
-				for _, v := range a.(winSnapAccum).snapCells() {
+				for _, v := range vecs[i] {
 					line += winSnapDumpVec(v, c)
 				}
 			}
@@ -346,7 +355,7 @@ func winSnapDumpRunning(a accumulator, g uint32) string {
 	case *accumNull:
 		return "null"
 	}
-	panic(fmt.Sprintf("winSnapDumpRunning %T", a))
+	return winSnapDumpRunningDistinct(a, g)
 }
 
 // winSnapCompare fails if a checkpointed run differs from the
@@ -519,6 +528,11 @@ func TestWindowSnapshotConfigMismatch(t *testing.T) {
 		{func(c *WindowAggConfig) { c.Aggs = c.Aggs[:5] }, "the snapshot has aggregate 5 (AVG(2) AS avg), the operator has 5"},
 		{func(c *WindowAggConfig) { c.Aggs = append(slices.Clone(c.Aggs), AggSpec{Func: Max, Arg: 0, Name: "t"}) }, "the operator has aggregate 6 (MAX(0) AS t), the snapshot has 6"},
 		{func(c *WindowAggConfig) { c.Aggs = slices.Clone(c.Aggs); c.Aggs[3].Func = Max }, "aggregate 3 is MIN(2) AS lo in the snapshot, MAX(2) AS lo in the operator"},
+		{func(c *WindowAggConfig) {
+			c.Aggs = slices.Clone(c.Aggs)
+			c.Aggs[3].Func, c.Aggs[3].Distinct = Count, true
+		},
+			"aggregate 3 is MIN(2) AS lo in the snapshot, COUNT(DISTINCT 2) AS lo in the operator"},
 		{func(c *WindowAggConfig) { c.Input = winTestSchema("ts:ts", "k:string", "v:int") }, "input column 2 is v float64 in the snapshot, v int64 in the operator"},
 	} {
 		cfg := winSnapSmallCfg(mem)

@@ -15,6 +15,7 @@ import (
 
 var aggFuncs = map[string]exec.AggFunc{
 	"count": exec.Count, "sum": exec.Sum, "min": exec.Min, "max": exec.Max, "avg": exec.Avg,
+	"approx_count_distinct": exec.ApproxCountDistinct,
 }
 
 // aggregate plans GROUP BY [keys], [TUMBLE|HOP], aggregates, HAVING and
@@ -105,23 +106,23 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 	aggIndex := map[string]int{}
 	ab := p.binder(sc, "an aggregate's argument")
 	for _, a := range coll.found {
-		text := canon(a)
+		text, filter := canon(a), coll.filters[a]
+		if filter != nil {
+			text = canon(filter)
+		}
 		if _, ok := aggIndex[text]; ok {
 			continue
 		}
 		fn, ok := aggFuncs[strings.ToLower(a.F)]
 		if !ok {
-			return nil, errAt(p.stmt, a.F, "aggregate function %s is not supported (have COUNT, SUM, MIN, MAX, AVG)", strings.ToUpper(a.F))
-		}
-		if a.Distinct {
-			return nil, errAt(p.stmt, a.F, "%s(DISTINCT ...) is not supported yet", strings.ToUpper(a.F))
+			return nil, errAt(p.stmt, a.F, "aggregate function %s is not supported (have COUNT, SUM, MIN, MAX, AVG, APPROX_COUNT_DISTINCT)", strings.ToUpper(a.F))
 		}
 		if len(a.Args) != 1 {
 			return nil, errAt(p.stmt, a.F, "%s takes one argument", strings.ToUpper(a.F))
 		}
-		spec := exec.AggSpec{Func: fn, Arg: -1, Name: text}
-		if fn == exec.Count && isNonNullLiteral(a.Args[0]) {
-			spec.Func, spec.Name = exec.CountStar, "COUNT(*)"
+		spec := exec.AggSpec{Func: fn, Arg: -1, Name: aggDisplayName(canon(a), filter)}
+		if fn == exec.Count && !a.Distinct && isNonNullLiteral(a.Args[0]) {
+			spec.Func, spec.Name = exec.CountStar, aggDisplayName("COUNT(*)", filter)
 		} else {
 			argText := canon(a.Args[0])
 			col, ok := argCol[argText]
@@ -142,6 +143,9 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 			}
 			spec.Arg = col
 		}
+		if err := p.aggDistinctFilter(&spec, a, filter, ab, &pre, &preNames); err != nil {
+			return nil, err
+		}
 		aggIndex[text] = len(aggs)
 		aggs = append(aggs, spec)
 	}
@@ -156,6 +160,9 @@ func (p *selectPlanner) aggregate(sel *ast.SelectStmt, in Node, sc *scope) (Node
 		return nil, err
 	}
 	closeAtWindowEnd(agg, in, p.stmt)
+	if err := p.checkApproxInput(agg, in); err != nil {
+		return nil, err
+	}
 	agg.schema = aggSchema(agg)
 
 	// Bind HAVING and the select list over the aggregation's output.
@@ -334,7 +341,7 @@ func aggSchema(a *Aggregate) *arrow.Schema {
 	for _, s := range a.Aggs {
 		var t arrow.DataType
 		switch s.Func {
-		case exec.CountStar, exec.Count:
+		case exec.CountStar, exec.Count, exec.ApproxCountDistinct:
 			t = vector.Int64
 		case exec.Avg:
 			t = vector.Float64

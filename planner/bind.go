@@ -58,6 +58,7 @@ var binaryOps = map[opcode.Op]vector.BinaryOp{
 // streamingFuncs may appear only in particular places.
 var streamingFuncs = map[string]string{
 	"tumble":          "TUMBLE(...) belongs in GROUP BY",
+	sql.AggFilterFunc: "FILTER (WHERE ...) must follow an aggregate function (COUNT, SUM, AVG, MIN, MAX, APPROX_COUNT_DISTINCT) in the select list or HAVING",
 	"hop":             "HOP(...) belongs in GROUP BY",
 	"unnest":          "UNNEST(...) is allowed only as a whole item of the select list",
 	"string_to_array": "STRING_TO_ARRAY(...) is allowed only inside UNNEST(...)",

@@ -311,11 +311,24 @@ func hasAggregate(sel *ast.SelectStmt) bool {
 }
 
 // aggCollector collects aggregate calls, not descending into subqueries.
-type aggCollector struct{ found []*ast.AggregateFuncExpr }
+// filters maps an aggregate under FILTER (WHERE ...) to its wrapper call.
+type aggCollector struct {
+	found   []*ast.AggregateFuncExpr
+	filters map[*ast.AggregateFuncExpr]*ast.FuncCallExpr
+}
 
 // Enter implements ast.Visitor.
 func (v *aggCollector) Enter(n ast.Node) (ast.Node, bool) {
 	switch n := n.(type) {
+	case *ast.FuncCallExpr:
+		if a, ok := filterCall(n); ok {
+			v.found = append(v.found, a)
+			if v.filters == nil {
+				v.filters = map[*ast.AggregateFuncExpr]*ast.FuncCallExpr{}
+			}
+			v.filters[a] = n
+			return n, true
+		}
 	case *ast.AggregateFuncExpr:
 		v.found = append(v.found, n)
 		return n, true

@@ -157,6 +157,9 @@ func (r *rewriter) rewrite() *Error {
 	if err := r.temporalJoins(); err != nil { // join.go
 		return err
 	}
+	if err := r.aggFilters(); err != nil {
+		return err
+	}
 	r.fixed = len(r.edits)
 	return r.intervals()
 }
