@@ -117,6 +117,9 @@ type HashJoin struct {
 	seq      uint64
 	expired  int64
 	keyBuf   []byte
+	// wm is the watermark of the last Advance; late counts the rows that
+	// arrived with their expiry already behind it (see ProcessFrom).
+	wm, late int64
 }
 
 var (
@@ -161,7 +164,7 @@ func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
 	if len(cfg.LeftKeys) == 0 || len(cfg.LeftKeys) != len(cfg.RightKeys) {
 		return nil, fmt.Errorf("join: needs as many left keys as right keys, at least one")
 	}
-	j := &HashJoin{cfg: cfg, mem: cfg.Alloc, clock: cfg.Clock}
+	j := &HashJoin{cfg: cfg, mem: cfg.Alloc, clock: cfg.Clock, wm: MinWatermark}
 	if j.mem == nil {
 		j.mem = memory.DefaultAllocator
 	}
@@ -239,6 +242,10 @@ func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBat
 	var ops []int8
 	if this.op >= 0 {
 		ops = b.Column(this.op).(*array.Int8).Int8Values()
+	}
+	rows, ops = j.dropLate(port, rows, ops)
+	if len(rows) == 0 {
+		return nil, nil
 	}
 	keys := make([]string, len(rows))
 	keyed := make([]bool, len(rows))
@@ -430,6 +437,38 @@ func (s *joinSide) drop(key string, b []*joinEntry, i int) {
 	s.bytes -= e.size()
 }
 
+// dropLate removes, from rows arriving on port (ops their kinds, nil for
+// inserts), the inserted rows that are late: rows of a side the watermark
+// frees (Expire) whose own expiry is already behind the watermark. The
+// other side's rows they could have matched are gone, so joining them
+// would give a result that depends on batch boundaries; as Flink's
+// interval and window joins do, they are dropped, and counted
+// (Stats().LateRows) so that none goes silently.
+func (j *HashJoin) dropLate(port int, rows []joinRow, ops []int8) ([]joinRow, []int8) {
+	x := j.cfg.Expire[port]
+	if !x.Set || j.wm == MinWatermark {
+		return rows, ops
+	}
+	keep := 0
+	for i, r := range rows {
+		t, ok := r[x.Col].(int64)
+		retract := ops != nil && vector.RowKind(ops[i]).Retracts()
+		if ok && !retract && t+x.Offset < j.wm {
+			j.late++
+			continue
+		}
+		rows[keep] = r
+		if ops != nil {
+			ops[keep] = ops[i]
+		}
+		keep++
+	}
+	if ops != nil {
+		ops = ops[:keep]
+	}
+	return rows[:keep], ops
+}
+
 // track adds e to side s and to the indexes that free it.
 func (j *HashJoin) track(side int, e *joinEntry) {
 	s := j.sides[side]
@@ -447,6 +486,7 @@ func (j *HashJoin) track(side int, e *joinEntry) {
 // Advance forgets the rows the watermark frees (Expire) and the rows
 // older than the TTL; a join emits nothing on the watermark.
 func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
+	j.wm = max(j.wm, wm)
 	for _, s := range j.sides {
 		for len(s.expiry) > 0 && s.expiry[0].t < wm {
 			e := heap.Pop(&s.expiry).(expiryItem).e
@@ -480,7 +520,7 @@ func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
 // Stats reports the keys and rows held (Keys counts the keys of both
 // sides) and the rows expired by the TTL.
 func (j *HashJoin) Stats() WindowStats {
-	st := WindowStats{ExpiredKeys: j.expired}
+	st := WindowStats{ExpiredKeys: j.expired, LateRows: j.late}
 	for _, s := range j.sides {
 		st.Keys += len(s.buckets)
 		st.StateBytes += s.bytes
