@@ -129,8 +129,12 @@ func (r *runner) runLive(ctx context.Context) error {
 		r.startBatch(batchTime.UnixMilli())
 		var rows int64
 		got := make([]bool, len(r.ins))
+		// stopped is set when the query is cancelled while it reads: the
+		// rows read so far still make a micro-batch that is advanced and
+		// committed (the batch in flight finishes), then the loop ends.
+		stopped := false
 		for i := range r.ins {
-			if r.ins[i].ended {
+			if r.ins[i].ended || stopped {
 				continue
 			}
 			var inRows int64
@@ -145,7 +149,8 @@ func (r *runner) runLive(ctx context.Context) error {
 				}
 				if err != nil {
 					if ctx.Err() != nil {
-						return nil // stopped while reading
+						stopped = true
+						break
 					}
 					return err
 				}
@@ -184,7 +189,7 @@ func (r *runner) runLive(ctx context.Context) error {
 		if err := r.maybeCheckpoint(); err != nil {
 			return err
 		}
-		if r.allEnded() {
+		if r.allEnded() || stopped {
 			return nil
 		}
 		backlog := false

@@ -208,3 +208,46 @@ func (c cellExpr) Eval(mem memory.Allocator, b arrow.RecordBatch) (arrow.Array, 
 	return vector.Literal(c.cell.Load(), vector.Timestamp).Eval(mem, b)
 }
 func (cellExpr) String() string { return "PROCTIME()" }
+
+// cancelSource hands out one batch, then is stopped while the query is
+// still reading: its next Next cancels the query and fails with the
+// context's error, as a live source's Next does once it is stopped.
+type cancelSource struct {
+	tickSource
+	calls int
+}
+
+func (s *cancelSource) Next(ctx context.Context, n int) (arrow.RecordBatch, error) {
+	s.calls++
+	if s.calls == 1 {
+		return winTestBatch(s.mem, s.schema, [][]any{{"a"}, {"b"}}), nil
+	}
+	s.cancel()
+	return nil, ctx.Err()
+}
+
+// TestStopWhileReadingFinishesTheBatch: a query stopped in the middle of
+// reading a micro-batch still processes, advances and commits the rows it
+// read (the batch in flight finishes), then ends.
+func TestStopWhileReadingFinishesTheBatch(t *testing.T) {
+	mem := winTestMem(t)
+	s := winTestSchema("w:string")
+	clock := &fakeClock{now: time.UnixMilli(10_500).UTC()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &cancelSource{tickSource: tickSource{mem: mem, schema: s, cancel: cancel, clock: clock}}
+	sink := &memSink{}
+	defer releaseSink(sink)
+	var infos []BatchInfo
+	q := &Query{Input: Input{Table: "t", Source: src, TimeCol: -1}, Sink: sink, Interval: time.Second, Clock: clock,
+		OnBatch: func(b BatchInfo) { infos = append(infos, b) }}
+	if err := q.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 1 || infos[0].Rows != 2 || sink.commits != 1 {
+		t.Errorf("batches %+v, %d commits; want the batch of 2 rows committed", infos, sink.commits)
+	}
+	if got := sinkRows(sink); got != `"a"|"b"` {
+		t.Errorf("rows %s", got)
+	}
+}
