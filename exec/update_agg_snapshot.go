@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 )
 
 // updSnapFormat names the format of an UpdatingAgg snapshot: one Arrow IPC
@@ -85,20 +84,9 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 		}
 		cols = append(cols, st...)
 	}
-	meta := arrow.NewMetadata(
-		[]string{"format", "config", "wm", "late", "expired", "started"},
-		[]string{updSnapFormat, u.fingerprint(), strconv.FormatInt(u.wm, 10), strconv.FormatInt(u.late, 10),
-			strconv.FormatInt(u.expired, 10), strconv.FormatBool(u.started)})
-	schema := arrow.NewSchema(fields, &meta)
-	rec := array.NewRecordBatch(schema, cols, int64(len(ids)))
-	releaseAll(cols)
-	defer rec.Release()
-	iw := ipc.NewWriter(w, ipc.WithSchema(schema), ipc.WithAllocator(u.mem))
-	if err := iw.Write(rec); err != nil {
-		iw.Close()
-		return fmt.Errorf("updating aggregate: snapshot: %w", err)
-	}
-	if err := iw.Close(); err != nil {
+	if err := writeBatchSnapshot(w, u.mem, fields, cols, len(ids), updSnapFormat, u.fingerprint(),
+		"wm", strconv.FormatInt(u.wm, 10), "late", strconv.FormatInt(u.late, 10),
+		"expired", strconv.FormatInt(u.expired, 10), "started", strconv.FormatBool(u.started)); err != nil {
 		return fmt.Errorf("updating aggregate: snapshot: %w", err)
 	}
 	return nil
@@ -118,34 +106,16 @@ func (u *UpdatingAgg) Restore(r io.Reader) (err error) {
 	if u.table == nil || u.table.NumIDs() != 0 || u.started {
 		return errors.New("the operator is not freshly built")
 	}
-	ir, err := ipc.NewReader(r, ipc.WithAllocator(u.mem))
+	ir, err := openBatchSnapshot(r, u.mem, updSnapFormat, u.fingerprint(),
+		"not an updating aggregate snapshot", "the snapshot was taken by a differently configured aggregate")
 	if err != nil {
 		return err
 	}
 	defer ir.Release()
-	md := ir.Schema().Metadata()
-	get := func(k string) string {
-		if i := md.FindKey(k); i >= 0 {
-			return md.Values()[i]
-		}
-		return ""
-	}
-	if get("format") != updSnapFormat {
-		return errors.New("not an updating aggregate snapshot")
-	}
-	if get("config") != u.fingerprint() {
-		return errors.New("the snapshot was taken by a differently configured aggregate")
-	}
-	if u.wm, err = strconv.ParseInt(get("wm"), 10, 64); err != nil {
+	if err := ir.ints(snapInt{"wm", &u.wm}, snapInt{"late", &u.late}, snapInt{"expired", &u.expired}); err != nil {
 		return err
 	}
-	if u.late, err = strconv.ParseInt(get("late"), 10, 64); err != nil {
-		return err
-	}
-	if u.expired, err = strconv.ParseInt(get("expired"), 10, 64); err != nil {
-		return err
-	}
-	u.started = get("started") == "true"
+	u.started = ir.get("started") == "true"
 	batches := 0
 	for ir.Next() {
 		if batches++; batches > 1 {

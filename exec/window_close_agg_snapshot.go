@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 )
 
 // closeSnapFormat names the format of a WindowCloseAgg snapshot: one Arrow
@@ -48,18 +47,8 @@ func (w *WindowCloseAgg) Snapshot(out io.Writer) error {
 		}
 		cols = append(cols, st...)
 	}
-	meta := arrow.NewMetadata([]string{"format", "config", "wm", "late"},
-		[]string{closeSnapFormat, w.fingerprint(), strconv.FormatInt(w.wm, 10), strconv.FormatInt(w.late, 10)})
-	schema := arrow.NewSchema(fields, &meta)
-	rec := array.NewRecordBatch(schema, cols, int64(len(ids)))
-	releaseAll(cols)
-	defer rec.Release()
-	iw := ipc.NewWriter(out, ipc.WithSchema(schema), ipc.WithAllocator(w.mem))
-	if err := iw.Write(rec); err != nil {
-		iw.Close()
-		return fmt.Errorf("window aggregate: snapshot: %w", err)
-	}
-	if err := iw.Close(); err != nil {
+	if err := writeBatchSnapshot(out, w.mem, fields, cols, len(ids), closeSnapFormat, w.fingerprint(),
+		"wm", strconv.FormatInt(w.wm, 10), "late", strconv.FormatInt(w.late, 10)); err != nil {
 		return fmt.Errorf("window aggregate: snapshot: %w", err)
 	}
 	return nil
@@ -79,28 +68,13 @@ func (w *WindowCloseAgg) Restore(r io.Reader) (err error) {
 	if w.table == nil || w.table.NumIDs() != 0 || w.wm != MinWatermark {
 		return errors.New("the operator is not freshly built")
 	}
-	ir, err := ipc.NewReader(r, ipc.WithAllocator(w.mem))
+	ir, err := openBatchSnapshot(r, w.mem, closeSnapFormat, w.fingerprint(),
+		"not a window aggregate snapshot", "the snapshot was taken by a differently configured aggregate")
 	if err != nil {
 		return err
 	}
 	defer ir.Release()
-	md := ir.Schema().Metadata()
-	get := func(k string) string {
-		if i := md.FindKey(k); i >= 0 {
-			return md.Values()[i]
-		}
-		return ""
-	}
-	if get("format") != closeSnapFormat {
-		return errors.New("not a window aggregate snapshot")
-	}
-	if get("config") != w.fingerprint() {
-		return errors.New("the snapshot was taken by a differently configured aggregate")
-	}
-	if w.wm, err = strconv.ParseInt(get("wm"), 10, 64); err != nil {
-		return err
-	}
-	if w.late, err = strconv.ParseInt(get("late"), 10, 64); err != nil {
+	if err := ir.ints(snapInt{"wm", &w.wm}, snapInt{"late", &w.late}); err != nil {
 		return err
 	}
 	if !ir.Next() {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 )
 
 // cumSnapFormat names the format of a CumulateAgg snapshot: one Arrow IPC
@@ -66,18 +65,8 @@ func (c *CumulateAgg) Snapshot(w io.Writer) error {
 		}
 		cols = append(cols, st...)
 	}
-	meta := arrow.NewMetadata([]string{"format", "config", "wm", "late", "null_time"},
-		[]string{cumSnapFormat, c.fingerprint(), strconv.FormatInt(c.wm, 10), strconv.FormatInt(c.late, 10), strconv.FormatInt(c.nullTime, 10)})
-	schema := arrow.NewSchema(fields, &meta)
-	rec := array.NewRecordBatch(schema, cols, int64(len(groups)))
-	releaseAll(cols)
-	defer rec.Release()
-	iw := ipc.NewWriter(w, ipc.WithSchema(schema), ipc.WithAllocator(c.mem))
-	if err := iw.Write(rec); err != nil {
-		iw.Close()
-		return fmt.Errorf("cumulating window: snapshot: %w", err)
-	}
-	if err := iw.Close(); err != nil {
+	if err := writeBatchSnapshot(w, c.mem, fields, cols, len(groups), cumSnapFormat, c.fingerprint(),
+		"wm", strconv.FormatInt(c.wm, 10), "late", strconv.FormatInt(c.late, 10), "null_time", strconv.FormatInt(c.nullTime, 10)); err != nil {
 		return fmt.Errorf("cumulating window: snapshot: %w", err)
 	}
 	return nil
@@ -97,31 +86,13 @@ func (c *CumulateAgg) Restore(r io.Reader) (err error) {
 	if c.table == nil || c.table.NumIDs() != 0 || c.wm != MinWatermark {
 		return errors.New("the operator is not freshly built")
 	}
-	ir, err := ipc.NewReader(r, ipc.WithAllocator(c.mem))
+	ir, err := openBatchSnapshot(r, c.mem, cumSnapFormat, c.fingerprint(),
+		"not a cumulating window snapshot", "the snapshot was taken by a differently configured cumulating window")
 	if err != nil {
 		return err
 	}
 	defer ir.Release()
-	md := ir.Schema().Metadata()
-	get := func(k string) string {
-		if i := md.FindKey(k); i >= 0 {
-			return md.Values()[i]
-		}
-		return ""
-	}
-	if get("format") != cumSnapFormat {
-		return errors.New("not a cumulating window snapshot")
-	}
-	if get("config") != c.fingerprint() {
-		return errors.New("the snapshot was taken by a differently configured cumulating window")
-	}
-	if c.wm, err = strconv.ParseInt(get("wm"), 10, 64); err != nil {
-		return err
-	}
-	if c.late, err = strconv.ParseInt(get("late"), 10, 64); err != nil {
-		return err
-	}
-	if c.nullTime, err = strconv.ParseInt(get("null_time"), 10, 64); err != nil {
+	if err := ir.ints(snapInt{"wm", &c.wm}, snapInt{"late", &c.late}, snapInt{"null_time", &c.nullTime}); err != nil {
 		return err
 	}
 	if !ir.Next() {

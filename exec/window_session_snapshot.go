@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 )
 
 // sessSnapFormat names the format of a SessionAgg snapshot: one Arrow IPC
@@ -61,19 +60,8 @@ func (s *SessionAgg) Snapshot(w io.Writer) error {
 		}
 		cols = append(cols, st...)
 	}
-	meta := arrow.NewMetadata(
-		[]string{"format", "config", "wm", "late", "null_time"},
-		[]string{sessSnapFormat, s.fingerprint(), strconv.FormatInt(s.wm, 10), strconv.FormatInt(s.late, 10), strconv.FormatInt(s.nullTime, 10)})
-	schema := arrow.NewSchema(fields, &meta)
-	rec := array.NewRecordBatch(schema, cols, int64(len(groups)))
-	releaseAll(cols)
-	defer rec.Release()
-	iw := ipc.NewWriter(w, ipc.WithSchema(schema), ipc.WithAllocator(s.mem))
-	if err := iw.Write(rec); err != nil {
-		iw.Close()
-		return fmt.Errorf("session window: snapshot: %w", err)
-	}
-	if err := iw.Close(); err != nil {
+	if err := writeBatchSnapshot(w, s.mem, fields, cols, len(groups), sessSnapFormat, s.fingerprint(),
+		"wm", strconv.FormatInt(s.wm, 10), "late", strconv.FormatInt(s.late, 10), "null_time", strconv.FormatInt(s.nullTime, 10)); err != nil {
 		return fmt.Errorf("session window: snapshot: %w", err)
 	}
 	return nil
@@ -93,31 +81,13 @@ func (s *SessionAgg) Restore(r io.Reader) (err error) {
 	if s.table == nil || s.table.NumIDs() != 0 || s.open != 0 || s.wm != MinWatermark {
 		return errors.New("the operator is not freshly built")
 	}
-	ir, err := ipc.NewReader(r, ipc.WithAllocator(s.mem))
+	ir, err := openBatchSnapshot(r, s.mem, sessSnapFormat, s.fingerprint(),
+		"not a session window snapshot", "the snapshot was taken by a differently configured session window")
 	if err != nil {
 		return err
 	}
 	defer ir.Release()
-	md := ir.Schema().Metadata()
-	get := func(k string) string {
-		if i := md.FindKey(k); i >= 0 {
-			return md.Values()[i]
-		}
-		return ""
-	}
-	if get("format") != sessSnapFormat {
-		return errors.New("not a session window snapshot")
-	}
-	if get("config") != s.fingerprint() {
-		return errors.New("the snapshot was taken by a differently configured session window")
-	}
-	if s.wm, err = strconv.ParseInt(get("wm"), 10, 64); err != nil {
-		return err
-	}
-	if s.late, err = strconv.ParseInt(get("late"), 10, 64); err != nil {
-		return err
-	}
-	if s.nullTime, err = strconv.ParseInt(get("null_time"), 10, 64); err != nil {
+	if err := ir.ints(snapInt{"wm", &s.wm}, snapInt{"late", &s.late}, snapInt{"null_time", &s.nullTime}); err != nil {
 		return err
 	}
 	batches := 0
