@@ -111,17 +111,9 @@ func NewUpdatingAgg(cfg UpdatingAggConfig) (*UpdatingAgg, error) {
 	if u.clock == nil {
 		u.clock = WallClock{}
 	}
-	if len(cfg.KeyNames) != len(cfg.Keys) {
-		return nil, fmt.Errorf("updating aggregate: %d keys but %d key names", len(cfg.Keys), len(cfg.KeyNames))
-	}
-	var fields []arrow.Field
-	types := make([]arrow.DataType, len(cfg.Keys))
-	for i, k := range cfg.Keys {
-		if k < 0 || k >= cfg.Input.NumFields() || k == u.opCol {
-			return nil, fmt.Errorf("updating aggregate: key column %d out of range", k)
-		}
-		types[i] = cfg.Input.Field(k).Type
-		fields = append(fields, arrow.Field{Name: cfg.KeyNames[i], Type: types[i], Nullable: true})
+	fields, types, err := groupKeys("updating aggregate", cfg.Input, cfg.Keys, cfg.KeyNames, u.opCol)
+	if err != nil {
+		return nil, err
 	}
 	if w := cfg.WindowEndKey; w > 0 && (w > len(types) || types[w-1].ID() != arrow.TIMESTAMP) {
 		return nil, fmt.Errorf("updating aggregate: window end key %d is not a TIMESTAMP key", w)
@@ -131,31 +123,20 @@ func NewUpdatingAgg(cfg UpdatingAggConfig) (*UpdatingAgg, error) {
 		return nil, err
 	}
 	u.table = t
-	for _, a := range cfg.Aggs {
-		var argType arrow.DataType
-		if a.Func != CountStar {
-			if a.Arg < 0 || a.Arg >= cfg.Input.NumFields() || a.Arg == u.opCol {
-				return nil, fmt.Errorf("%s(%s): argument column %d out of range", a.Func, a.Name, a.Arg)
-			}
-			argType = cfg.Input.Field(a.Arg).Type
-		}
-		if err := aggCheckFilter(a, cfg.Input, u.opCol); err != nil {
-			return nil, err
-		}
-		acc, err := NewGroupsAccumulator(a, argType)
-		if err != nil {
-			return nil, err
-		}
-		typ := GroupsAccumulatorType(a, argType)
-		col, err := newUpdCol(typ)
+	accs, aggFields, err := groupAccumulators(cfg.Input, cfg.Aggs, u.opCol)
+	if err != nil {
+		return nil, err
+	}
+	u.accs = accs
+	for _, f := range aggFields {
+		col, err := newUpdCol(f.Type)
 		if err != nil {
 			return nil, err
 		}
 		u.prev = append(u.prev, col)
-		u.accs = append(u.accs, acc)
-		u.outType = append(u.outType, typ)
-		fields = append(fields, arrow.Field{Name: a.Name, Type: typ, Nullable: true})
+		u.outType = append(u.outType, f.Type)
 	}
+	fields = append(fields, aggFields...)
 	u.result = arrow.NewSchema(fields, nil)
 	u.schema = vector.WithOpColumn(u.result)
 	if cfg.Having != nil && cfg.Having.Type().ID() != arrow.BOOL && cfg.Having.Type().ID() != arrow.NULL {

@@ -56,21 +56,13 @@ var (
 
 // NewWindowCloseAgg returns the aggregation of cfg.
 func NewWindowCloseAgg(cfg WindowCloseAggConfig) (*WindowCloseAgg, error) {
-	if len(cfg.KeyNames) != len(cfg.Keys) {
-		return nil, fmt.Errorf("window aggregate: %d keys but %d key names", len(cfg.Keys), len(cfg.KeyNames))
-	}
 	w := &WindowCloseAgg{cfg: cfg, mem: cfg.Alloc, byEnd: map[int64][]uint32{}, wm: MinWatermark}
 	if w.mem == nil {
 		w.mem = memory.DefaultAllocator
 	}
-	var fields []arrow.Field
-	types := make([]arrow.DataType, len(cfg.Keys))
-	for i, k := range cfg.Keys {
-		if k < 0 || k >= cfg.Input.NumFields() {
-			return nil, fmt.Errorf("window aggregate: key column %d out of range", k)
-		}
-		types[i] = cfg.Input.Field(k).Type
-		fields = append(fields, arrow.Field{Name: cfg.KeyNames[i], Type: types[i], Nullable: true})
+	fields, types, err := groupKeys("window aggregate", cfg.Input, cfg.Keys, cfg.KeyNames, -1)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.EndKey < 0 || cfg.EndKey >= len(types) || types[cfg.EndKey].ID() != arrow.TIMESTAMP {
 		return nil, fmt.Errorf("window aggregate: window end key %d is not a TIMESTAMP key", cfg.EndKey)
@@ -80,21 +72,12 @@ func NewWindowCloseAgg(cfg WindowCloseAggConfig) (*WindowCloseAgg, error) {
 		return nil, err
 	}
 	w.table = t
-	for _, a := range cfg.Aggs {
-		var argType arrow.DataType
-		if a.Func != CountStar {
-			if a.Arg < 0 || a.Arg >= cfg.Input.NumFields() {
-				return nil, fmt.Errorf("%s(%s): argument column %d out of range", a.Func, a.Name, a.Arg)
-			}
-			argType = cfg.Input.Field(a.Arg).Type
-		}
-		acc, err := NewGroupsAccumulator(a, argType)
-		if err != nil {
-			return nil, err
-		}
-		w.accs = append(w.accs, acc)
-		fields = append(fields, arrow.Field{Name: a.Name, Type: GroupsAccumulatorType(a, argType), Nullable: true})
+	accs, aggFields, err := groupAccumulators(cfg.Input, cfg.Aggs, -1)
+	if err != nil {
+		return nil, err
 	}
+	w.accs = accs
+	fields = append(fields, aggFields...)
 	w.schema = arrow.NewSchema(fields, nil)
 	return w, nil
 }

@@ -76,8 +76,9 @@ func NewCumulateAgg(cfg CumulateAggConfig) (*CumulateAgg, error) {
 	if cfg.TimeCol < 0 || cfg.TimeCol >= cfg.Input.NumFields() || cfg.Input.Field(cfg.TimeCol).Type.ID() != arrow.TIMESTAMP {
 		return nil, fmt.Errorf("cumulating window: column %d is not a TIMESTAMP", cfg.TimeCol)
 	}
-	if len(cfg.KeyNames) != len(cfg.Keys) {
-		return nil, fmt.Errorf("cumulating window: %d keys but %d key names", len(cfg.Keys), len(cfg.KeyNames))
+	keyFields, types, err := groupKeys("cumulating window", cfg.Input, cfg.Keys, cfg.KeyNames, -1)
+	if err != nil {
+		return nil, err
 	}
 	c := &CumulateAgg{cfg: cfg, mem: cfg.Alloc, periods: map[int64]*cumPeriod{}, wm: MinWatermark}
 	if c.mem == nil {
@@ -87,34 +88,18 @@ func NewCumulateAgg(cfg CumulateAggConfig) (*CumulateAgg, error) {
 		{Name: "window_start", Type: vector.Timestamp, Nullable: true},
 		{Name: "window_end", Type: vector.Timestamp, Nullable: true},
 	}
-	types := make([]arrow.DataType, len(cfg.Keys))
-	for i, k := range cfg.Keys {
-		if k < 0 || k >= cfg.Input.NumFields() {
-			return nil, fmt.Errorf("cumulating window: key column %d out of range", k)
-		}
-		types[i] = cfg.Input.Field(k).Type
-		fields = append(fields, arrow.Field{Name: cfg.KeyNames[i], Type: types[i], Nullable: true})
-	}
+	fields = append(fields, keyFields...)
 	t, err := vector.NewGroupTable(types)
 	if err != nil {
 		return nil, err
 	}
 	c.table = t
-	for _, a := range cfg.Aggs {
-		var argType arrow.DataType
-		if a.Func != CountStar {
-			if a.Arg < 0 || a.Arg >= cfg.Input.NumFields() {
-				return nil, fmt.Errorf("%s(%s): argument column %d out of range", a.Func, a.Name, a.Arg)
-			}
-			argType = cfg.Input.Field(a.Arg).Type
-		}
-		acc, err := NewGroupsAccumulator(a, argType)
-		if err != nil {
-			return nil, err
-		}
-		c.accs = append(c.accs, acc)
-		fields = append(fields, arrow.Field{Name: a.Name, Type: GroupsAccumulatorType(a, argType), Nullable: true})
+	accs, aggFields, err := groupAccumulators(cfg.Input, cfg.Aggs, -1)
+	if err != nil {
+		return nil, err
 	}
+	c.accs = accs
+	fields = append(fields, aggFields...)
 	c.schema = arrow.NewSchema(fields, nil)
 	return c, nil
 }

@@ -84,8 +84,9 @@ func NewSessionAgg(cfg SessionAggConfig) (*SessionAgg, error) {
 	if cfg.TimeCol < 0 || cfg.TimeCol >= cfg.Input.NumFields() || cfg.Input.Field(cfg.TimeCol).Type.ID() != arrow.TIMESTAMP {
 		return nil, fmt.Errorf("session window: column %d is not a TIMESTAMP", cfg.TimeCol)
 	}
-	if len(cfg.KeyNames) != len(cfg.Keys) {
-		return nil, fmt.Errorf("session window: %d keys but %d key names", len(cfg.Keys), len(cfg.KeyNames))
+	keyFields, types, err := groupKeys("session window", cfg.Input, cfg.Keys, cfg.KeyNames, -1)
+	if err != nil {
+		return nil, err
 	}
 	s := &SessionAgg{cfg: cfg, mem: cfg.Alloc, wm: MinWatermark, parent: map[uint32]uint32{}}
 	if s.mem == nil {
@@ -95,36 +96,21 @@ func NewSessionAgg(cfg SessionAggConfig) (*SessionAgg, error) {
 		{Name: "window_start", Type: vector.Timestamp, Nullable: true},
 		{Name: "window_end", Type: vector.Timestamp, Nullable: true},
 	}
-	types := make([]arrow.DataType, len(cfg.Keys))
-	for i, k := range cfg.Keys {
-		if k < 0 || k >= cfg.Input.NumFields() {
-			return nil, fmt.Errorf("session window: key column %d out of range", k)
-		}
-		types[i] = cfg.Input.Field(k).Type
-		fields = append(fields, arrow.Field{Name: cfg.KeyNames[i], Type: types[i], Nullable: true})
-	}
+	fields = append(fields, keyFields...)
 	t, err := vector.NewGroupTable(types)
 	if err != nil {
 		return nil, err
 	}
 	s.table = t
-	for _, a := range cfg.Aggs {
-		var argType arrow.DataType
-		if a.Func != CountStar {
-			if a.Arg < 0 || a.Arg >= cfg.Input.NumFields() {
-				return nil, fmt.Errorf("%s(%s): argument column %d out of range", a.Func, a.Name, a.Arg)
-			}
-			argType = cfg.Input.Field(a.Arg).Type
-		}
-		acc, err := NewGroupsAccumulator(a, argType)
-		if err != nil {
-			return nil, err
-		}
-		typ := GroupsAccumulatorType(a, argType)
-		s.accs = append(s.accs, acc)
-		s.outType = append(s.outType, typ)
-		fields = append(fields, arrow.Field{Name: a.Name, Type: typ, Nullable: true})
+	accs, aggFields, err := groupAccumulators(cfg.Input, cfg.Aggs, -1)
+	if err != nil {
+		return nil, err
 	}
+	s.accs = accs
+	for _, f := range aggFields {
+		s.outType = append(s.outType, f.Type)
+	}
+	fields = append(fields, aggFields...)
 	s.schema = arrow.NewSchema(fields, nil)
 	return s, nil
 }
