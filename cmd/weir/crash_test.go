@@ -96,35 +96,9 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	}
 
 	r := rand.New(rand.NewPCG(1, 2))
+	const kills = 20
+	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	ck := filepath.Join(crash, "ck", "q1")
-	kills := 0
-	for ; kills < 20; kills++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
-		cmd.Dir = crash
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		// Kill at a random moment after the run has made progress (a
-		// checkpoint of its own), often in the middle of writing the
-		// next checkpoint: each run is cut short however fast the machine.
-		waitForCheckpoint(t, ck, before, done)
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", kills, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(15)) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	// Enough kills: let it finish.
-	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
-	}
 	if left, _ := filepath.Glob(filepath.Join(ck, ".tmp-chk-*")); len(left) != 0 {
 		t.Errorf("unfinished checkpoints left behind: %v", left)
 	}
@@ -150,6 +124,38 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills, %d rows and %d changelog rows, identical to the uninterrupted run", kills, len(got), len(gotUpd))
+}
+
+// killRuns runs `weir run q.sql --checkpoint-dir ck` in dir kills times,
+// SIGKILLing each run delay(i) after it has written a checkpoint of its
+// own (so every run is cut short however fast the machine, often in the
+// middle of its next checkpoint), then lets a last run finish.
+func killRuns(t *testing.T, dir string, kills int, delay func(i int) time.Duration) {
+	t.Helper()
+	ck := filepath.Join(dir, "ck", "q1")
+	for i := 0; i < kills; i++ {
+		before := latestCheckpointName(ck)
+		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
+		cmd.Dir = dir
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		waitForCheckpoint(t, ck, before, done)
+		select {
+		case err := <-done:
+			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", i, err, stderr.String())
+		case <-time.After(delay(i)):
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+	}
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
+		t.Fatalf("final run: exit %d\n%s", code, errOut)
+	}
 }
 
 // TestCheckpointFingerprint: a changed script is refused against an old

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -49,31 +47,8 @@ func TestJoinCrashRecovery(t *testing.T) {
 	if len(want) < 1000 || retractions < 100 {
 		t.Fatalf("reference run wrote %d changelog rows, %d retractions: too few to test", len(want), retractions)
 	}
-	ck := filepath.Join(crash, "ck", "q1")
-	kills := 0
-	for ; kills < 6; kills++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
-		cmd.Dir = crash
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", kills, err, stderr.String())
-		case <-time.After(time.Duration(kills*2) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
-	}
+	const kills = 6
+	killRuns(t, crash, kills, func(i int) time.Duration { return time.Duration(i*2) * time.Millisecond })
 	got := fileLines(t, filepath.Join(crash, "join.jsonl"))
 	if len(got) != len(want) {
 		t.Errorf("%d changelog rows after %d kills, want %d", len(got), kills, len(want))

@@ -3,11 +3,10 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+	"time"
 )
 
 // nexmarkDDL declares Nexmark's three tables over the nexmark connector,
@@ -148,28 +147,7 @@ func TestNexmarkCrashRecovery(t *testing.T) {
 	if len(want) < 100 {
 		t.Fatalf("reference run wrote only %d rows", len(want))
 	}
-	ck := filepath.Join(crash, "ck", "q1")
-	for kill := 0; kill < 5; kill++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
-		cmd.Dir = crash
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v): make the input longer", kill, err)
-		default:
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
-	}
+	killRuns(t, crash, 5, func(int) time.Duration { return 0 })
 	got := sortedLines(t, filepath.Join(crash, "out.jsonl"))
 	if len(got) != len(want) {
 		t.Fatalf("%d rows after the kills, want %d", len(got), len(want))

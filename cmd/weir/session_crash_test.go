@@ -3,11 +3,8 @@ package main
 import (
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,31 +70,8 @@ func TestSessionCumulateCrashRecovery(t *testing.T) {
 		}
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	ck := filepath.Join(crash, "ck", "q1")
-	kills := 0
-	for ; kills < 8; kills++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
-		cmd.Dir = crash
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", kills, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(15)) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
-	}
+	const kills = 8
+	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	for _, o := range outs {
 		got := sortedLines(t, filepath.Join(crash, o))
 		if !slices.Equal(got, want[o]) {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -65,31 +62,8 @@ func TestTopNCrashRecovery(t *testing.T) {
 		}
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	ck := filepath.Join(crash, "ck", "q1")
-	kills := 0
-	for ; kills < 8; kills++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
-		cmd.Dir = crash
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v)\n%s", kills, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(15)) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
-	if _, errOut, code := runWeir(t, crash, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
-	}
+	const kills = 8
+	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	for _, o := range outs {
 		var got []string
 		if o == "win.jsonl" {
