@@ -144,6 +144,11 @@ type SourceSpec struct {
 	// them; unless it declared PushdownExact the filter still runs, so
 	// ignoring the hint is always correct.
 	Contains string
+	// Parallelism is how many cores the query runs on. A source may use
+	// that many goroutines to decode or generate batches ahead of the
+	// reader, as long as Read still returns them in input order and
+	// positions stay exact; 0 and 1 mean on the reading goroutine only.
+	Parallelism int
 }
 
 // SinkSpec is what a sink factory is given.

@@ -486,6 +486,7 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), dir)
 	}
 	spec.Contains = scan.Contains // see pushContainsToSource
+	spec.Parallelism = s.Parallelism()
 	in := exec.Input{Table: t.Name, TimeCol: -1}
 	if w := t.Watermark; w != nil {
 		in.TimeCol = t.Schema.FieldIndices(w.Column)[0]

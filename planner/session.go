@@ -93,6 +93,7 @@ var knownSettings = map[string]string{
 	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
 	"state_ttl":           "drop the state of a GROUP BY key not updated for that long, e.g. '1h' (as Flink's table.exec.state.ttl; 0, the default: keep it)",
 	"max_state_bytes":     "most state one operator of a query may hold, e.g. '512MiB' (0: no limit; default: half the memory available)",
+	"parallelism":         "worker threads of each query: sources decode, and keyed operators keep their state, in that many partitions (default: the number of cores)",
 }
 
 // Execute runs one statement: DDL and SET take effect at once; SELECT and
@@ -331,6 +332,10 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 			var n int
 			if _, err := fmt.Sscan(text, &n); err != nil || n <= 0 {
 				return nil, errAt(stmt, v.Name, "SET batch_size: need a positive number of rows, got %q", text)
+			}
+		case "parallelism":
+			if _, err := ParseParallelism(text); err != nil {
+				return nil, errAt(stmt, v.Name, "SET parallelism: %v", err)
 			}
 		}
 		s.Settings[name] = text
