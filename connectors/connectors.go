@@ -81,6 +81,16 @@ type Checkpointer interface {
 	Restore(state []byte) error
 }
 
+// Aborter is implemented by checkpointing sinks that must not publish
+// anything when the query fails before it restored its checkpoint (a
+// checkpoint of another parallelism, a changed query): the output of the
+// earlier runs stays as it was.
+type Aborter interface {
+	// Abort discards what was written and not published; Close then
+	// publishes nothing.
+	Abort()
+}
+
 // Bounded is implemented by sources that know whether their input ends.
 type Bounded interface {
 	// Bounded reports whether Next will eventually return ErrEndOfInput.

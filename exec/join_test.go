@@ -90,7 +90,7 @@ func mustJoin(t *testing.T, cfg HashJoinConfig) *HashJoin {
 	return j
 }
 
-func feed(t *testing.T, j *HashJoin, port int, b arrow.RecordBatch) []string {
+func feed(t *testing.T, j MultiInput, port int, b arrow.RecordBatch) []string {
 	t.Helper()
 	out, err := j.ProcessFrom(port, b)
 	if err != nil {
@@ -203,7 +203,44 @@ func TestHashJoinSnapshotRoundTrip(t *testing.T) {
 // condition, taking a snapshot and continuing from its restored copy
 // half-way, and checks that the changelog applied equals a nested-loop
 // join of the rows alive at the end.
-func TestHashJoinMatchesNestedLoop(t *testing.T) {
+func TestHashJoinMatchesNestedLoop(t *testing.T) { hashJoinProperty(t, 1) }
+
+// TestHashJoinPartitionedMatchesNestedLoop is the same check with the
+// join split into four partitions by key, snapshot and restore included.
+func TestHashJoinPartitionedMatchesNestedLoop(t *testing.T) {
+	ParallelRows = 1
+	defer func() { ParallelRows = 2048 }()
+	hashJoinProperty(t, 4)
+}
+
+// joinUnderTest is a join, partitioned or not.
+type joinUnderTest interface {
+	MultiInput
+	Snapshotter
+}
+
+// mustJoinParts returns the join of cfg, in parts partitions when parts > 1.
+func mustJoinParts(t *testing.T, cfg HashJoinConfig, parts int) joinUnderTest {
+	if parts < 2 {
+		return mustJoin(t, cfg)
+	}
+	ops := make([]Operator, parts)
+	for i := range ops {
+		j, err := NewHashJoin(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops[i] = j
+	}
+	op, err := NewPartitioned(nil, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(op.Close)
+	return op.(*PartitionedMulti)
+}
+
+func hashJoinProperty(t *testing.T, parts int) {
 	res, err := vector.Binary(vector.LtEq, vector.ColumnRef(1, vector.Int64, "lv"), vector.ColumnRef(3, vector.Int64, "rv"))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +254,7 @@ func TestHashJoinMatchesNestedLoop(t *testing.T) {
 		t.Run(fmt.Sprintf("seed%d_%s_res%v", seed, kind, residual != nil), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(seed))
 			cfg := HashJoinConfig{Left: joinSchema(true), Right: joinSchema(true), LeftKeys: []int{0}, RightKeys: []int{0}, Kind: kind, Residual: residual}
-			j := mustJoin(t, cfg)
+			j := mustJoinParts(t, cfg, parts)
 			var alive [2][]jrow
 			result := map[string]int{}
 			apply := func(lines []string) {
@@ -239,7 +276,7 @@ func TestHashJoinMatchesNestedLoop(t *testing.T) {
 					if err := j.Snapshot(&buf); err != nil {
 						t.Fatal(err)
 					}
-					k := mustJoin(t, cfg)
+					k := mustJoinParts(t, cfg, parts)
 					if err := k.Restore(&buf); err != nil {
 						t.Fatal(err)
 					}

@@ -287,6 +287,9 @@ func (q *Query) Run(ctx context.Context) (err error) {
 	if q.Checkpoint != nil {
 		if err = r.restore(); err != nil {
 			r.back.close()
+			if a, ok := q.Sink.(connectors.Aborter); ok {
+				a.Abort() // keep the earlier runs' output
+			}
 			return err
 		}
 		if q.Checkpoint.atEnd { // a finished run: nothing left to read

@@ -29,7 +29,14 @@ func mustTopN(t *testing.T, cfg TopNConfig) *TopN {
 	return op
 }
 
-func topnSnapRoundTrip(t *testing.T, op *TopN, mk func() *TopN) *TopN {
+// statefulOp is a stateful operator under test, partitioned or not.
+type statefulOp interface {
+	Operator
+	Snapshotter
+	StateReporter
+}
+
+func topnSnapRoundTrip(t *testing.T, op statefulOp, mk func() statefulOp) statefulOp {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := op.Snapshot(&buf); err != nil {
@@ -89,15 +96,44 @@ func topnRecompute(rows []updRow, n int, desc, rank bool, f RankFunc) map[string
 // checkpointing and restoring at random, and checks after every
 // micro-batch that the applied changelog equals the top N recomputed from
 // the input so far.
-func TestTopNProperty(t *testing.T) {
+func TestTopNProperty(t *testing.T) { topnProperty(t, 1) }
+
+// TestTopNPartitionedProperty is TestTopNProperty with the top-N split
+// into four partitions by its PARTITION BY key.
+func TestTopNPartitionedProperty(t *testing.T) {
+	ParallelRows = 1
+	defer func() { ParallelRows = 2048 }()
+	topnProperty(t, 4)
+}
+
+// partitionedOp returns mk's operator, split into parts partitions
+// when parts > 1.
+func partitionedOp(t *testing.T, parts int, mk func() Operator) statefulOp {
+	if parts < 2 {
+		return mk().(statefulOp)
+	}
+	ops := make([]Operator, parts)
+	for i := range ops {
+		ops[i] = mk()
+	}
+	op, err := NewPartitioned(nil, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op.(statefulOp)
+}
+
+func topnProperty(t *testing.T, parts int) {
 	for seed := int64(1); seed <= 200; seed++ {
 		rng := rand.New(rand.NewSource(seed))
 		changelog := seed%2 == 0
 		n, desc, rank := 1+rng.Intn(3), rng.Intn(2) == 0, rng.Intn(2) == 0
 		f := RankFunc(rng.Intn(3))
-		mk := func() *TopN {
-			return mustTopN(t, TopNConfig{Input: updInput(changelog), Partition: []int{0},
-				Order: []SortKey{{Col: 1, Desc: desc}}, N: int64(n), Func: f, Rank: rank, WindowEnd: -1})
+		mk := func() statefulOp {
+			return partitionedOp(t, parts, func() Operator {
+				return mustTopN(t, TopNConfig{Input: updInput(changelog), Partition: []int{0},
+					Order: []SortKey{{Col: 1, Desc: desc}}, N: int64(n), Func: f, Rank: rank, WindowEnd: -1})
+			})
 		}
 		op := mk()
 		var held []updRow
@@ -191,7 +227,7 @@ func TestTopNWindowEmitsAtClose(t *testing.T) {
 	in := topnWindowBatch(nil)
 	schema := in.Schema()
 	in.Release()
-	mk := func() *TopN {
+	mk := func() statefulOp {
 		return mustTopN(t, TopNConfig{Input: schema, Partition: []int{0}, Order: []SortKey{{Col: 1, Desc: true}},
 			N: 2, Rank: true, WindowEnd: 0})
 	}

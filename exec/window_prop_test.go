@@ -129,11 +129,39 @@ func (c *winPropCase) config() WindowAggConfig {
 }
 
 // winPropRun drives the operator and returns the rows of each Advance.
+// winPropParts, when above 1, makes winPropRun run the aggregate in that
+// many partitions (a Partitioned operator) whenever it has keys.
+var winPropParts = 1
+
+// winPropOperator builds the aggregate of cfg, partitioned when
+// winPropParts asks for it.
+func winPropOperator(cfg WindowAggConfig) (interface {
+	Operator
+	StateReporter
+}, error) {
+	if winPropParts < 2 || len(cfg.Keys) == 0 {
+		return NewWindowAgg(cfg)
+	}
+	parts := make([]Operator, winPropParts)
+	for i := range parts {
+		w, err := NewWindowAgg(cfg)
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = w
+	}
+	op, err := NewPartitioned(cfg.Alloc, parts)
+	if err != nil {
+		return nil, err
+	}
+	return op.(*Partitioned), nil
+}
+
 func winPropRun(t *testing.T, c *winPropCase) ([][][]any, WindowStats) {
 	mem := winTestMem(t)
 	cfg := c.config()
 	cfg.Alloc = mem
-	w, err := NewWindowAgg(cfg)
+	w, err := winPropOperator(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,6 +462,16 @@ func TestWindowProperty(t *testing.T) {
 			t.Fatalf("seed %d: stats %+v, want late %d gaps %d null times %d", seed, st, late, gaps, nulls)
 		}
 	}
+}
+
+// TestWindowPropertyParallel is TestWindowProperty with the aggregate
+// split into four partitions by key: the output must be the same rows in
+// the same order (each partition's emission merged back by window end and
+// key), and the same late, gap and NULL-time counts.
+func TestWindowPropertyParallel(t *testing.T) {
+	winPropParts, ParallelRows = 4, 1
+	defer func() { winPropParts, ParallelRows = 1, 2048 }()
+	TestWindowProperty(t)
 }
 
 // TestWindowPropertySplits checks that without late rows the output does

@@ -401,8 +401,9 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		closeAll(q.Closers)
 		return nil, err
 	}
+	par := s.Parallelism()
 	for _, n := range nodes {
-		lowered, err := p.lowerNode(n)
+		lowered, err := p.lowerParallel(n, par)
 		if err != nil {
 			return fail(err)
 		}

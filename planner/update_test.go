@@ -68,7 +68,7 @@ func TestUpdatingModeOfPlans(t *testing.T) {
 
 func TestStateTTLReachesTheAggregate(t *testing.T) {
 	sess := updSession(t)
-	if err := execAll(sess, "SET state_ttl = '1h'"); err != nil {
+	if err := execAll(sess, "SET state_ttl = '1h'; SET parallelism = 1"); err != nil {
 		t.Fatal(err)
 	}
 	q, err := updPrepare(t, sess, "SELECT k, COUNT(*) FROM f GROUP BY k EMIT ON UPDATE").Build(&captureSink{})

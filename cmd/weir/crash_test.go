@@ -129,13 +129,15 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 // killRuns runs `weir run q.sql --checkpoint-dir ck` in dir kills times,
 // SIGKILLing each run delay(i) after it has written a checkpoint of its
 // own (so every run is cut short however fast the machine, often in the
-// middle of its next checkpoint), then lets a last run finish.
+// middle of its next checkpoint), then lets a last run finish. Every run
+// has parallelism 2: keyed state split into two partitions, each batch
+// split between two workers.
 func killRuns(t *testing.T, dir string, kills int, delay func(i int) time.Duration) {
 	t.Helper()
 	ck := filepath.Join(dir, "ck", "q1")
 	for i := 0; i < kills; i++ {
 		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck")
+		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2")
 		cmd.Dir = dir
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -153,7 +155,7 @@ func killRuns(t *testing.T, dir string, kills int, delay func(i int) time.Durati
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 	}
-	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck"); code != 0 {
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2"); code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, errOut)
 	}
 }
@@ -173,6 +175,26 @@ func TestCheckpointFingerprint(t *testing.T) {
 	}
 	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--reset"); code != 0 {
 		t.Errorf("--reset: exit %d: %s", code, errOut)
+	}
+}
+
+// TestCheckpointParallelism: keyed state is split by key hash into as
+// many partitions as the run has workers, so a checkpoint restores only at
+// the parallelism it was taken at; another one is refused with a line
+// that says which.
+func TestCheckpointParallelism(t *testing.T) {
+	dir := t.TempDir()
+	writeCrashInput(t, dir)
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "3")
+	if code == 0 || !strings.Contains(errOut, "was taken at parallelism 2, this run has parallelism 3") || !strings.Contains(errOut, "run with --parallelism 2, or --reset") {
+		t.Errorf("other parallelism: exit %d, stderr %s", code, errOut)
+	}
+	_, errOut, code = runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2")
+	if code != 0 || !strings.Contains(errOut, "at the end of its input") {
+		t.Errorf("same parallelism: exit %d, stderr %s", code, errOut)
 	}
 }
 

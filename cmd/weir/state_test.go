@@ -22,7 +22,8 @@ func TestRunStateLimit(t *testing.T) {
 SET max_state_bytes = '64KiB';
 SELECT w, COUNT(*) AS n FROM t GROUP BY w;
 `)
-	stdout, stderr, code := runWeir(t, dir, "run", "q.sql")
+	// One partition: the sizes below are those of one instance's state.
+	stdout, stderr, code := runWeir(t, dir, "run", "--parallelism", "1", "q.sql")
 	want := "weir: query 1 failed: state of WindowAgg (GROUP BY w) holds 5000 keys in 716.7 KiB, over max_state_bytes = 64 KiB: " +
 		"raise it with SET max_state_bytes = '128KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)\n"
 	if code != 1 || stderr != want || stdout != "" {
@@ -61,6 +62,7 @@ func TestShellStateLimit(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "words.txt", "a\nb\nc\na\n")
 	script := `CREATE TABLE t (w VARCHAR) WITH (connector = 'file', path = 'words.txt', format = 'text');
+SET parallelism = 1;
 SET max_state_bytes = '1KiB';
 SELECT w, COUNT(*) AS n FROM t GROUP BY w;
 SET max_state_bytes = 0;

@@ -188,6 +188,12 @@ func (s *Sink) fail(err error) error {
 	return err
 }
 
+// Abort implements connectors.Aborter: the query failed before it
+// restored its checkpoint, so Close leaves the published file as it is.
+func (s *Sink) Abort() {
+	s.fail(fmt.Errorf("table %s: the query stopped before it restored its checkpoint", s.table))
+}
+
 // usable returns why the sink cannot be used, or nil.
 func (s *Sink) usable() error {
 	if s.closed {

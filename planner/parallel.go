@@ -1,0 +1,93 @@
+package planner
+
+import (
+	"errors"
+
+	"github.com/weirdb/weir/exec"
+)
+
+// lowerParallel lowers n for a query running on par workers. A node
+// whose operators can run in parallel is lowered par times: a row-wise
+// operator (filter, projection, unnest) becomes an exec.Sliced, which
+// runs its instances over slices of each batch at once; a keyed stateful
+// operator (an aggregation with GROUP BY keys, an equi-join, a top-N with
+// PARTITION BY) becomes an exec.Partitioned, which splits its input by a
+// hash of the keys (the exchange) so that each instance owns the state of
+// its keys. Anything else runs as one instance.
+func (p *Prepared) lowerParallel(n Node, par int) ([]exec.Operator, error) {
+	first, err := p.lowerNode(n)
+	if err != nil || par < 2 || !p.parallelizable(n, first) {
+		return first, err
+	}
+	chains := [][]exec.Operator{first}
+	for len(chains) < par {
+		c, err := p.lowerNode(n)
+		if err == nil && len(c) != len(first) {
+			closeOps(c)
+			err = errors.New("internal error: a node lowered to chains of different lengths")
+		}
+		if err != nil {
+			for _, c := range chains {
+				closeOps(c)
+			}
+			return nil, err
+		}
+		chains = append(chains, c)
+	}
+	out := make([]exec.Operator, len(first))
+	for j := range first {
+		parts := make([]exec.Operator, par)
+		for i, c := range chains {
+			parts[i] = c[j]
+		}
+		out[j] = p.parallelOp(n, parts)
+	}
+	return out, nil
+}
+
+// parallelizable reports whether n's operators gain from running in
+// parallel: n is row-wise, or one of its operators is keyed.
+func (p *Prepared) parallelizable(n Node, ops []exec.Operator) bool {
+	if rowWise(n) {
+		return true
+	}
+	for _, op := range ops {
+		if k, ok := op.(exec.Keyed); ok && k.PartitionKeys() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// parallelOp combines N instances of one operator into its parallel
+// form, or keeps the first and closes the others when it has none.
+func (p *Prepared) parallelOp(n Node, parts []exec.Operator) exec.Operator {
+	var op exec.Operator
+	var err error
+	if k, ok := parts[0].(exec.Keyed); ok && k.PartitionKeys() != nil {
+		op, err = exec.NewPartitioned(p.sess.Alloc, parts)
+	} else if rowWise(n) {
+		op, err = exec.NewSliced(parts)
+	}
+	if op != nil && err == nil {
+		return op
+	}
+	closeOps(parts[1:])
+	return parts[0]
+}
+
+// rowWise reports whether n's operator treats each row on its own, so
+// that slices of a batch can go through instances of it at once.
+func rowWise(n Node) bool {
+	switch n.(type) {
+	case *Filter, *Project, *Unnest:
+		return true
+	}
+	return false
+}
+
+func closeOps(ops []exec.Operator) {
+	for _, op := range ops {
+		op.Close()
+	}
+}
