@@ -73,11 +73,11 @@ type checkpointMeta struct {
 	Ops         []int             `json:"ops"` // graph node indexes with a snapshot file
 	// Partitions is the number of partitions the query's keyed state is
 	// split into (its parallelism), 0 when no state is partitioned.
-	Partitions int `json:"partitions,omitempty"`
-	RowsIn      int64             `json:"rows_in"`
-	RowsOut     int64             `json:"rows_out"`
-	Finished    bool              `json:"finished"`
-	Time        string            `json:"time"`
+	Partitions int    `json:"partitions,omitempty"`
+	RowsIn     int64  `json:"rows_in"`
+	RowsOut    int64  `json:"rows_out"`
+	Finished   bool   `json:"finished"`
+	Time       string `json:"time"`
 }
 
 // inputCheckpoint is one input's part of a checkpoint.

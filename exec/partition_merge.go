@@ -131,7 +131,7 @@ func (h *mergeHeap) Less(i, j int) bool {
 	return compareRows(a.batches[a.b], a.row, b.batches[b.b], b.row, h.order) < 0
 }
 func (h *mergeHeap) Swap(i, j int) { h.runs[i], h.runs[j] = h.runs[j], h.runs[i] }
-func (h *mergeHeap) Push(x any)   { h.runs = append(h.runs, x.(*mergeRun)) }
+func (h *mergeHeap) Push(x any)    { h.runs = append(h.runs, x.(*mergeRun)) }
 func (h *mergeHeap) Pop() any {
 	r := h.runs[len(h.runs)-1]
 	h.runs = h.runs[:len(h.runs)-1]
