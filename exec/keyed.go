@@ -59,3 +59,7 @@ func (j *HashJoin) PartitionKeys() [][]int {
 	}
 	return nonEmpty(c.LeftKeys, c.RightKeys)
 }
+
+// EmissionOrder implements OrderedEmission: the changes of a micro-batch
+// come in ascending key order.
+func (u *UpdatingAgg) EmissionOrder() []int { return seq(len(u.cfg.Keys)) }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"math"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -31,86 +32,159 @@ func gatherable(s *arrow.Schema) bool {
 // of every batch in outs. When at most one partition emitted, its
 // batches are returned as they are.
 func mergeEmissions(mem memory.Allocator, schema *arrow.Schema, order []int, outs [][]arrow.RecordBatch) ([]arrow.RecordBatch, error) {
-	var runs []*mergeRun
+	h := &mergeHeap{}
 	for _, o := range outs {
-		var bs []arrow.RecordBatch
+		r := &mergeRun{order: order}
 		for _, b := range o {
 			if b.NumRows() > 0 {
-				bs = append(bs, b)
+				r.batches = append(r.batches, b)
 			} else {
 				b.Release()
 			}
 		}
-		if len(bs) > 0 {
-			runs = append(runs, &mergeRun{batches: bs})
+		if len(r.batches) > 0 {
+			r.load()
+			h.runs = append(h.runs, r)
 		}
 	}
-	switch len(runs) {
+	switch len(h.runs) {
 	case 0:
 		return nil, nil
 	case 1:
-		return runs[0].batches, nil
-	}
-	h := &mergeHeap{order: order}
-	for _, r := range runs {
-		h.runs = append(h.runs, r)
+		return h.runs[0].batches, nil
 	}
 	heap.Init(h)
 	var out []arrow.RecordBatch
 	var refs []mergeRef
-	var pending []arrow.RecordBatch // batches refs point into, released after each flush
-	flush := func() error {
+	var pending []arrow.RecordBatch // finished batches refs point into
+	flush := func() {
 		if len(refs) == 0 {
-			return nil
+			return
 		}
-		b, err := gatherBatch(mem, schema, refs)
-		if err != nil {
-			return err
-		}
-		out = append(out, b)
+		out = append(out, gatherBatch(mem, schema, refs))
 		refs = refs[:0]
 		releaseBatches(pending)
 		pending = pending[:0]
-		return nil
-	}
-	fail := func(err error) ([]arrow.RecordBatch, error) {
-		releaseBatches(out)
-		releaseBatches(pending)
-		for _, r := range h.runs {
-			releaseBatches(r.batches[r.b:])
-		}
-		return nil, err
 	}
 	for h.Len() > 0 {
 		r := h.runs[0]
-		refs = append(refs, mergeRef{r.batches[r.b], r.row})
-		r.row++
-		if r.row == int(r.batches[r.b].NumRows()) {
-			// Keep the batch until the rows taken from it are copied.
-			pending = append(pending, r.batches[r.b])
-			r.b, r.row = r.b+1, 0
+		if h.Len() == 1 { // the rest of the last run, as it is
+			flush()
+			if r.row > 0 {
+				out = append(out, r.cur.NewSlice(int64(r.row), int64(r.rows)))
+				r.cur.Release()
+				r.b++
+			}
+			return append(out, r.batches[r.b:]...), nil
 		}
-		if r.b == len(r.batches) {
-			heap.Pop(h)
-		} else {
+		refs = append(refs, mergeRef{r.cur, r.row})
+		r.row++
+		if r.row == r.rows {
+			// Keep the batch until the rows taken from it are copied.
+			pending = append(pending, r.cur)
+			r.b++
+			if r.b == len(r.batches) {
+				heap.Pop(h)
+			} else {
+				r.load()
+				heap.Fix(h, 0)
+			}
+		} else if len(h.runs) > 1 {
 			heap.Fix(h, 0)
 		}
 		if len(refs) == mergeRows {
-			if err := flush(); err != nil {
-				return fail(err)
-			}
+			flush()
 		}
 	}
-	if err := flush(); err != nil {
-		return fail(err)
-	}
+	flush()
 	return out, nil
 }
 
-// mergeRun is one partition's emission and the merge's place in it.
+// mergeRun is one partition's emission and the merge's place in it: the
+// current batch, its order columns seen through typed views, and the row.
 type mergeRun struct {
 	batches []arrow.RecordBatch
+	order   []int
 	b, row  int
+	cur     arrow.RecordBatch
+	rows    int
+	views   []colView
+}
+
+// load makes batch r.b the current one.
+func (r *mergeRun) load() {
+	r.cur, r.row, r.rows = r.batches[r.b], 0, int(r.batches[r.b].NumRows())
+	r.views = r.views[:0]
+	for _, c := range r.order {
+		r.views = append(r.views, newColView(r.cur.Column(c)))
+	}
+}
+
+// colView is a column seen through its values, for comparing rows fast.
+type colView struct {
+	arr    arrow.Array
+	nulls  bool
+	ints   []int64
+	floats []float64
+	str    *array.String
+	bools  *array.Boolean
+	i8     []int8
+}
+
+func newColView(a arrow.Array) colView {
+	v := colView{arr: a, nulls: a.NullN() > 0}
+	switch a := a.(type) {
+	case *array.Int64:
+		v.ints = a.Int64Values()
+	case *array.Timestamp:
+		ts := a.TimestampValues()
+		v.ints = unsafe.Slice((*int64)(unsafe.SliceData(ts)), len(ts))
+	case *array.Float64:
+		v.floats = a.Float64Values()
+	case *array.String:
+		v.str = a
+	case *array.Boolean:
+		v.bools = a
+	case *array.Int8:
+		v.i8 = a.Int8Values()
+	}
+	return v
+}
+
+// compareViews orders row i of a and row j of b: NULL first, false
+// before true, NaN last, strings bytewise.
+func compareViews(a []colView, i int, b []colView, j int) int {
+	for c := range a {
+		x, y := &a[c], &b[c]
+		if x.nulls || y.nulls {
+			xn, yn := x.nulls && x.arr.IsNull(i), y.nulls && y.arr.IsNull(j)
+			switch {
+			case xn && yn:
+				continue
+			case xn:
+				return -1
+			case yn:
+				return 1
+			}
+		}
+		var r int
+		switch {
+		case x.ints != nil:
+			r = cmp.Compare(x.ints[i], y.ints[j])
+		case x.str != nil:
+			r = cmp.Compare(x.str.Value(i), y.str.Value(j))
+		case x.floats != nil:
+			r = compareFloat(x.floats[i], y.floats[j])
+		case x.bools != nil:
+			r = compareBool(x.bools.Value(i), y.bools.Value(j))
+		case x.i8 != nil:
+			r = cmp.Compare(x.i8[i], y.i8[j])
+		}
+		if r != 0 {
+			return r
+		}
+	}
+	return 0
 }
 
 // mergeRef names one row of a batch.
@@ -121,14 +195,13 @@ type mergeRef struct {
 
 // mergeHeap orders runs by their current row.
 type mergeHeap struct {
-	runs  []*mergeRun
-	order []int
+	runs []*mergeRun
 }
 
 func (h *mergeHeap) Len() int { return len(h.runs) }
 func (h *mergeHeap) Less(i, j int) bool {
 	a, b := h.runs[i], h.runs[j]
-	return compareRows(a.batches[a.b], a.row, b.batches[b.b], b.row, h.order) < 0
+	return compareViews(a.views, a.row, b.views, b.row) < 0
 }
 func (h *mergeHeap) Swap(i, j int) { h.runs[i], h.runs[j] = h.runs[j], h.runs[i] }
 func (h *mergeHeap) Push(x any)    { h.runs = append(h.runs, x.(*mergeRun)) }
@@ -136,42 +209,6 @@ func (h *mergeHeap) Pop() any {
 	r := h.runs[len(h.runs)-1]
 	h.runs = h.runs[:len(h.runs)-1]
 	return r
-}
-
-// compareRows orders row i of a and row j of b by the columns cols:
-// NULL first, false before true, NaN last, strings bytewise.
-func compareRows(a arrow.RecordBatch, i int, b arrow.RecordBatch, j int, cols []int) int {
-	for _, c := range cols {
-		x, y := a.Column(c), b.Column(c)
-		xn, yn := x.IsNull(i), y.IsNull(j)
-		switch {
-		case xn && yn:
-			continue
-		case xn:
-			return -1
-		case yn:
-			return 1
-		}
-		var r int
-		switch x := x.(type) {
-		case *array.Int64:
-			r = cmp.Compare(x.Value(i), y.(*array.Int64).Value(j))
-		case *array.Timestamp:
-			r = cmp.Compare(x.Value(i), y.(*array.Timestamp).Value(j))
-		case *array.Int8:
-			r = cmp.Compare(x.Value(i), y.(*array.Int8).Value(j))
-		case *array.Float64:
-			r = compareFloat(x.Value(i), y.(*array.Float64).Value(j))
-		case *array.Boolean:
-			r = compareBool(x.Value(i), y.(*array.Boolean).Value(j))
-		case *array.String:
-			r = cmp.Compare(x.Value(i), y.(*array.String).Value(j))
-		}
-		if r != 0 {
-			return r
-		}
-	}
-	return 0
 }
 
 func compareFloat(x, y float64) int {
@@ -196,43 +233,77 @@ func compareBool(x, y bool) int {
 	return -1
 }
 
-// gatherBatch builds a batch of the rows refs names, in order.
-func gatherBatch(mem memory.Allocator, schema *arrow.Schema, refs []mergeRef) (arrow.RecordBatch, error) {
+// gatherBatch builds a batch of the rows refs names, in order, column by
+// column.
+func gatherBatch(mem memory.Allocator, schema *arrow.Schema, refs []mergeRef) arrow.RecordBatch {
 	cols := make([]arrow.Array, schema.NumFields())
 	for c := range cols {
-		b := array.NewBuilder(mem, schema.Field(c).Type)
-		b.Reserve(len(refs))
-		for _, r := range refs {
-			appendValue(b, r.batch.Column(c), r.row)
-		}
-		cols[c] = b.NewArray()
-		b.Release()
+		cols[c] = gatherColumn(mem, schema.Field(c).Type, c, refs)
 	}
 	out := array.NewRecordBatch(schema, cols, int64(len(refs)))
 	releaseAll(cols)
-	return out, nil
+	return out
 }
 
-// appendValue appends row i of a to b, of the same type.
-func appendValue(b array.Builder, a arrow.Array, i int) {
-	if a.IsNull(i) {
-		b.AppendNull()
-		return
+func gatherColumn(mem memory.Allocator, t arrow.DataType, c int, refs []mergeRef) arrow.Array {
+	switch t.ID() {
+	case arrow.INT64:
+		return gatherFixed(array.NewInt64Builder(mem), c, refs, func(a arrow.Array) []int64 { return a.(*array.Int64).Int64Values() })
+	case arrow.TIMESTAMP:
+		return gatherFixed(array.NewTimestampBuilder(mem, t.(*arrow.TimestampType)), c, refs, func(a arrow.Array) []arrow.Timestamp { return a.(*array.Timestamp).TimestampValues() })
+	case arrow.FLOAT64:
+		return gatherFixed(array.NewFloat64Builder(mem), c, refs, func(a arrow.Array) []float64 { return a.(*array.Float64).Float64Values() })
+	case arrow.INT8:
+		return gatherFixed(array.NewInt8Builder(mem), c, refs, func(a arrow.Array) []int8 { return a.(*array.Int8).Int8Values() })
+	case arrow.STRING:
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		b.Reserve(len(refs))
+		for _, r := range refs {
+			a := r.batch.Column(c).(*array.String)
+			if a.IsNull(r.row) {
+				b.AppendNull()
+			} else {
+				b.Append(a.Value(r.row))
+			}
+		}
+		return b.NewArray()
+	case arrow.BOOL:
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		b.Reserve(len(refs))
+		for _, r := range refs {
+			a := r.batch.Column(c).(*array.Boolean)
+			if a.IsNull(r.row) {
+				b.AppendNull()
+			} else {
+				b.UnsafeAppend(a.Value(r.row))
+			}
+		}
+		return b.NewArray()
 	}
-	switch a := a.(type) {
-	case *array.Int64:
-		b.(*array.Int64Builder).Append(a.Value(i))
-	case *array.Timestamp:
-		b.(*array.TimestampBuilder).Append(a.Value(i))
-	case *array.Int8:
-		b.(*array.Int8Builder).Append(a.Value(i))
-	case *array.Float64:
-		b.(*array.Float64Builder).Append(a.Value(i))
-	case *array.Boolean:
-		b.(*array.BooleanBuilder).Append(a.Value(i))
-	case *array.String:
-		b.(*array.StringBuilder).Append(a.Value(i))
-	default:
-		b.AppendNull()
+	return array.NewNull(len(refs)) // arrow.NULL: gatherable admits no other type
+}
+
+// gatherFixed gathers a fixed-width column, reading each source batch's
+// values once per run of rows from it.
+func gatherFixed[T any](b fixedBuilder[T], c int, refs []mergeRef, values func(arrow.Array) []T) arrow.Array {
+	defer b.Release()
+	b.Reserve(len(refs))
+	var last arrow.RecordBatch
+	var a arrow.Array
+	var vals []T
+	nulls := false
+	for _, r := range refs {
+		if r.batch != last {
+			last, a = r.batch, r.batch.Column(c)
+			vals, nulls = values(a), a.NullN() > 0
+		}
+		if nulls && a.IsNull(r.row) {
+			b.UnsafeAppendBoolToBitmap(false)
+		} else {
+			b.UnsafeAppend(vals[r.row])
+		}
 	}
+	return b.NewArray()
 }

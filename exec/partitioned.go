@@ -54,7 +54,13 @@ type Partitioned struct {
 	keys  [][]int
 	order []int
 	mem   memory.Allocator
-	// scratch, reused between batches
+	// scratch of each splitting worker, reused between batches
+	scratch []splitScratch
+}
+
+// splitScratch is one worker's space for splitting a batch: each row's
+// hash, and the rows of each partition.
+type splitScratch struct {
 	hash []uint64
 	idx  [][]int32
 }
@@ -93,7 +99,7 @@ func NewPartitioned(mem memory.Allocator, parts []Operator) (Operator, error) {
 			return nil, fmt.Errorf("partitioned: %s does not checkpoint and report its state", OpName(p))
 		}
 	}
-	pt := &Partitioned{parts: parts, keys: keys, mem: mem, idx: make([][]int32, len(parts))}
+	pt := &Partitioned{parts: parts, keys: keys, mem: mem, scratch: make([]splitScratch, len(parts))}
 	if o, ok := parts[0].(OrderedEmission); ok && gatherable(parts[0].Schema()) {
 		pt.order = o.EmissionOrder()
 	}
@@ -140,30 +146,63 @@ func (p *PartitionedMulti) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.R
 }
 
 // process splits b by the hash of port's key columns and hands each part
-// to its partition.
+// to its partition. A large batch is split on several goroutines, a
+// slice of it each (the exchange runs in parallel too); each partition
+// then takes its parts in slice order, so a key's rows keep their order.
 func (p *Partitioned) process(port int, b arrow.RecordBatch, call func(Operator, arrow.RecordBatch) ([]arrow.RecordBatch, error)) ([]arrow.RecordBatch, error) {
-	parts, err := p.split(port, b)
+	n := int(b.NumRows())
+	k := max(1, min(len(p.parts), n/ParallelRows))
+	splits := make([][]arrow.RecordBatch, k)
+	errs := make([]error, k)
+	if k == 1 {
+		splits[0], errs[0] = p.split(0, port, b)
+	} else {
+		var wg sync.WaitGroup
+		for i := range k {
+			part := b.NewSlice(int64(n*i/k), int64(n*(i+1)/k))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer part.Release()
+				splits[i], errs[i] = p.split(i, port, part)
+			}()
+		}
+		wg.Wait()
+	}
 	b.Release()
-	if err != nil {
-		return nil, err
-	}
-	rows := 0
-	for _, part := range parts {
-		if part != nil {
-			rows += int(part.NumRows())
+	for _, err := range errs {
+		if err != nil {
+			for _, s := range splits {
+				releaseBatchList(s)
+			}
+			return nil, err
 		}
 	}
-	return p.run(rows >= ParallelRows, func(i int) ([]arrow.RecordBatch, error) {
-		if parts[i] == nil {
-			return nil, nil
+	return p.run(n >= ParallelRows, func(j int) ([]arrow.RecordBatch, error) {
+		var out []arrow.RecordBatch
+		for i, s := range splits {
+			if s[j] == nil {
+				continue
+			}
+			o, err := call(p.parts[j], s[j])
+			out = append(out, o...)
+			if err != nil {
+				for _, rest := range splits[i+1:] {
+					if rest[j] != nil {
+						rest[j].Release()
+					}
+				}
+				releaseBatches(out)
+				return nil, err
+			}
 		}
-		return call(p.parts[i], parts[i])
+		return out, nil
 	})
 }
 
-// split cuts b into one batch per partition (nil where no row falls);
-// b is borrowed.
-func (p *Partitioned) split(port int, b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+// split cuts b into one batch per partition (nil where no row falls),
+// with the scratch space of worker w; b is borrowed.
+func (p *Partitioned) split(w, port int, b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	n := int(b.NumRows())
 	out := make([]arrow.RecordBatch, len(p.parts))
 	if n == 0 {
@@ -176,22 +215,26 @@ func (p *Partitioned) split(port int, b arrow.RecordBatch) ([]arrow.RecordBatch,
 		}
 		cols[i] = b.Column(c)
 	}
-	if cap(p.hash) < n {
-		p.hash = make([]uint64, n)
+	sc := &p.scratch[w]
+	if cap(sc.hash) < n {
+		sc.hash = make([]uint64, n)
 	}
-	h := p.hash[:n]
+	h := sc.hash[:n]
 	if err := vector.HashRows(cols, h); err != nil {
 		return nil, fmt.Errorf("partitioned %s: %v", p, err)
 	}
-	for i := range p.idx {
-		p.idx[i] = p.idx[i][:0]
+	if sc.idx == nil {
+		sc.idx = make([][]int32, len(p.parts))
+	}
+	for i := range sc.idx {
+		sc.idx[i] = sc.idx[i][:0]
 	}
 	np := uint64(len(p.parts))
 	for r, x := range h {
 		i, _ := bits.Mul64(x, np)
-		p.idx[i] = append(p.idx[i], int32(r))
+		sc.idx[i] = append(sc.idx[i], int32(r))
 	}
-	for i, idx := range p.idx {
+	for i, idx := range sc.idx {
 		switch len(idx) {
 		case 0:
 		case n:

@@ -89,6 +89,9 @@ type WindowAggConfig struct {
 	Aggs     []AggSpec        // the aggregates
 	Window   WindowSpec       // the window
 	Alloc    memory.Allocator // for output batches; nil means the Go allocator
+	// Unordered emits a window's rows in no particular order instead of
+	// by key (a partial aggregation, whose rows are merged again).
+	Unordered bool
 }
 
 // WindowStats describes a WindowAgg's state.

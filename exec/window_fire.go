@@ -129,7 +129,9 @@ func (w *WindowAgg) emitPane(pn *winPane, s int64) {
 		return
 	}
 	w.paneKeys = append(w.paneKeys[:0], pn.gids...)
-	w.table.SortIDs(w.paneKeys)
+	if !w.cfg.Unordered {
+		w.table.SortIDs(w.paneKeys)
+	}
 	for k, g := range pn.gids {
 		w.gidCell[g] = pn.cells[k]
 	}

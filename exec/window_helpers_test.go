@@ -127,6 +127,8 @@ func winTestValue(a arrow.Array, i int) any {
 		return a.Value(i)
 	case *array.Boolean:
 		return a.Value(i)
+	case *array.Int8: // a changelog's op column
+		return int64(a.Value(i))
 	}
 	panic(fmt.Sprintf("winTestValue: %T", a))
 }

@@ -34,15 +34,75 @@ func (p *Prepared) lowerParallel(n Node, par int) ([]exec.Operator, error) {
 		}
 		chains = append(chains, c)
 	}
-	out := make([]exec.Operator, len(first))
+	var out []exec.Operator
 	for j := range first {
 		parts := make([]exec.Operator, par)
 		for i, c := range chains {
 			parts[i] = c[j]
 		}
-		out[j] = p.parallelOp(n, parts)
+		if two, err := p.twoPhase(parts); err != nil || two != nil {
+			if err != nil {
+				closeOps(out)
+				for _, c := range chains {
+					closeOps(c[j:])
+				}
+				return nil, err
+			}
+			closeOps(parts)
+			out = append(out, two...)
+			continue
+		}
+		out = append(out, p.parallelOp(n, parts))
 	}
 	return out, nil
+}
+
+// twoPhase returns the two-phase form of an aggregation whose aggregates
+// combine (exec.Combinable): its partial aggregation run over slices of
+// each batch (before the exchange), then its final aggregation split into
+// partitions by key. It returns nil when the aggregation does not combine.
+func (p *Prepared) twoPhase(parts []exec.Operator) ([]exec.Operator, error) {
+	c, ok := parts[0].(exec.Combinable)
+	if !ok {
+		return nil, nil
+	}
+	pcfg, final, ok := c.Phases()
+	if !ok {
+		return nil, nil
+	}
+	par := len(parts)
+	var partials, finals []exec.Operator
+	fail := func(err error) ([]exec.Operator, error) {
+		closeOps(partials)
+		closeOps(finals)
+		return nil, err
+	}
+	for range par {
+		pa, err := exec.NewPartialAgg(pcfg)
+		if err != nil {
+			return fail(err)
+		}
+		partials = append(partials, pa)
+		f, err := final()
+		if err != nil {
+			return fail(err)
+		}
+		finals = append(finals, f)
+	}
+	if !finals[0].Schema().Equal(parts[0].Schema()) {
+		return fail(nil) // not the same result: run in one phase
+	}
+	front, err := exec.NewSliced(partials)
+	if err != nil {
+		return fail(err)
+	}
+	back, err := exec.NewPartitioned(p.sess.Alloc, finals)
+	if err != nil {
+		front.Close()
+		closeOps(finals)
+		return nil, err
+	}
+	return []exec.Operator{front, back}, nil
 }
 
 // parallelizable reports whether n's operators gain from running in
