@@ -458,3 +458,25 @@ func TestPow10(t *testing.T) {
 		}
 	}
 }
+
+// readBatches reads src to its end in batches of maxRows and keeps them.
+func readBatches(t testing.TB, src connectors.Source, maxRows int) []arrow.RecordBatch {
+	t.Helper()
+	var out []arrow.RecordBatch
+	for {
+		b, err := src.Next(context.Background(), maxRows)
+		if errors.Is(err, connectors.ErrEndOfInput) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+}
+
+func release(batches []arrow.RecordBatch) {
+	for _, b := range batches {
+		b.Release()
+	}
+}
