@@ -250,12 +250,12 @@ var (
 	hotChannel = []string{"Google", "Facebook", "Baidu", "Apple"}
 )
 
-// channels are the hot channels' URLs and the names and URLs of channels
-// 0 to numChannels-1, made once, the same on every run.
+// channelTable holds the names and URLs of the channels a bid comes
+// from: the hot channels, then channel-0 to channel-<numChannels-1>; made
+// once, the same on every run.
 type channelTable struct {
-	hotURL []string
-	name   []string
-	url    []string
+	name []string
+	url  []string
 }
 
 var (
@@ -275,11 +275,10 @@ func channels() *channelTable {
 			return string(append(b, "item.htm?query=1"...))
 		}
 		t := &channelsTab
-		for range hotChannel {
-			t.hotURL = append(t.hotURL, base())
+		for _, h := range hotChannel {
+			t.name = append(t.name, h)
+			t.url = append(t.url, base())
 		}
-		t.name = make([]string, numChannels)
-		t.url = make([]string, numChannels)
 		for i := range numChannels {
 			u := base()
 			if r.intn(10) > 0 {
@@ -289,8 +288,8 @@ func channels() *channelTable {
 				}
 				u += "&channel_id=" + strconv.FormatInt(id, 10)
 			}
-			t.name[i] = "channel-" + strconv.Itoa(i)
-			t.url[i] = u
+			t.name = append(t.name, "channel-"+strconv.Itoa(i))
+			t.url = append(t.url, u)
 		}
 	})
 	return &channelsTab
