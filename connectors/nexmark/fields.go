@@ -1,6 +1,7 @@
 package nexmark
 
 import (
+	"math/bits"
 	"strings"
 )
 
@@ -150,35 +151,52 @@ func (e *events) intField(k Kind, f int, i int64) int64 {
 	panic("nexmark: not an integer field")
 }
 
+// The draws of a bid's auction, bidder and channel are made without a
+// branch on the hot/cold draw (it is a coin toss the processor cannot
+// predict): both candidates are computed and one kept.
+
 // bidAuction is the auction of bid event i.
 func bidAuction(i int64) int64 {
 	r := stream(i, bAuction)
-	if r.hot(hotAuctionRatio) {
-		return lastAuction(i)/hotBlock*hotBlock + firstAuctionID
+	hot := r.hot(hotAuctionRatio)
+	last := lastAuction(i)
+	lo := max(last-numInFlightAuctions, 0)
+	v := lo + r.intn(last-lo+1) // inFlightAuction
+	if hot {
+		v = last / hotBlock * hotBlock
 	}
-	return r.inFlightAuction(i) + firstAuctionID
+	return v + firstAuctionID
 }
 
 // bidBidder is the bidder of bid event i.
 func bidBidder(i int64) int64 {
 	r := stream(i, bBidder)
-	if r.hot(hotBidderRatio) {
+	hot := r.hot(hotBidderRatio)
+	last := lastPerson(i)
+	n := last + 1
+	active := min(n, numActivePeople)
+	v := n - active + r.intn(active) // activePerson
+	if hot {
 		// The second person of the block, so that hot bidders are not hot
 		// sellers; the first until it exists.
-		last := lastPerson(i)
-		return min(last/hotBlock*hotBlock+1, last) + firstPersonID
+		v = min(last/hotBlock*hotBlock+1, last)
 	}
-	return r.activePerson(i) + firstPersonID
+	return v + firstPersonID
 }
 
 // bidChannel is the channel of bid event i, an index into
 // channels().name and url: the channel and its URL go together.
 func bidChannel(i int64) int {
 	r := stream(i, bChannel)
-	if r.hot(2) {
-		return int(r.intn(int64(len(hotChannel))))
+	hot := r.hot(2)
+	x := r.next()
+	hi, _ := bits.Mul64(x, numChannels)
+	v := len(hotChannel) + int(hi)
+	if hot {
+		hi, _ = bits.Mul64(x, uint64(len(hotChannel)))
+		v = int(hi)
 	}
-	return len(hotChannel) + int(r.intn(numChannels))
+	return v
 }
 
 // appendString appends VARCHAR field f of event i of kind k to dst.
