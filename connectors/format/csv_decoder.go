@@ -139,6 +139,41 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 		if limit > 0 && d.rows.rows >= limit {
 			return i, true, nil
 		}
+		if d.mapped {
+			// The fast path: a record of one line, parsed as it is split.
+			nl := bytes.IndexByte(rest, '\n')
+			if nl < 0 && !atEOF {
+				return i, false, nil
+			}
+			next, line := len(rest), rest
+			if nl >= 0 {
+				next, line = nl+1, rest[:nl]
+			}
+			line = trimCR(line)
+			if ok, serr := d.parseLine(line); ok {
+				if d.rows.full(limit, next) {
+					return i, true, nil
+				}
+				lineNo := d.line
+				if nl >= 0 {
+					d.line++
+				}
+				i += next
+				if serr == nil {
+					serr = d.rows.checkRow(d.rows.utf8 == utf8Keep || d.chk.valid(data, i-next, i, atEOF))
+				}
+				if serr == nil {
+					d.rows.commit(next)
+					continue
+				}
+				if bad != nil {
+					if err := bad(BadRecord{Line: lineNo, Record: line, Err: serr}); err != nil {
+						return i, false, err
+					}
+				}
+				continue
+			}
+		}
 		end, next, ok, serr := d.split(rest, atEOF)
 		if !ok {
 			return i, false, nil
@@ -179,6 +214,45 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 		}
 	}
 	return i, d.rows.full(limit, 0), nil
+}
+
+// parseLine parses a record of one line (without its line terminator)
+// straight into the row builder's pending values, field by field. It
+// returns ok false, having decided nothing, when a field starts with a
+// quote: the record then takes split's way. Otherwise err is what makes
+// the record bad: the wrong number of fields first, else the first field
+// that does not parse.
+func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
+	r := d.rows
+	r.reset()
+	delim := d.delim
+	n, p := 0, 0
+	for {
+		start := p
+		if p < len(line) && line[p] == '"' {
+			return false, nil
+		}
+		for p < len(line) && line[p] != delim {
+			p++
+		}
+		if n < len(d.colOf) && err == nil {
+			if c := d.colOf[n]; c >= 0 && p > start {
+				col := &r.cols[c]
+				if e := parseText(col.kind, line[start:p], &r.vals[c]); e != nil {
+					err = badValue(col.name, col.kind, line[start:p], e)
+				}
+			}
+		}
+		n++
+		if p == len(line) {
+			break
+		}
+		p++
+	}
+	if n != d.nfields {
+		return true, fmt.Errorf("expected %d fields, got %d", d.nfields, n)
+	}
+	return true, err
 }
 
 // split splits the record at the front of data into d.fields. It returns

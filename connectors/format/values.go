@@ -50,6 +50,9 @@ func ParseInt64(b []byte) (int64, error) {
 // ParseFloat64 parses a DOUBLE as strconv.ParseFloat does (so "NaN" and
 // "Inf" are accepted); values out of range are an error.
 func ParseFloat64(b []byte) (float64, error) {
+	if f, ok := parseDecimal(b); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(bytesString(b), 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
@@ -58,6 +61,55 @@ func ParseFloat64(b []byte) (float64, error) {
 		return 0, errSyntax
 	}
 	return f, nil
+}
+
+// pow10s are the powers of ten a float64 holds exactly.
+var pow10s = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal parses the common plain decimal, [+-]digits[.digits],
+// when its digits make an integer below 2^53 and it has at most 22 digits
+// after the point: the value is then that integer divided by a power of
+// ten, both exact, and one correctly rounded division gives what
+// strconv.ParseFloat gives (its own exact fast path). ok is false for
+// anything else, left to strconv.
+func parseDecimal(b []byte) (f float64, ok bool) {
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	var m uint64
+	digits, frac := 0, -1
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 19 {
+				return 0, false
+			}
+			m = m*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || m >= 1<<53 || frac >= len(pow10s) {
+		return 0, false
+	}
+	f = float64(m)
+	if frac > 0 {
+		f /= pow10s[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // ParseBool parses a BOOLEAN: true/false, t/f, yes/no, 1/0, in any case.
