@@ -2,8 +2,10 @@ package format
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -232,9 +234,7 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		if p < len(line) && line[p] == '"' {
 			return false, nil
 		}
-		for p < len(line) && line[p] != delim {
-			p++
-		}
+		p = indexDelim(line, p, delim)
 		if n < len(d.colOf) && err == nil {
 			if c := d.colOf[n]; c >= 0 && p > start {
 				col := &r.cols[c]
@@ -253,6 +253,25 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		return true, fmt.Errorf("expected %d fields, got %d", d.nfields, n)
 	}
 	return true, err
+}
+
+// indexDelim is the index of the first delim in line at or after p, or
+// len(line): eight bytes at a time while eight remain.
+func indexDelim(line []byte, p int, delim byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	pat := ones * uint64(delim)
+	for ; p+8 <= len(line); p += 8 {
+		x := binary.LittleEndian.Uint64(line[p:]) ^ pat
+		// The lowest zero byte of x sets its high bit here; bytes above it
+		// may be marked too (by the borrow), never below.
+		if t := (x - ones) &^ x & highs; t != 0 {
+			return p + bits.TrailingZeros64(t)/8
+		}
+	}
+	for p < len(line) && line[p] != delim {
+		p++
+	}
+	return p
 }
 
 // split splits the record at the front of data into d.fields. It returns

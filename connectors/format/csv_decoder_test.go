@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -198,3 +199,32 @@ func TestCSVBadHandlerError(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// indexDelim finds the first delimiter as a byte-by-byte search does,
+// wherever it falls in the words of eight it reads.
+func TestIndexDelim(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for at := -1; at < n; at++ {
+			line := bytes.Repeat([]byte{'a' ^ 0x80}, n)
+			for i := range line {
+				line[i] = byte(i*37) | 1 // never ','
+				if line[i] == ',' {
+					line[i] = 'x'
+				}
+			}
+			want := n
+			if at >= 0 {
+				line[at] = ','
+				want = at
+				if at+1 < n {
+					line[at+1] = ',' - 1 // a borrow must not move the match
+				}
+			}
+			for p := 0; p <= min(want, 9); p++ {
+				if got := indexDelim(line, p, ','); got != want {
+					t.Fatalf("line %q from %d: %d, want %d", line, p, got, want)
+				}
+			}
+		}
+	}
+}

@@ -127,9 +127,12 @@ func newRowBuilder(schema *arrow.Schema, opts map[string]string, mem memory.Allo
 		eventCol: eventTimeColumn(schema), utf8: mode}, nil
 }
 
-// reset clears the pending values to NULL.
+// reset sets the pending values to NULL. Only valid is cleared: whoever
+// makes a value valid also sets the field its column's kind reads.
 func (r *rowBuilder) reset() {
-	clear(r.vals)
+	for i := range r.vals {
+		r.vals[i].valid = false
+	}
 }
 
 // full reports whether a record of n more input bytes must wait for a Flush.
