@@ -238,7 +238,7 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		if n < len(d.colOf) && err == nil {
 			if c := d.colOf[n]; c >= 0 && p > start {
 				col := &r.cols[c]
-				if e := parseText(col.kind, line[start:p], &r.vals[c]); e != nil {
+				if e := parseText(col, line[start:p], &r.vals[c]); e != nil {
 					err = badValue(col.name, col.kind, line[start:p], e)
 				}
 			}
@@ -481,7 +481,7 @@ func (d *csvDecoder) convert() error {
 		if len(f.b) == 0 && (!f.quoted || k != kindString) {
 			continue // NULL
 		}
-		if err := parseText(k, f.b, &r.vals[c]); err != nil {
+		if err := parseText(&r.cols[c], f.b, &r.vals[c]); err != nil {
 			return badValue(r.cols[c].name, k, f.b, err)
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/weirdb/weir/vector"
 )
 
 // jsonDecoder decodes JSON lines: one object per line, blank lines skipped.
@@ -251,7 +250,7 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		case kindString:
 			*v = value{valid: true, s: raw}
 		case kindTimestamp:
-			ms, err := vector.ParseTimestamp(bytesString(raw))
+			ms, err := col.ts.parseTimestamp(raw)
 			if err != nil {
 				return fmt.Errorf("column %s: %w", col.name, err)
 			}

@@ -78,6 +78,7 @@ type column struct {
 	name  string
 	kind  kind
 	typ   arrow.DataType
+	ts    tsCache // TIMESTAMP: the last date parsed
 	vals  *memory.Buffer
 	data  *memory.Buffer
 	valid *memory.Buffer
@@ -321,7 +322,7 @@ func (c *column) releaseBuffers() {
 			b.Release()
 		}
 	}
-	*c = column{name: c.name, kind: c.kind, typ: c.typ}
+	*c = column{name: c.name, kind: c.kind, typ: c.typ, ts: c.ts}
 }
 
 func (r *rowBuilder) release() {

@@ -6,8 +6,6 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
-
-	"github.com/weirdb/weir/vector"
 )
 
 // errSyntax is the cause of every value that does not parse.
@@ -142,9 +140,10 @@ func ParseBool(b []byte) (bool, error) {
 	return false, errSyntax
 }
 
-// parseText parses b, the text of a field, as a value of kind k into v.
-// Numbers, booleans and timestamps may be surrounded by spaces or tabs.
-func parseText(k kind, b []byte, v *value) error {
+// parseText parses b, the text of a field, as a value of column c into
+// v. Numbers, booleans and timestamps may be surrounded by spaces or tabs.
+func parseText(c *column, b []byte, v *value) error {
+	k := c.kind
 	v.valid = true
 	if k == kindString {
 		v.s = b
@@ -165,7 +164,7 @@ func parseText(k kind, b []byte, v *value) error {
 			v.i = 1
 		}
 	case kindTimestamp:
-		v.i, err = vector.ParseTimestamp(bytesString(b))
+		v.i, err = c.ts.parseTimestamp(b)
 	}
 	return err
 }
