@@ -237,8 +237,10 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		p = indexDelim(line, p, delim)
 		if n < len(d.colOf) && err == nil {
 			if c := d.colOf[n]; c >= 0 && p > start {
-				col := &r.cols[c]
-				if e := parseText(col, line[start:p], &r.vals[c]); e != nil {
+				col, v := &r.cols[c], &r.vals[c]
+				if col.kind == kindString {
+					v.valid, v.s = true, line[start:p]
+				} else if e := parseText(col, line[start:p], v); e != nil {
 					err = badValue(col.name, col.kind, line[start:p], e)
 				}
 			}

@@ -78,26 +78,22 @@ func parseDecimal(b []byte) (f float64, ok bool) {
 		i = 1
 	}
 	var m uint64
-	digits, frac := 0, -1
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits == 19 {
-				return 0, false
-			}
-			m = m*10 + uint64(c-'0')
-			digits++
-			if frac >= 0 {
-				frac++
-			}
-		case c == '.' && frac < 0:
-			frac = 0
-		default:
-			return 0, false
-		}
+	start := i
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		m = m*10 + uint64(b[i]-'0')
 	}
-	if digits == 0 || m >= 1<<53 || frac >= len(pow10s) {
+	digits, frac := i-start, 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fs := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			m = m*10 + uint64(b[i]-'0')
+		}
+		frac = i - fs
+		digits += frac
+	}
+	// 19 digits cannot overflow m; 2^53 and 10^22 bound exactness.
+	if i != len(b) || digits == 0 || digits > 19 || m >= 1<<53 || frac >= len(pow10s) {
 		return 0, false
 	}
 	f = float64(m)
