@@ -174,9 +174,18 @@ func (g *gen) strings(c, f int, typ arrow.DataType, ids []int64) arrow.Array {
 			offs[j+1] = int32(len(w.d))
 		}
 	case k == Bid && f == bExtra:
+		// r.extra(32, avgBidBytes), with what does not change from row to
+		// row worked out once.
+		text := extraText()
+		lo, spread := extraLen(32, avgBidBytes)
 		for j, i := range ids {
 			r := stream(i, bExtra)
-			w.add(r.extra(32, avgBidBytes))
+			n := lo
+			if spread > 0 {
+				n += r.intn(spread)
+			}
+			off := r.intn(int64(len(text)) - n)
+			w.add(text[off : off+n])
 			offs[j+1] = int32(len(w.d))
 		}
 	default:

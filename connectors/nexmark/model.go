@@ -213,15 +213,21 @@ func (r *rng) extra(size, avg int64) string {
 	if size > avg {
 		return ""
 	}
-	d := avg - size
-	delta := int64(math.Round(float64(d) * 0.2))
-	n := d - delta
-	if delta > 0 {
-		n += r.intn(2 * delta)
+	n, spread := extraLen(size, avg)
+	if spread > 0 {
+		n += r.intn(spread)
 	}
 	text := extraText()
 	off := r.intn(int64(len(text)) - n)
 	return text[off : off+n]
+}
+
+// extraLen is the length of the padding of an event of size bytes (at
+// most avg): lo plus a draw below spread, when spread > 0.
+func extraLen(size, avg int64) (lo, spread int64) {
+	d := avg - size
+	delta := int64(math.Round(float64(d) * 0.2))
+	return d - delta, 2 * delta
 }
 
 var (
