@@ -40,8 +40,9 @@ type jsonDecoder struct {
 }
 
 type keyCol struct {
-	key string
-	col int
+	key   string
+	col   int
+	plain bool // key needs no escape: its JSON is "key"
 }
 
 func newJSONDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*jsonDecoder, error) {
@@ -150,21 +151,27 @@ func (d *jsonDecoder) parse(rec []byte) error {
 			if s.peek() != '"' {
 				return s.unexpected("a string key")
 			}
-			raw, esc, err := s.str()
-			if err != nil {
-				return err
+			var col int
+			if k, ok := d.sameKey(&s, n); ok {
+				col = k
+			} else {
+				raw, esc, err := s.str()
+				if err != nil {
+					return err
+				}
+				if esc {
+					d.keyBuf = unescapeJSON(d.keyBuf[:0], raw)
+					raw = d.keyBuf
+				}
+				col = d.lookup(n, raw)
 			}
-			if esc {
-				d.keyBuf = unescapeJSON(d.keyBuf[:0], raw)
-				raw = d.keyBuf
-			}
-			col := d.lookup(n, raw)
 			s.ws()
 			if s.peek() != ':' {
 				return s.unexpected("':'")
 			}
 			s.p++
 			s.ws()
+			var err error
 			if col < 0 {
 				err = s.skip(1)
 			} else {
@@ -192,6 +199,23 @@ func (d *jsonDecoder) parse(rec []byte) error {
 	return nil
 }
 
+// sameKey reads the n-th key of a record, at s (which holds '"'), when it
+// is the n-th key of the last record with its column known, written
+// without escapes: records of one source mostly repeat their keys. It
+// returns the key's column; ok false (s unmoved) when it is another key.
+func (d *jsonDecoder) sameKey(s *jsonScanner, n int) (col int, ok bool) {
+	if n >= len(d.cache) {
+		return 0, false
+	}
+	k := &d.cache[n]
+	end := s.p + 1 + len(k.key)
+	if !k.plain || end >= len(s.b) || s.b[end] != '"' || string(s.b[s.p+1:end]) != k.key {
+		return 0, false
+	}
+	s.p = end + 1
+	return d.cache[n].col, true
+}
+
 // lookup returns the column of the n-th key of a record, or -1.
 func (d *jsonDecoder) lookup(n int, key []byte) int {
 	if n < len(d.cache) && d.cache[n].key == string(key) {
@@ -210,7 +234,11 @@ func (d *jsonDecoder) lookup(n int, key []byte) int {
 		for len(d.cache) <= n {
 			d.cache = append(d.cache, keyCol{col: -1})
 		}
-		d.cache[n] = keyCol{key: string(key), col: col}
+		plain := true
+		for _, c := range key {
+			plain = plain && strSafe[c]
+		}
+		d.cache[n] = keyCol{key: string(key), col: col, plain: plain}
 	}
 	return col
 }
