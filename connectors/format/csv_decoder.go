@@ -47,7 +47,10 @@ type csvDecoder struct {
 	fields []csvField
 	unesc  []byte
 	slow   bool // the last record was split by splitQuoted
-	chk    utf8Check
+	// plain: the delimiter cannot occur in a plain number or timestamp,
+	// so parseLine may read those where they stand (scanPlain).
+	plain bool
+	chk   utf8Check
 }
 
 // csvField is one field of the record being split. Unescaped fields live
@@ -76,7 +79,7 @@ func newCSVDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allo
 	if err != nil {
 		return nil, err
 	}
-	d := &csvDecoder{rows: rows, delim: delim, header: header, line: 1}
+	d := &csvDecoder{rows: rows, delim: delim, header: header, line: 1, plain: strings.IndexByte(",;|\t", delim) >= 0}
 	if !header {
 		d.mapped = true
 		d.nfields = schema.NumFields()
@@ -234,6 +237,16 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		if p < len(line) && line[p] == '"' {
 			return false, nil
 		}
+		if n < len(d.colOf) && err == nil {
+			if c := d.colOf[n]; c >= 0 && d.plain {
+				// A plain number or timestamp is read where it stands, and
+				// must end at a delimiter or the end of the line.
+				if q, ok := scanPlain(&r.cols[c], line, p, delim, &r.vals[c]); ok {
+					p = q
+					goto next
+				}
+			}
+		}
 		p = indexDelim(line, p, delim)
 		if n < len(d.colOf) && err == nil {
 			if c := d.colOf[n]; c >= 0 && p > start {
@@ -245,6 +258,7 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 				}
 			}
 		}
+	next:
 		n++
 		if p == len(line) {
 			break
@@ -255,6 +269,60 @@ func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
 		return true, fmt.Errorf("expected %d fields, got %d", d.nfields, n)
 	}
 	return true, err
+}
+
+// scanPlain reads the field of column c at line[p:] when it is in the
+// plain form of its type, one the general parse reads alike: digits with a
+// sign (BIGINT), a plain decimal (DOUBLE), 'YYYY-MM-DD HH:MM:SS[.fff]'
+// (TIMESTAMP). It returns where the field ends, with ok false (and v
+// untouched) for anything else, or when the field does not end at a
+// delimiter or the end of the line.
+func scanPlain(c *column, line []byte, p int, delim byte, v *value) (int, bool) {
+	start := p
+	switch c.kind {
+	case kindInt64:
+		neg := p < len(line) && line[p] == '-'
+		if neg {
+			p++
+		}
+		digitsAt := p
+		var x int64
+		for ; p < len(line) && line[p]-'0' <= 9; p++ {
+			x = x*10 + int64(line[p]-'0')
+		}
+		digits := p - digitsAt
+		if neg {
+			x = -x
+		}
+		if digits == 0 || digits > 18 || p < len(line) && line[p] != delim {
+			return 0, false
+		}
+		v.valid, v.i = true, x
+		return p, true
+	case kindFloat64:
+		for p < len(line) && (line[p]-'0' <= 9 || line[p] == '.' || line[p] == '-') {
+			p++
+		}
+		if p == start || p < len(line) && line[p] != delim {
+			return 0, false
+		}
+		f, ok := parseDecimal(line[start:p])
+		if !ok {
+			return 0, false
+		}
+		v.valid, v.f = true, f
+		return p, true
+	case kindTimestamp:
+		for _, n := range [...]int{23, 19} {
+			if e := start + n; e <= len(line) && (e == len(line) || line[e] == delim) {
+				if ms, ok := c.ts.parseFixed(line[start:e]); ok {
+					v.valid, v.i = true, ms
+					return e, true
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 // indexDelim is the index of the first delim in line at or after p, or
