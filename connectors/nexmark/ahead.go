@@ -128,7 +128,7 @@ func (s *Source) stopAhead() {
 func (s *Source) nextAhead(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	for s.left == nil {
 		if s.ahead == nil {
-			s.ahead = s.startAhead(maxRows)
+			s.ahead = s.startAhead(min(maxRows, maxBatchRows))
 		}
 		p, err := s.ahead.take(ctx)
 		if err != nil {

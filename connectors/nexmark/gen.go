@@ -38,6 +38,9 @@ func span(k Kind, start, end int64, maxRows int) (rows int, next int64) {
 	return maxRows, eventOfKind(first+int64(maxRows)-1, k) + 1
 }
 
+// maxBatchRows bounds the rows of one batch.
+const maxBatchRows = 1 << 20
+
 // gen makes batches of one kind's rows, column by column, into buffers
 // sized up front. It keeps scratch space, so one goroutine uses it at a
 // time; the batches it returns are the caller's.
@@ -68,7 +71,9 @@ func newGen(schema *arrow.Schema, mem memory.Allocator, cfg *config, fields []in
 // start up to end (exclusive). It returns the batch (nil when there are no
 // rows), its rows and the position after it, as span does.
 func (g *gen) batch(start, end int64, maxRows int) (arrow.RecordBatch, int, int64) {
-	rows, next := span(g.kind, start, end, maxRows)
+	// A batch's VARCHAR bytes must stay below 2 GiB (int32 offsets): no
+	// event takes 2 KiB.
+	rows, next := span(g.kind, start, end, min(maxRows, maxBatchRows))
 	if rows == 0 {
 		return nil, 0, next
 	}
