@@ -282,7 +282,7 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 			if err != nil {
 				return fmt.Errorf("column %s: %w", col.name, err)
 			}
-			*v = value{valid: true, i: ms}
+			v.valid, v.i = true, ms
 		case kindInt64, kindFloat64:
 			// A number in a string, as Flink's JSON format accepts.
 			return stringNumber(col, v, trimSpace(raw))
@@ -310,9 +310,9 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		}
 		switch {
 		case w == 'n':
-			*v = value{}
+			v.valid = false
 		case col.kind == kindBool:
-			*v = value{valid: true}
+			v.valid, v.i = true, 0
 			if w == 't' {
 				v.i = 1
 			}
@@ -332,13 +332,13 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 			if err != nil {
 				return err
 			}
-			*v = value{valid: true, i: n}
+			v.valid, v.i = true, n
 		case kindFloat64:
 			f, err := ParseFloat64(lit)
 			if err != nil {
 				return badValue(col.name, kindFloat64, lit, err)
 			}
-			*v = value{valid: true, f: f}
+			v.valid, v.f = true, f
 		case kindString:
 			*v = value{valid: true, s: lit}
 		default:
@@ -377,7 +377,7 @@ func stringNumber(col *column, v *value, b []byte) error {
 		if err != nil {
 			return badValue(col.name, kindFloat64, b, err)
 		}
-		*v = value{valid: true, f: f}
+		v.valid, v.f = true, f
 		return nil
 	}
 	n, err := ParseInt64(b)
@@ -388,7 +388,7 @@ func stringNumber(col *column, v *value, b []byte) error {
 			return badValue(col.name, kindInt64, b, err)
 		}
 	}
-	*v = value{valid: true, i: n}
+	v.valid, v.i = true, n
 	return nil
 }
 
