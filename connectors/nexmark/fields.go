@@ -236,9 +236,9 @@ func (e *events) appendString(dst []byte, k Kind, f int, i int64) []byte {
 		case bChannel, bURL:
 			c, n := channels(), bidChannel(i)
 			if f == bChannel {
-				return append(dst, c.name[n]...)
+				return append(dst, c.name.at(n)...)
 			}
-			return append(dst, c.url[n]...)
+			return append(dst, c.url.at(n)...)
 		case bExtra:
 			r := stream(i, f)
 			return append(dst, r.extra(32, avgBidBytes)...)

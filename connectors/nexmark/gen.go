@@ -170,12 +170,13 @@ func (g *gen) strings(c, f int, typ arrow.DataType, ids []int64) arrow.Array {
 	switch {
 	case k == Bid && (f == bChannel || f == bURL):
 		ch := channels()
-		vals := ch.name
+		vals := &ch.name
 		if f == bURL {
-			vals = ch.url
+			vals = &ch.url
 		}
+		data, off := vals.data, vals.off
 		for j, n := range g.channelsOf(ids) {
-			w.add(vals[n])
+			w.addBytes(data[off[n]:off[n+1]])
 			offs[j+1] = int32(len(w.d))
 		}
 	case k == Bid && f == bExtra:

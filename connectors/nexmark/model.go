@@ -260,9 +260,26 @@ var (
 // from: the hot channels, then channel-0 to channel-<numChannels-1>; made
 // once, the same on every run.
 type channelTable struct {
-	name []string
-	url  []string
+	name, url strTable
 }
+
+// strTable is a list of strings kept back to back in one block, so that
+// reading a random one touches little memory.
+type strTable struct {
+	data []byte
+	off  []uint32 // string n is data[off[n]:off[n+1]]
+}
+
+func (t *strTable) add(s string) {
+	if len(t.off) == 0 {
+		t.off = append(t.off, 0)
+	}
+	t.data = append(t.data, s...)
+	t.off = append(t.off, uint32(len(t.data)))
+}
+
+// at is string n.
+func (t *strTable) at(n int) []byte { return t.data[t.off[n]:t.off[n+1]] }
 
 var (
 	channelsOnce sync.Once
@@ -282,8 +299,8 @@ func channels() *channelTable {
 		}
 		t := &channelsTab
 		for _, h := range hotChannel {
-			t.name = append(t.name, h)
-			t.url = append(t.url, base())
+			t.name.add(h)
+			t.url.add(base())
 		}
 		for i := range numChannels {
 			u := base()
@@ -294,8 +311,8 @@ func channels() *channelTable {
 				}
 				u += "&channel_id=" + strconv.FormatInt(id, 10)
 			}
-			t.name = append(t.name, "channel-"+strconv.Itoa(i))
-			t.url = append(t.url, u)
+			t.name.add("channel-" + strconv.Itoa(i))
+			t.url.add(u)
 		}
 	})
 	return &channelsTab
