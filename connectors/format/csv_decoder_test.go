@@ -290,3 +290,31 @@ func FuzzCSVPlainFields(f *testing.F) {
 	f.Add([]byte("18446744073709551616,1.2.3,b,2024-01-01T00:00:00.000Z,t\n"))
 	f.Fuzz(func(t *testing.T, input []byte) { plainVsGeneral(t, ',', input) })
 }
+
+// A small batch after a large one holds buffers of its own size, not of
+// the room reserved for it.
+func TestSmallBatchFits(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	dec, err := NewDecoder("csv", schemaOf("id BIGINT", "name VARCHAR"), map[string]string{"header": "false"}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Release()
+	big := bytes.Repeat([]byte("12345,some text here\n"), 100_000)
+	if _, _, err := dec.Decode(big, 0, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	dec.Flush().Release()
+	if _, _, err := dec.Decode([]byte("1,a\n2,b\n"), 0, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	small := dec.Flush()
+	defer small.Release()
+	if n := mem.CurrentAlloc(); n > 64<<10 {
+		t.Errorf("a batch of 2 rows holds %d bytes", n)
+	}
+	if got := fmt.Sprint(renderBatch(small)); got != `[1|"a" 2|"b"]` {
+		t.Errorf("rows %s", got)
+	}
+}

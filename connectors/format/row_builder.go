@@ -285,21 +285,22 @@ func (r *rowBuilder) flush() arrow.RecordBatch {
 	arrs := make([]arrow.Array, len(r.cols))
 	for i := range r.cols {
 		c := &r.cols[i]
-		var bufs []*memory.Buffer
 		switch c.kind {
 		case kindInt64, kindTimestamp, kindFloat64:
 			c.vals.ResizeNoShrink(8 * rows)
-			bufs = []*memory.Buffer{c.valid, c.vals}
 		case kindBool:
 			c.vals.ResizeNoShrink(int(bitutil.BytesForBits(int64(rows))))
-			bufs = []*memory.Buffer{c.valid, c.vals}
 		case kindString:
 			c.vals.ResizeNoShrink(4 * (rows + 1))
 			c.data.ResizeNoShrink(len(c.d))
-			bufs = []*memory.Buffer{c.valid, c.vals, c.data}
 		}
 		if c.valid != nil {
 			c.valid.ResizeNoShrink(int(bitutil.BytesForBits(int64(rows))))
+		}
+		c.vals, c.data, c.valid = r.fit(c.vals), r.fit(c.data), r.fit(c.valid)
+		bufs := []*memory.Buffer{c.valid, c.vals}
+		if c.kind == kindString {
+			bufs = append(bufs, c.data)
 		}
 		data := array.NewData(c.typ, rows, bufs, nil, c.nulls, 0)
 		arrs[i] = array.MakeFromData(data)
@@ -313,6 +314,21 @@ func (r *rowBuilder) flush() arrow.RecordBatch {
 	r.last = rows
 	r.rows, r.bytes, r.cap = 0, 0, 0
 	return b
+}
+
+// fit returns b, or, when b holds far more than its length (a batch
+// smaller than the one before it reserved for), a copy of b's bytes in a
+// buffer of their size (releasing b), so that a batch kept keeps no
+// unused memory.
+func (r *rowBuilder) fit(b *memory.Buffer) *memory.Buffer {
+	if b == nil || b.Cap() <= 2*b.Len()+4096 {
+		return b
+	}
+	nb := memory.NewResizableBuffer(r.mem)
+	nb.Resize(b.Len())
+	copy(nb.Bytes(), b.Bytes())
+	b.Release()
+	return nb
 }
 
 // releaseBuffers drops c's buffers (the next row makes new ones).
