@@ -300,18 +300,12 @@ func scanPlain(c *column, line []byte, p int, delim byte, v *value) (int, bool) 
 		v.valid, v.i = true, x
 		return p, true
 	case kindFloat64:
-		for p < len(line) && (line[p]-'0' <= 9 || line[p] == '.' || line[p] == '-') {
-			p++
-		}
-		if p == start || p < len(line) && line[p] != delim {
-			return 0, false
-		}
-		f, ok := parseDecimal(line[start:p])
-		if !ok {
+		f, q, ok := decimalAt(line, p)
+		if !ok || q < len(line) && line[q] != delim {
 			return 0, false
 		}
 		v.valid, v.f = true, f
-		return p, true
+		return q, true
 	case kindTimestamp:
 		for _, n := range [...]int{23, 19} {
 			if e := start + n; e <= len(line) && (e == len(line) || line[e] == delim) {

@@ -72,29 +72,36 @@ var pow10s = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10
 // strconv.ParseFloat gives (its own exact fast path). ok is false for
 // anything else, left to strconv.
 func parseDecimal(b []byte) (f float64, ok bool) {
-	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
-		i = 1
+	f, end, ok := decimalAt(b, 0)
+	return f, ok && end == len(b)
+}
+
+// decimalAt reads the plain decimal at b[p:] as parseDecimal does, up to
+// the first byte that cannot continue it, and returns where it stopped.
+func decimalAt(b []byte, p int) (f float64, end int, ok bool) {
+	neg := false
+	if p < len(b) && (b[p] == '-' || b[p] == '+') {
+		neg = b[p] == '-'
+		p++
 	}
 	var m uint64
-	start := i
-	for ; i < len(b) && b[i]-'0' <= 9; i++ {
-		m = m*10 + uint64(b[i]-'0')
+	start := p
+	for ; p < len(b) && b[p]-'0' <= 9; p++ {
+		m = m*10 + uint64(b[p]-'0')
 	}
-	digits, frac := i-start, 0
-	if i < len(b) && b[i] == '.' {
-		i++
-		fs := i
-		for ; i < len(b) && b[i]-'0' <= 9; i++ {
-			m = m*10 + uint64(b[i]-'0')
+	digits, frac := p-start, 0
+	if p < len(b) && b[p] == '.' {
+		p++
+		fs := p
+		for ; p < len(b) && b[p]-'0' <= 9; p++ {
+			m = m*10 + uint64(b[p]-'0')
 		}
-		frac = i - fs
+		frac = p - fs
 		digits += frac
 	}
 	// 19 digits cannot overflow m; 2^53 and 10^22 bound exactness.
-	if i != len(b) || digits == 0 || digits > 19 || m >= 1<<53 || frac >= len(pow10s) {
-		return 0, false
+	if digits == 0 || digits > 19 || m >= 1<<53 || frac >= len(pow10s) {
+		return 0, p, false
 	}
 	f = float64(m)
 	if frac > 0 {
@@ -103,7 +110,7 @@ func parseDecimal(b []byte) (f float64, ok bool) {
 	if neg {
 		f = -f
 	}
-	return f, true
+	return f, p, true
 }
 
 // ParseBool parses a BOOLEAN: true/false, t/f, yes/no, 1/0, in any case.
