@@ -226,9 +226,10 @@ func (r *rowBuilder) commit(n int) {
 	if row >= r.cap {
 		r.grow(row + 1)
 	}
+	vals := r.vals[:len(r.cols)]
 	for i := range r.cols {
 		c := &r.cols[i]
-		v := &r.vals[i]
+		v := &vals[i]
 		if !v.valid {
 			c.setNull(r, row)
 			switch c.kind {
@@ -269,11 +270,16 @@ func (r *rowBuilder) commit(n int) {
 // appendBytes appends a VARCHAR value's bytes.
 func (c *column) appendBytes(s []byte) {
 	if len(c.d)+len(s) > cap(c.d) {
-		n := len(c.d)
-		c.data.Reserve(max(2*cap(c.d), n+len(s)))
-		c.d = c.data.Buf()[:n]
+		c.growData(len(s))
 	}
 	c.d = append(c.d, s...)
+}
+
+// growData makes room for need more VARCHAR bytes.
+func (c *column) growData(need int) {
+	n := len(c.d)
+	c.data.Reserve(max(2*cap(c.d), n+need))
+	c.d = c.data.Buf()[:n]
 }
 
 // flush returns the pending rows as a batch, or nil.
