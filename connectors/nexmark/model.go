@@ -65,31 +65,6 @@ func KindOf(i int64) Kind {
 	return Bid
 }
 
-// nextOfKind is the first event number at or after i of kind k.
-func nextOfKind(i int64, k Kind) int64 {
-	off := i % totalProportion
-	base := i - off
-	switch k {
-	case Person:
-		if off == 0 {
-			return i
-		}
-		return base + totalProportion
-	case Auction:
-		switch {
-		case off == 0:
-			return i + 1
-		case off <= auctionProportion:
-			return i
-		}
-		return base + totalProportion + personProportion
-	}
-	if off < personProportion+auctionProportion {
-		return base + personProportion + auctionProportion
-	}
-	return i
-}
-
 // lastPerson is the base-0 id of the last person created at or before
 // event i.
 func lastPerson(i int64) int64 { return i / totalProportion }

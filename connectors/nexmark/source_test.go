@@ -119,16 +119,18 @@ func TestKindsRatio(t *testing.T) {
 			t.Errorf("%d events: persons, auctions, bids = %v, want %d %d %d", c.events, got, c.persons, c.auctions, c.bids)
 		}
 	}
-	for i := int64(0); i < 500; i++ {
-		for _, k := range []Kind{Person, Auction, Bid} {
-			n := nextOfKind(i, k)
-			if KindOf(n) != k || n < i {
-				t.Fatalf("nextOfKind(%d, %s) = %d of kind %s", i, k, n, KindOf(n))
+	// countOfKind and eventOfKind agree with counting event by event.
+	for _, k := range []Kind{Person, Auction, Bid} {
+		count := int64(0)
+		for i := int64(0); i < 500; i++ {
+			if got := countOfKind(i, k); got != count {
+				t.Fatalf("countOfKind(%d, %s) = %d, want %d", i, k, got, count)
 			}
-			for j := i; j < n; j++ {
-				if KindOf(j) == k {
-					t.Fatalf("nextOfKind(%d, %s) = %d skips %d", i, k, n, j)
+			if KindOf(i) == k {
+				if got := eventOfKind(count, k); got != i {
+					t.Fatalf("eventOfKind(%d, %s) = %d, want %d", count, k, got, i)
 				}
+				count++
 			}
 		}
 	}
