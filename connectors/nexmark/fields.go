@@ -206,8 +206,8 @@ func (e *events) appendString(dst []byte, k Kind, f int, i int64) []byte {
 		switch f {
 		case pExtra:
 			size := int64(8)
-			for _, g := range []int{pName, pEmail, pCard, pCity, pState} {
-				size += int64(len(e.personString(g, i)))
+			for _, g := range [...]int{pName, pEmail, pCard, pCity, pState} {
+				size += e.personLen(g, i)
 			}
 			r := stream(i, f)
 			return append(dst, r.extra(size, avgPersonBytes)...)
@@ -252,6 +252,24 @@ func auctionStringMax(f int) int64 {
 		return 20
 	}
 	return 100
+}
+
+// personLen is len(e.personString(f, i)), made without the string when
+// only draws decide it.
+func (e *events) personLen(f int, i int64) int64 {
+	r := stream(i, f)
+	switch f {
+	case pName:
+		first := len(firstNames[r.intn(int64(len(firstNames)))])
+		return int64(first + 1 + len(lastNames[r.intn(int64(len(lastNames)))]))
+	case pCard:
+		return 19
+	case pCity:
+		return int64(len(usCities[r.intn(int64(len(usCities)))]))
+	case pState:
+		return int64(len(usStates[r.intn(int64(len(usStates)))]))
+	}
+	return int64(len(e.personString(f, i)))
 }
 
 // personString is a person's name, email address, credit card, city or

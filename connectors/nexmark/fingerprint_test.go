@@ -53,3 +53,15 @@ func TestFingerprint(t *testing.T) {
 		release(batches)
 	}
 }
+
+// personLen is the length of the string personString makes.
+func TestPersonLen(t *testing.T) {
+	var e events
+	for i := int64(0); i < 5000; i += 50 {
+		for _, f := range []int{pName, pEmail, pCard, pCity, pState} {
+			if got, want := e.personLen(f, i), int64(len(e.personString(f, i))); got != want {
+				t.Fatalf("person %d field %d: length %d, string of %d", i, f, got, want)
+			}
+		}
+	}
+}
