@@ -2,8 +2,10 @@ package format
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -45,7 +47,10 @@ type csvDecoder struct {
 	fields []csvField
 	unesc  []byte
 	slow   bool // the last record was split by splitQuoted
-	chk    utf8Check
+	// plain: the delimiter cannot occur in a plain number or timestamp,
+	// so parseLine may read those where they stand (scanPlain).
+	plain bool
+	chk   utf8Check
 }
 
 // csvField is one field of the record being split. Unescaped fields live
@@ -74,7 +79,7 @@ func newCSVDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allo
 	if err != nil {
 		return nil, err
 	}
-	d := &csvDecoder{rows: rows, delim: delim, header: header, line: 1}
+	d := &csvDecoder{rows: rows, delim: delim, header: header, line: 1, plain: strings.IndexByte(",;|\t", delim) >= 0}
 	if !header {
 		d.mapped = true
 		d.nfields = schema.NumFields()
@@ -139,6 +144,41 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 		if limit > 0 && d.rows.rows >= limit {
 			return i, true, nil
 		}
+		if d.mapped {
+			// The fast path: a record of one line, parsed as it is split.
+			nl := bytes.IndexByte(rest, '\n')
+			if nl < 0 && !atEOF {
+				return i, false, nil
+			}
+			next, line := len(rest), rest
+			if nl >= 0 {
+				next, line = nl+1, rest[:nl]
+			}
+			line = trimCR(line)
+			if ok, serr := d.parseLine(line); ok {
+				if d.rows.full(limit, next) {
+					return i, true, nil
+				}
+				lineNo := d.line
+				if nl >= 0 {
+					d.line++
+				}
+				i += next
+				if serr == nil {
+					serr = d.rows.checkRow(d.rows.utf8 == utf8Keep || d.chk.valid(data, i-next, i, atEOF))
+				}
+				if serr == nil {
+					d.rows.commit(next)
+					continue
+				}
+				if bad != nil {
+					if err := bad(BadRecord{Line: lineNo, Record: line, Err: serr}); err != nil {
+						return i, false, err
+					}
+				}
+				continue
+			}
+		}
 		end, next, ok, serr := d.split(rest, atEOF)
 		if !ok {
 			return i, false, nil
@@ -179,6 +219,123 @@ func (d *csvDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadReco
 		}
 	}
 	return i, d.rows.full(limit, 0), nil
+}
+
+// parseLine parses a record of one line (without its line terminator)
+// straight into the row builder's pending values, field by field. It
+// returns ok false, having decided nothing, when a field starts with a
+// quote: the record then takes split's way. Otherwise err is what makes
+// the record bad: the wrong number of fields first, else the first field
+// that does not parse.
+func (d *csvDecoder) parseLine(line []byte) (ok bool, err error) {
+	r := d.rows
+	r.reset()
+	delim := d.delim
+	n, p := 0, 0
+	for {
+		start := p
+		if p < len(line) && line[p] == '"' {
+			return false, nil
+		}
+		if n < len(d.colOf) && err == nil {
+			if c := d.colOf[n]; c >= 0 && d.plain {
+				// A plain number or timestamp is read where it stands, and
+				// must end at a delimiter or the end of the line.
+				if q, ok := scanPlain(&r.cols[c], line, p, delim, &r.vals[c]); ok {
+					p = q
+					goto next
+				}
+			}
+		}
+		p = indexDelim(line, p, delim)
+		if n < len(d.colOf) && err == nil {
+			if c := d.colOf[n]; c >= 0 && p > start {
+				col, v := &r.cols[c], &r.vals[c]
+				if col.kind == kindString {
+					v.valid, v.s = true, line[start:p]
+				} else if e := parseText(col, line[start:p], v); e != nil {
+					err = badValue(col.name, col.kind, line[start:p], e)
+				}
+			}
+		}
+	next:
+		n++
+		if p == len(line) {
+			break
+		}
+		p++
+	}
+	if n != d.nfields {
+		return true, fmt.Errorf("expected %d fields, got %d", d.nfields, n)
+	}
+	return true, err
+}
+
+// scanPlain reads the field of column c at line[p:] when it is in the
+// plain form of its type, one the general parse reads alike: digits with a
+// sign (BIGINT), a plain decimal (DOUBLE), 'YYYY-MM-DD HH:MM:SS[.fff]'
+// (TIMESTAMP). It returns where the field ends, with ok false (and v
+// untouched) for anything else, or when the field does not end at a
+// delimiter or the end of the line.
+func scanPlain(c *column, line []byte, p int, delim byte, v *value) (int, bool) {
+	start := p
+	switch c.kind {
+	case kindInt64:
+		neg := p < len(line) && line[p] == '-'
+		if neg {
+			p++
+		}
+		digitsAt := p
+		var x int64
+		for ; p < len(line) && line[p]-'0' <= 9; p++ {
+			x = x*10 + int64(line[p]-'0')
+		}
+		digits := p - digitsAt
+		if neg {
+			x = -x
+		}
+		if digits == 0 || digits > 18 || p < len(line) && line[p] != delim {
+			return 0, false
+		}
+		v.valid, v.i = true, x
+		return p, true
+	case kindFloat64:
+		f, q, ok := decimalAt(line, p)
+		if !ok || q < len(line) && line[q] != delim {
+			return 0, false
+		}
+		v.valid, v.f = true, f
+		return q, true
+	case kindTimestamp:
+		for _, n := range [...]int{23, 19} {
+			if e := start + n; e <= len(line) && (e == len(line) || line[e] == delim) {
+				if ms, ok := c.ts.parseFixed(line[start:e]); ok {
+					v.valid, v.i = true, ms
+					return e, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// indexDelim is the index of the first delim in line at or after p, or
+// len(line): eight bytes at a time while eight remain.
+func indexDelim(line []byte, p int, delim byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	pat := ones * uint64(delim)
+	for ; p+8 <= len(line); p += 8 {
+		x := binary.LittleEndian.Uint64(line[p:]) ^ pat
+		// The lowest zero byte of x sets its high bit here; bytes above it
+		// may be marked too (by the borrow), never below.
+		if t := (x - ones) &^ x & highs; t != 0 {
+			return p + bits.TrailingZeros64(t)/8
+		}
+	}
+	for p < len(line) && line[p] != delim {
+		p++
+	}
+	return p
 }
 
 // split splits the record at the front of data into d.fields. It returns
@@ -388,7 +545,7 @@ func (d *csvDecoder) convert() error {
 		if len(f.b) == 0 && (!f.quoted || k != kindString) {
 			continue // NULL
 		}
-		if err := parseText(k, f.b, &r.vals[c]); err != nil {
+		if err := parseText(&r.cols[c], f.b, &r.vals[c]); err != nil {
 			return badValue(r.cols[c].name, k, f.b, err)
 		}
 	}

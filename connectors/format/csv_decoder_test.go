@@ -1,8 +1,13 @@
 package format
 
 import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func TestCSVDecoder(t *testing.T) {
@@ -198,3 +203,118 @@ func TestCSVBadHandlerError(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// indexDelim finds the first delimiter as a byte-by-byte search does,
+// wherever it falls in the words of eight it reads.
+func TestIndexDelim(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for at := -1; at < n; at++ {
+			line := bytes.Repeat([]byte{'a' ^ 0x80}, n)
+			for i := range line {
+				line[i] = byte(i*37) | 1 // never ','
+				if line[i] == ',' {
+					line[i] = 'x'
+				}
+			}
+			want := n
+			if at >= 0 {
+				line[at] = ','
+				want = at
+				if at+1 < n {
+					line[at+1] = ',' - 1 // a borrow must not move the match
+				}
+			}
+			for p := 0; p <= min(want, 9); p++ {
+				if got := indexDelim(line, p, ','); got != want {
+					t.Fatalf("line %q from %d: %d, want %d", line, p, got, want)
+				}
+			}
+		}
+	}
+}
+
+// plainVsGeneral decodes input with and without the in-place reading of
+// plain numbers and timestamps; both must give the same rows and the same
+// bad records.
+func plainVsGeneral(t *testing.T, delim byte, input []byte) {
+	t.Helper()
+	schema := schemaOf("id BIGINT", "x DOUBLE", "name VARCHAR", "ts TIMESTAMP", "ok BOOLEAN")
+	opts := map[string]string{"header": "false", "delimiter": string([]byte{delim})}
+	var res [2]decodeResult
+	for i, plain := range []bool{true, false} {
+		dec, err := newCSVDecoder(schema, opts, memory.NewGoAllocator())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec.plain = dec.plain && plain
+		res[i] = drive(t, dec, input, 1<<20, 0)
+		dec.Release()
+	}
+	if fmt.Sprint(res[0]) != fmt.Sprint(res[1]) {
+		t.Fatalf("%q:\nread in place: %v\nin general:    %v", input, res[0], res[1])
+	}
+}
+
+// Numbers and timestamps read where they stand decode as the general
+// parse decodes them, good or bad.
+func TestCSVPlainFields(t *testing.T) {
+	fields := [][]string{
+		{"1", "-1", "007", "-", "", " 5", "5 ", "+5", "1.0", "123456789012345678", "1234567890123456789", "9223372036854775808", "1e3", "x"},
+		{"1.5", "-0.25", ".5", "5.", "-", ".", "", "1.2.3", "1-2", "1e5", " 2.5", "NaN", "12345678901234567890.5", "+1.5", "0.1"},
+		{"a", "", "b c"},
+		{"2024-01-01 00:00:00.000", "2024-01-01 00:00:00", "2024-01-01T12:34:56.789", "2024-01-01 00:00:00.000Z", "2024-02-30 00:00:00",
+			"2024-01-01 24:00:00", "2024-01-01", "1704067200000", "", " 2024-01-01 00:00:00", "2024-01-01 00:00:00.0", "2024-01-01 00:00:00.1234"},
+		{"true", "f", ""},
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, delim := range []byte{',', ';', '|', '\t'} {
+		var b bytes.Buffer
+		for range 3000 {
+			for c, vals := range fields {
+				if c > 0 {
+					b.WriteByte(delim)
+				}
+				b.WriteString(vals[r.IntN(len(vals))])
+			}
+			if r.IntN(20) == 0 {
+				b.WriteByte(delim) // one field too many
+			}
+			b.WriteByte('\n')
+		}
+		plainVsGeneral(t, delim, b.Bytes())
+	}
+}
+
+func FuzzCSVPlainFields(f *testing.F) {
+	f.Add([]byte("1,2.5,a,2024-01-01 00:00:00.000,true\n-7,.5,,2024-01-01 00:00:00,f\n"))
+	f.Add([]byte("18446744073709551616,1.2.3,b,2024-01-01T00:00:00.000Z,t\n"))
+	f.Fuzz(func(t *testing.T, input []byte) { plainVsGeneral(t, ',', input) })
+}
+
+// A small batch after a large one holds buffers of its own size, not of
+// the room reserved for it.
+func TestSmallBatchFits(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	dec, err := NewDecoder("csv", schemaOf("id BIGINT", "name VARCHAR"), map[string]string{"header": "false"}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Release()
+	big := bytes.Repeat([]byte("12345,some text here\n"), 100_000)
+	if _, _, err := dec.Decode(big, 0, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	dec.Flush().Release()
+	if _, _, err := dec.Decode([]byte("1,a\n2,b\n"), 0, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	small := dec.Flush()
+	defer small.Release()
+	if n := mem.CurrentAlloc(); n > 64<<10 {
+		t.Errorf("a batch of 2 rows holds %d bytes", n)
+	}
+	if got := fmt.Sprint(renderBatch(small)); got != `[1|"a" 2|"b"]` {
+		t.Errorf("rows %s", got)
+	}
+}

@@ -21,7 +21,8 @@ import (
 //
 // A Decoder counts lines from 1 across calls, so BadRecord.Line is the line
 // of the input on which a bad record starts. A Decoder is not safe for
-// concurrent use.
+// concurrent use, but decoders share no state: several goroutines may each
+// decode with their own (as a source decoding chunks in parallel does).
 type Decoder interface {
 	// Decode consumes whole records from the front of data and returns how
 	// many bytes it consumed. Records end at '\n' (a trailing '\r' is

@@ -16,5 +16,13 @@
 // TIMESTAMP(3) text is read and written with vector.ParseTimestamp and
 // vector.AppendTimestamp, the one definition Weir's casts and literals use
 // too: RFC 3339 ("2024-01-01T00:00:05.000Z") in JSON, "2024-01-01
-// 00:00:05.000" in CSV.
+// 00:00:05.000" in CSV. (The common 'YYYY-MM-DD HH:MM:SS.fff' shape takes
+// a fast path that keeps the column's last date; it gives the same values
+// and errors.)
+//
+// Decoding allocates nothing per value: rows are written straight into
+// the Arrow buffers of the batch being built (row_builder.go), CSV fields
+// of one-line records are parsed as they are found, and plain numbers,
+// decimals and timestamps take exact fast paths before the general
+// parsers. Decoders share no state, so a source may run one per goroutine.
 package format

@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/weirdb/weir/vector"
 )
 
 // jsonDecoder decodes JSON lines: one object per line, blank lines skipped.
@@ -41,8 +40,9 @@ type jsonDecoder struct {
 }
 
 type keyCol struct {
-	key string
-	col int
+	key   string
+	col   int
+	plain bool // key needs no escape: its JSON is "key"
 }
 
 func newJSONDecoder(schema *arrow.Schema, opts map[string]string, mem memory.Allocator) (*jsonDecoder, error) {
@@ -151,21 +151,27 @@ func (d *jsonDecoder) parse(rec []byte) error {
 			if s.peek() != '"' {
 				return s.unexpected("a string key")
 			}
-			raw, esc, err := s.str()
-			if err != nil {
-				return err
+			var col int
+			if k, ok := d.sameKey(&s, n); ok {
+				col = k
+			} else {
+				raw, esc, err := s.str()
+				if err != nil {
+					return err
+				}
+				if esc {
+					d.keyBuf = unescapeJSON(d.keyBuf[:0], raw)
+					raw = d.keyBuf
+				}
+				col = d.lookup(n, raw)
 			}
-			if esc {
-				d.keyBuf = unescapeJSON(d.keyBuf[:0], raw)
-				raw = d.keyBuf
-			}
-			col := d.lookup(n, raw)
 			s.ws()
 			if s.peek() != ':' {
 				return s.unexpected("':'")
 			}
 			s.p++
 			s.ws()
+			var err error
 			if col < 0 {
 				err = s.skip(1)
 			} else {
@@ -193,6 +199,23 @@ func (d *jsonDecoder) parse(rec []byte) error {
 	return nil
 }
 
+// sameKey reads the n-th key of a record, at s (which holds '"'), when it
+// is the n-th key of the last record with its column known, written
+// without escapes: records of one source mostly repeat their keys. It
+// returns the key's column; ok false (s unmoved) when it is another key.
+func (d *jsonDecoder) sameKey(s *jsonScanner, n int) (col int, ok bool) {
+	if n >= len(d.cache) {
+		return 0, false
+	}
+	k := &d.cache[n]
+	end := s.p + 1 + len(k.key)
+	if !k.plain || end >= len(s.b) || s.b[end] != '"' || string(s.b[s.p+1:end]) != k.key {
+		return 0, false
+	}
+	s.p = end + 1
+	return d.cache[n].col, true
+}
+
 // lookup returns the column of the n-th key of a record, or -1.
 func (d *jsonDecoder) lookup(n int, key []byte) int {
 	if n < len(d.cache) && d.cache[n].key == string(key) {
@@ -211,7 +234,11 @@ func (d *jsonDecoder) lookup(n int, key []byte) int {
 		for len(d.cache) <= n {
 			d.cache = append(d.cache, keyCol{col: -1})
 		}
-		d.cache[n] = keyCol{key: string(key), col: col}
+		plain := true
+		for _, c := range key {
+			plain = plain && strSafe[c]
+		}
+		d.cache[n] = keyCol{key: string(key), col: col, plain: plain}
 	}
 	return col
 }
@@ -251,11 +278,11 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		case kindString:
 			*v = value{valid: true, s: raw}
 		case kindTimestamp:
-			ms, err := vector.ParseTimestamp(bytesString(raw))
+			ms, err := col.ts.parseTimestamp(raw)
 			if err != nil {
 				return fmt.Errorf("column %s: %w", col.name, err)
 			}
-			*v = value{valid: true, i: ms}
+			v.valid, v.i = true, ms
 		case kindInt64, kindFloat64:
 			// A number in a string, as Flink's JSON format accepts.
 			return stringNumber(col, v, trimSpace(raw))
@@ -283,9 +310,9 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 		}
 		switch {
 		case w == 'n':
-			*v = value{}
+			v.valid = false
 		case col.kind == kindBool:
-			*v = value{valid: true}
+			v.valid, v.i = true, 0
 			if w == 't' {
 				v.i = 1
 			}
@@ -305,13 +332,13 @@ func (d *jsonDecoder) value(s *jsonScanner, c int) error {
 			if err != nil {
 				return err
 			}
-			*v = value{valid: true, i: n}
+			v.valid, v.i = true, n
 		case kindFloat64:
 			f, err := ParseFloat64(lit)
 			if err != nil {
 				return badValue(col.name, kindFloat64, lit, err)
 			}
-			*v = value{valid: true, f: f}
+			v.valid, v.f = true, f
 		case kindString:
 			*v = value{valid: true, s: lit}
 		default:
@@ -350,7 +377,7 @@ func stringNumber(col *column, v *value, b []byte) error {
 		if err != nil {
 			return badValue(col.name, kindFloat64, b, err)
 		}
-		*v = value{valid: true, f: f}
+		v.valid, v.f = true, f
 		return nil
 	}
 	n, err := ParseInt64(b)
@@ -361,7 +388,7 @@ func stringNumber(col *column, v *value, b []byte) error {
 			return badValue(col.name, kindInt64, b, err)
 		}
 	}
-	*v = value{valid: true, i: n}
+	v.valid, v.i = true, n
 	return nil
 }
 

@@ -99,3 +99,57 @@ func TestJSONDecoder(t *testing.T) {
 		})
 	}
 }
+
+// indexUnsafe stops where a byte-by-byte scan of safe bytes stops, or
+// before the last fewer than eight bytes.
+func TestIndexUnsafe(t *testing.T) {
+	for n := 0; n < 30; n++ {
+		for at := -1; at < n; at++ {
+			for _, c := range []byte{'"', '\\', 0, 0x1f, '\n'} {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(0x20 + (i*53)%0xe0)
+					if b[i] == '"' || b[i] == '\\' {
+						b[i] = 'a'
+					}
+				}
+				if at >= 0 {
+					b[at] = c
+				}
+				want := 0
+				for want < n && strSafe[b[want]] {
+					want++
+				}
+				got := indexUnsafe(b, 0)
+				for got < n && strSafe[b[got]] {
+					got++
+				}
+				if got != want || indexUnsafe(b, 0) > want {
+					t.Fatalf("%q: stops at %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A record whose keys repeat the last record's is read through the key
+// cache; spelled with escapes, or differently, or holding a quote, a key is
+// still read in full.
+func TestJSONRepeatedKeys(t *testing.T) {
+	schema := schemaOf("ts TIMESTAMP", `a"b BIGINT`, "x DOUBLE")
+	res := decodeAll(t, "json", schema, nil, `{"ts":"2024-01-01 00:00:00","a\"b":1,"x":1.5}
+{"ts":"2024-01-01 00:00:01","a\"b":2,"x":2.5}
+{"t\u0073":"2024-01-01 00:00:02","a\"b":3,"x":3.5}
+{"ts":"2024-01-01 00:00:03","a\"":4,"x":4.5}
+{"ts":"2024-01-01 00:00:04","a\"b":5,"x":5.5}
+{"tsx":"2024-01-01 00:00:05","a\"b":6,"x":6.5}
+{"ts":"2024-01-01 00:00:06","a\"b":7,"x":7.5}
+{"ts":"2024-01-01 00:00:07","a\"b":8,"x":8.5,"x":9.5}
+{"TS":"2024-01-01 00:00:08","x":9.5}
+`)
+	checkResult(t, res, []string{
+		"2024-01-01T00:00:00.000Z|1|1.5", "2024-01-01T00:00:01.000Z|2|2.5", "2024-01-01T00:00:02.000Z|3|3.5",
+		"2024-01-01T00:00:03.000Z|NULL|4.5", "2024-01-01T00:00:04.000Z|5|5.5", "NULL|6|6.5",
+		"2024-01-01T00:00:06.000Z|7|7.5", "2024-01-01T00:00:07.000Z|8|9.5", "2024-01-01T00:00:08.000Z|NULL|9.5",
+	}, nil, "")
+}

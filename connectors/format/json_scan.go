@@ -1,8 +1,10 @@
 package format
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -55,6 +57,23 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
+// indexUnsafe skips, eight bytes at a time, the bytes of b from p on
+// that a string holds as they are; it returns the index of the first quote,
+// backslash or control character, or of the last fewer than eight bytes.
+func indexUnsafe(b []byte, p int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; p+8 <= len(b); p += 8 {
+		x := binary.LittleEndian.Uint64(b[p:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// The lowest marked byte is the first match of any of the three
+		// tests; borrows mark only bytes above a match.
+		if t := ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x) & highs; t != 0 {
+			return p + bits.TrailingZeros64(t)/8
+		}
+	}
+	return p
+}
+
 // str scans a string at the position (which holds '"') and returns its raw
 // content and whether it contains escapes.
 func (s *jsonScanner) str() (raw []byte, esc bool, err error) {
@@ -62,7 +81,7 @@ func (s *jsonScanner) str() (raw []byte, esc bool, err error) {
 	start := s.p
 	b := s.b
 	for {
-		p := s.p
+		p := indexUnsafe(b, s.p)
 		for p < len(b) && strSafe[b[p]] {
 			p++
 		}

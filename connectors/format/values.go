@@ -6,8 +6,6 @@ import (
 	"math"
 	"strconv"
 	"unsafe"
-
-	"github.com/weirdb/weir/vector"
 )
 
 // errSyntax is the cause of every value that does not parse.
@@ -50,6 +48,9 @@ func ParseInt64(b []byte) (int64, error) {
 // ParseFloat64 parses a DOUBLE as strconv.ParseFloat does (so "NaN" and
 // "Inf" are accepted); values out of range are an error.
 func ParseFloat64(b []byte) (float64, error) {
+	if f, ok := parseDecimal(b); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(bytesString(b), 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
@@ -58,6 +59,58 @@ func ParseFloat64(b []byte) (float64, error) {
 		return 0, errSyntax
 	}
 	return f, nil
+}
+
+// pow10s are the powers of ten a float64 holds exactly.
+var pow10s = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal parses the common plain decimal, [+-]digits[.digits],
+// when its digits make an integer below 2^53 and it has at most 22 digits
+// after the point: the value is then that integer divided by a power of
+// ten, both exact, and one correctly rounded division gives what
+// strconv.ParseFloat gives (its own exact fast path). ok is false for
+// anything else, left to strconv.
+func parseDecimal(b []byte) (f float64, ok bool) {
+	f, end, ok := decimalAt(b, 0)
+	return f, ok && end == len(b)
+}
+
+// decimalAt reads the plain decimal at b[p:] as parseDecimal does, up to
+// the first byte that cannot continue it, and returns where it stopped.
+func decimalAt(b []byte, p int) (f float64, end int, ok bool) {
+	neg := false
+	if p < len(b) && (b[p] == '-' || b[p] == '+') {
+		neg = b[p] == '-'
+		p++
+	}
+	var m uint64
+	start := p
+	for ; p < len(b) && b[p]-'0' <= 9; p++ {
+		m = m*10 + uint64(b[p]-'0')
+	}
+	digits, frac := p-start, 0
+	if p < len(b) && b[p] == '.' {
+		p++
+		fs := p
+		for ; p < len(b) && b[p]-'0' <= 9; p++ {
+			m = m*10 + uint64(b[p]-'0')
+		}
+		frac = p - fs
+		digits += frac
+	}
+	// 19 digits cannot overflow m; 2^53 and 10^22 bound exactness.
+	if digits == 0 || digits > 19 || m >= 1<<53 || frac >= len(pow10s) {
+		return 0, p, false
+	}
+	f = float64(m)
+	if frac > 0 {
+		f /= pow10s[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, p, true
 }
 
 // ParseBool parses a BOOLEAN: true/false, t/f, yes/no, 1/0, in any case.
@@ -90,9 +143,10 @@ func ParseBool(b []byte) (bool, error) {
 	return false, errSyntax
 }
 
-// parseText parses b, the text of a field, as a value of kind k into v.
-// Numbers, booleans and timestamps may be surrounded by spaces or tabs.
-func parseText(k kind, b []byte, v *value) error {
+// parseText parses b, the text of a field, as a value of column c into
+// v. Numbers, booleans and timestamps may be surrounded by spaces or tabs.
+func parseText(c *column, b []byte, v *value) error {
+	k := c.kind
 	v.valid = true
 	if k == kindString {
 		v.s = b
@@ -113,7 +167,7 @@ func parseText(k kind, b []byte, v *value) error {
 			v.i = 1
 		}
 	case kindTimestamp:
-		v.i, err = vector.ParseTimestamp(bytesString(b))
+		v.i, err = c.ts.parseTimestamp(b)
 	}
 	return err
 }

@@ -29,6 +29,13 @@
 // history, a table reads the same rows on every run, and a checkpoint
 // keeps only the next event number (Source is a connectors.Seeker).
 //
+// Unpaced, a query running on N > 1 cores (connectors.SourceSpec's
+// Parallelism) has N workers generate ahead: the events from the read
+// position on are cut into chunks of the reader's batch size, each made on
+// its own, at most N+1 in flight; Next hands them out in event order, so
+// the rows, and every position, are those of one goroutine. A paced
+// source generates on the reading goroutine.
+//
 // The distributions follow the reference: ids start at 1000; an auction's
 // seller is, 3 times in 4, the "hot" person that opens the current block
 // of 100 people, else one of the last 1000; a bid goes, 1 time in 2, to

@@ -1,9 +1,8 @@
 package nexmark
 
 import (
+	"math/bits"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // colType is the SQL type of a column.
@@ -140,18 +139,9 @@ func (e *events) intField(k Kind, f int, i int64) int64 {
 	case Bid:
 		switch f {
 		case bAuction:
-			if r.hot(hotAuctionRatio) {
-				return lastAuction(i)/hotBlock*hotBlock + firstAuctionID
-			}
-			return r.inFlightAuction(i) + firstAuctionID
+			return bidAuction(i)
 		case bBidder:
-			if r.hot(hotBidderRatio) {
-				// The second person of the block, so that hot bidders are
-				// not hot sellers; the first until it exists.
-				last := lastPerson(i)
-				return min(last/hotBlock*hotBlock+1, last) + firstPersonID
-			}
-			return r.activePerson(i) + firstPersonID
+			return bidBidder(i)
 		case bPrice:
 			return r.price()
 		case bDateTime:
@@ -161,65 +151,100 @@ func (e *events) intField(k Kind, f int, i int64) int64 {
 	panic("nexmark: not an integer field")
 }
 
-// appendString appends VARCHAR field f of event i of kind k to b.
-func (e *events) appendString(b *array.StringBuilder, k Kind, f int, i int64) {
+// The draws of a bid's auction, bidder and channel are made without a
+// branch on the hot/cold draw (it is a coin toss the processor cannot
+// predict): both candidates are computed and one kept.
+
+// bidAuction is the auction of bid event i.
+func bidAuction(i int64) int64 {
+	r := stream(i, bAuction)
+	hot := r.hot(hotAuctionRatio)
+	last := lastAuction(i)
+	lo := max(last-numInFlightAuctions, 0)
+	v := lo + r.intn(last-lo+1) // inFlightAuction
+	if hot {
+		v = last / hotBlock * hotBlock
+	}
+	return v + firstAuctionID
+}
+
+// bidBidder is the bidder of bid event i.
+func bidBidder(i int64) int64 {
+	r := stream(i, bBidder)
+	hot := r.hot(hotBidderRatio)
+	last := lastPerson(i)
+	n := last + 1
+	active := min(n, numActivePeople)
+	v := n - active + r.intn(active) // activePerson
+	if hot {
+		// The second person of the block, so that hot bidders are not hot
+		// sellers; the first until it exists.
+		v = min(last/hotBlock*hotBlock+1, last)
+	}
+	return v + firstPersonID
+}
+
+// bidChannel is the channel of bid event i, an index into
+// channels().name and url: the channel and its URL go together.
+func bidChannel(i int64) int {
+	r := stream(i, bChannel)
+	hot := r.hot(2)
+	x := r.next()
+	hi, _ := bits.Mul64(x, numChannels)
+	v := len(hotChannel) + int(hi)
+	if hot {
+		hi, _ = bits.Mul64(x, uint64(len(hotChannel)))
+		v = int(hi)
+	}
+	return v
+}
+
+// appendString appends VARCHAR field f of event i of kind k to dst.
+func (e *events) appendString(dst []byte, k Kind, f int, i int64) []byte {
 	switch k {
 	case Person:
-		if f == pExtra {
+		switch f {
+		case pExtra:
 			size := int64(8)
-			for _, g := range []int{pName, pEmail, pCard, pCity, pState} {
-				size += int64(len(e.personString(g, i)))
+			for _, g := range [...]int{pName, pEmail, pCard, pCity, pState} {
+				size += e.personLen(g, i)
 			}
 			r := stream(i, f)
-			b.Append(r.extra(size, avgPersonBytes))
-			return
-		}
-		switch f {
+			return append(dst, r.extra(size, avgPersonBytes)...)
 		case pCity:
 			r := stream(i, f)
-			b.Append(usCities[r.intn(int64(len(usCities)))])
+			return append(dst, usCities[r.intn(int64(len(usCities)))]...)
 		case pState:
 			r := stream(i, f)
-			b.Append(usStates[r.intn(int64(len(usStates)))])
-		default:
-			b.BinaryBuilder.Append(e.personString(f, i))
+			return append(dst, usStates[r.intn(int64(len(usStates)))]...)
 		}
+		return append(dst, e.personString(f, i)...)
 	case Auction:
 		switch f {
 		case aItemName, aDescription:
 			r := stream(i, f)
-			e.scratch = r.appendString(e.scratch[:0], auctionStringMax(f), ' ')
-			b.BinaryBuilder.Append(e.scratch)
+			return r.appendString(dst, auctionStringMax(f), ' ')
 		case aExtra:
 			// The size before trimming: close enough for padding.
 			rn, rd := stream(i, aItemName), stream(i, aDescription)
 			size := 8 + rn.stringLen(auctionStringMax(aItemName)) + rd.stringLen(auctionStringMax(aDescription)) + 40
 			r := stream(i, f)
-			b.Append(r.extra(size, avgAuctionBytes))
+			return append(dst, r.extra(size, avgAuctionBytes)...)
 		}
 	case Bid:
 		switch f {
 		case bChannel, bURL:
-			r := stream(i, bChannel) // channel and URL go together
-			c := channels()
-			var name, url string
-			if r.hot(2) {
-				h := r.intn(int64(len(hotChannel)))
-				name, url = hotChannel[h], c.hotURL[h]
-			} else {
-				n := r.intn(numChannels)
-				name, url = c.name[n], c.url[n]
-			}
+			c, n := channels(), bidChannel(i)
 			if f == bChannel {
-				b.Append(name)
-			} else {
-				b.Append(url)
+				return append(dst, c.name.at(n)...)
 			}
+			return append(dst, c.url.at(n)...)
 		case bExtra:
 			r := stream(i, f)
-			b.Append(r.extra(32, avgBidBytes))
+			return append(dst, r.extra(32, avgBidBytes)...)
 		}
 	}
+	panic("nexmark: not a VARCHAR field")
 }
 
 func auctionStringMax(f int) int64 {
@@ -227,6 +252,24 @@ func auctionStringMax(f int) int64 {
 		return 20
 	}
 	return 100
+}
+
+// personLen is len(e.personString(f, i)), made without the string when
+// only draws decide it.
+func (e *events) personLen(f int, i int64) int64 {
+	r := stream(i, f)
+	switch f {
+	case pName:
+		first := len(firstNames[r.intn(int64(len(firstNames)))])
+		return int64(first + 1 + len(lastNames[r.intn(int64(len(lastNames)))]))
+	case pCard:
+		return 19
+	case pCity:
+		return int64(len(usCities[r.intn(int64(len(usCities)))]))
+	case pState:
+		return int64(len(usStates[r.intn(int64(len(usStates)))]))
+	}
+	return int64(len(e.personString(f, i)))
 }
 
 // personString is a person's name, email address, credit card, city or

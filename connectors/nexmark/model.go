@@ -65,31 +65,6 @@ func KindOf(i int64) Kind {
 	return Bid
 }
 
-// nextOfKind is the first event number at or after i of kind k.
-func nextOfKind(i int64, k Kind) int64 {
-	off := i % totalProportion
-	base := i - off
-	switch k {
-	case Person:
-		if off == 0 {
-			return i
-		}
-		return base + totalProportion
-	case Auction:
-		switch {
-		case off == 0:
-			return i + 1
-		case off <= auctionProportion:
-			return i
-		}
-		return base + totalProportion + personProportion
-	}
-	if off < personProportion+auctionProportion {
-		return base + personProportion + auctionProportion
-	}
-	return i
-}
-
 // lastPerson is the base-0 id of the last person created at or before
 // event i.
 func lastPerson(i int64) int64 { return i / totalProportion }
@@ -213,15 +188,21 @@ func (r *rng) extra(size, avg int64) string {
 	if size > avg {
 		return ""
 	}
-	d := avg - size
-	delta := int64(math.Round(float64(d) * 0.2))
-	n := d - delta
-	if delta > 0 {
-		n += r.intn(2 * delta)
+	n, spread := extraLen(size, avg)
+	if spread > 0 {
+		n += r.intn(spread)
 	}
 	text := extraText()
 	off := r.intn(int64(len(text)) - n)
 	return text[off : off+n]
+}
+
+// extraLen is the length of the padding of an event of size bytes (at
+// most avg): lo plus a draw below spread, when spread > 0.
+func extraLen(size, avg int64) (lo, spread int64) {
+	d := avg - size
+	delta := int64(math.Round(float64(d) * 0.2))
+	return d - delta, 2 * delta
 }
 
 var (
@@ -250,13 +231,30 @@ var (
 	hotChannel = []string{"Google", "Facebook", "Baidu", "Apple"}
 )
 
-// channels are the hot channels' URLs and the names and URLs of channels
-// 0 to numChannels-1, made once, the same on every run.
+// channelTable holds the names and URLs of the channels a bid comes
+// from: the hot channels, then channel-0 to channel-<numChannels-1>; made
+// once, the same on every run.
 type channelTable struct {
-	hotURL []string
-	name   []string
-	url    []string
+	name, url strTable
 }
+
+// strTable is a list of strings kept back to back in one block, so that
+// reading a random one touches little memory.
+type strTable struct {
+	data []byte
+	off  []uint32 // string n is data[off[n]:off[n+1]]
+}
+
+func (t *strTable) add(s string) {
+	if len(t.off) == 0 {
+		t.off = append(t.off, 0)
+	}
+	t.data = append(t.data, s...)
+	t.off = append(t.off, uint32(len(t.data)))
+}
+
+// at is string n.
+func (t *strTable) at(n int) []byte { return t.data[t.off[n]:t.off[n+1]] }
 
 var (
 	channelsOnce sync.Once
@@ -275,11 +273,10 @@ func channels() *channelTable {
 			return string(append(b, "item.htm?query=1"...))
 		}
 		t := &channelsTab
-		for range hotChannel {
-			t.hotURL = append(t.hotURL, base())
+		for _, h := range hotChannel {
+			t.name.add(h)
+			t.url.add(base())
 		}
-		t.name = make([]string, numChannels)
-		t.url = make([]string, numChannels)
 		for i := range numChannels {
 			u := base()
 			if r.intn(10) > 0 {
@@ -289,8 +286,8 @@ func channels() *channelTable {
 				}
 				u += "&channel_id=" + strconv.FormatInt(id, 10)
 			}
-			t.name[i] = "channel-" + strconv.Itoa(i)
-			t.url[i] = u
+			t.name.add("channel-" + strconv.Itoa(i))
+			t.url.add(u)
 		}
 	})
 	return &channelsTab

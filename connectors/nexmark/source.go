@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weirdb/weir/connectors"
@@ -19,16 +18,15 @@ type Source struct {
 	table  string
 	schema *arrow.Schema
 	cfg    *config
-	ev     events
-	fields []int // per column: the field of the kind it holds
-	ints   []*array.Int64Builder
-	strs   []*array.StringBuilder
-	times  []*array.TimestampBuilder
-	// perRow is, per VARCHAR column, the bytes a row took in the last
-	// batch: the builders reserve that much, so they never grow by copies.
-	perRow []int
+	gen    *gen  // makes the batches, on the reading goroutine
 	pos    int64 // the next event number
 	closed bool
+
+	// With a parallelism above 1 and no pace, workers generate batches
+	// ahead (ahead.go): left is the batch being handed out in slices.
+	workers int
+	ahead   *ahead
+	left    *piece
 
 	// Pacing (events_per_second > 0): by time t, paceEvents +
 	// rate*(t-paceTime) events are due.
@@ -85,20 +83,10 @@ func newSource(spec connectors.SourceSpec) (*Source, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	s := &Source{table: spec.Table, schema: spec.Schema, cfg: cfg, fields: fields, now: time.Now,
-		ev: events{baseMs: cfg.baseMs, delayNs: cfg.delayNs}}
-	n := len(fields)
-	s.ints, s.strs, s.times = make([]*array.Int64Builder, n), make([]*array.StringBuilder, n), make([]*array.TimestampBuilder, n)
-	s.perRow = make([]int, n)
-	for c, f := range spec.Schema.Fields() {
-		switch kindFields[cfg.kind][fields[c]].typ {
-		case bigint:
-			s.ints[c] = array.NewInt64Builder(mem)
-		case varchar:
-			s.strs[c] = array.NewStringBuilder(mem)
-		default:
-			s.times[c] = array.NewTimestampBuilder(mem, f.Type.(*arrow.TimestampType))
-		}
+	s := &Source{table: spec.Table, schema: spec.Schema, cfg: cfg, now: time.Now,
+		gen: newGen(spec.Schema, mem, cfg, fields)}
+	if spec.Parallelism > 1 && cfg.rate == 0 {
+		s.workers = spec.Parallelism
 	}
 	return s, nil
 }
@@ -123,6 +111,7 @@ func (s *Source) Seek(pos []byte) error {
 	if len(pos) != 8 || int64(binary.BigEndian.Uint64(pos)) < 0 {
 		return fmt.Errorf("table %s: nexmark: a bad position of %d bytes in the checkpoint", s.table, len(pos))
 	}
+	s.stopAhead()
 	s.pos = int64(binary.BigEndian.Uint64(pos))
 	s.paceEvents = float64(s.pos)
 	return nil
@@ -162,8 +151,12 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if s.pos >= s.cfg.events {
 		return nil, connectors.ErrEndOfInput
 	}
+	if s.workers > 1 {
+		return s.nextAhead(ctx, maxRows)
+	}
 	end := s.due()
-	rows := s.generate(end, maxRows)
+	b, rows, next := s.gen.batch(s.pos, end, maxRows)
+	s.pos = next
 	s.backlog = s.cfg.rate > 0 && rows == maxRows && s.pos < end
 	if rows == 0 {
 		if s.pos >= s.cfg.events {
@@ -171,85 +164,15 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		}
 		return nil, connectors.ErrNoData
 	}
-	return s.batch(rows), nil
+	return b, nil
 }
 
-// generate appends the rows of the events from s.pos up to end, at most
-// maxRows of them, and moves s.pos past the events it went over.
-func (s *Source) generate(end int64, maxRows int) int {
-	k := s.cfg.kind
-	for c := range s.fields {
-		switch {
-		case s.ints[c] != nil:
-			s.ints[c].Reserve(maxRows)
-		case s.times[c] != nil:
-			s.times[c].Reserve(maxRows)
-		default:
-			// Bounded by the first batch, then by what rows took.
-			s.strs[c].Reserve(min(maxRows, 1<<16))
-			s.strs[c].ReserveData(min(maxRows, 1<<16) * max(s.perRow[c]+s.perRow[c]/8, 16))
-		}
-	}
-	rows := 0
-	i := s.pos
-	for rows < maxRows {
-		i = nextOfKind(i, k)
-		if i >= end {
-			break
-		}
-		for c, f := range s.fields {
-			switch {
-			case s.ints[c] != nil:
-				s.ints[c].UnsafeAppend(s.ev.intField(k, f, i))
-			case s.times[c] != nil:
-				s.times[c].UnsafeAppend(arrow.Timestamp(s.ev.intField(k, f, i)))
-			default:
-				s.ev.appendString(s.strs[c], k, f, i)
-			}
-		}
-		rows++
-		i++
-	}
-	s.pos = min(i, end)
-	return rows
-}
-
-// batch makes a record batch of the rows in the builders.
-func (s *Source) batch(rows int) arrow.RecordBatch {
-	cols := make([]arrow.Array, len(s.fields))
-	for c := range s.fields {
-		switch {
-		case s.ints[c] != nil:
-			cols[c] = s.ints[c].NewArray()
-		case s.times[c] != nil:
-			cols[c] = s.times[c].NewArray()
-		default:
-			s.perRow[c] = s.strs[c].DataLen() / rows
-			cols[c] = s.strs[c].NewArray()
-		}
-	}
-	b := array.NewRecordBatch(s.schema, cols, int64(rows))
-	for _, c := range cols {
-		c.Release()
-	}
-	return b
-}
-
-// Close frees the builders.
+// Close stops the workers, if any, and frees what they made ahead.
 func (s *Source) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	for c := range s.fields {
-		switch {
-		case s.ints[c] != nil:
-			s.ints[c].Release()
-		case s.times[c] != nil:
-			s.times[c].Release()
-		default:
-			s.strs[c].Release()
-		}
-	}
+	s.stopAhead()
 	return nil
 }

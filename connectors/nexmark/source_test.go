@@ -119,16 +119,18 @@ func TestKindsRatio(t *testing.T) {
 			t.Errorf("%d events: persons, auctions, bids = %v, want %d %d %d", c.events, got, c.persons, c.auctions, c.bids)
 		}
 	}
-	for i := int64(0); i < 500; i++ {
-		for _, k := range []Kind{Person, Auction, Bid} {
-			n := nextOfKind(i, k)
-			if KindOf(n) != k || n < i {
-				t.Fatalf("nextOfKind(%d, %s) = %d of kind %s", i, k, n, KindOf(n))
+	// countOfKind and eventOfKind agree with counting event by event.
+	for _, k := range []Kind{Person, Auction, Bid} {
+		count := int64(0)
+		for i := int64(0); i < 500; i++ {
+			if got := countOfKind(i, k); got != count {
+				t.Fatalf("countOfKind(%d, %s) = %d, want %d", i, k, got, count)
 			}
-			for j := i; j < n; j++ {
-				if KindOf(j) == k {
-					t.Fatalf("nextOfKind(%d, %s) = %d skips %d", i, k, n, j)
+			if KindOf(i) == k {
+				if got := eventOfKind(count, k); got != i {
+					t.Fatalf("eventOfKind(%d, %s) = %d, want %d", count, k, got, i)
 				}
+				count++
 			}
 		}
 	}
@@ -456,5 +458,27 @@ func TestPow10(t *testing.T) {
 		if got, want := pow10(x), math.Pow(10, x); math.Abs(got-want) > want*1e-11 {
 			t.Fatalf("pow10(%g) = %g, want %g", x, got, want)
 		}
+	}
+}
+
+// readBatches reads src to its end in batches of maxRows and keeps them.
+func readBatches(t testing.TB, src connectors.Source, maxRows int) []arrow.RecordBatch {
+	t.Helper()
+	var out []arrow.RecordBatch
+	for {
+		b, err := src.Next(context.Background(), maxRows)
+		if errors.Is(err, connectors.ErrEndOfInput) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+}
+
+func release(batches []arrow.RecordBatch) {
+	for _, b := range batches {
+		b.Release()
 	}
 }
