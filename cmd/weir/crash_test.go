@@ -83,7 +83,7 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	ref, crash := t.TempDir(), t.TempDir()
 	writeCrashInput(t, ref)
 	writeCrashInput(t, crash)
-	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))
@@ -126,7 +126,8 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	t.Logf("%d kills, %d rows and %d changelog rows, identical to the uninterrupted run", kills, len(got), len(gotUpd))
 }
 
-// killRuns runs `weir run q.sql --checkpoint-dir ck` in dir kills times,
+// killRuns runs `weir run q.sql --checkpoint-dir ck --parallelism 2` in
+// dir kills times (its reference runs have parallelism 2 too),
 // SIGKILLing each run delay(i) after it has written a checkpoint of its
 // own (so every run is cut short however fast the machine, often in the
 // middle of its next checkpoint), then lets a last run finish. Every run

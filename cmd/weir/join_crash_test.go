@@ -34,7 +34,7 @@ func TestJoinCrashRecovery(t *testing.T) {
 		writeCrashInput(t, d)
 		writeFile(t, d, "q.sql", joinCrashScript)
 	}
-	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := fileLines(t, filepath.Join(ref, "join.jsonl"))

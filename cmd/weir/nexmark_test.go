@@ -140,7 +140,7 @@ func TestNexmarkCrashRecovery(t *testing.T) {
 	ref, crash := t.TempDir(), t.TempDir()
 	writeFile(t, ref, "q.sql", nexmarkCrashScript())
 	writeFile(t, crash, "q.sql", nexmarkCrashScript())
-	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := sortedLines(t, filepath.Join(ref, "out.jsonl"))

@@ -58,7 +58,7 @@ func TestSessionCumulateCrashRecovery(t *testing.T) {
 	ref, crash := t.TempDir(), t.TempDir()
 	writeSessionCrashInput(t, ref)
 	writeSessionCrashInput(t, crash)
-	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	outs := []string{"sessions.jsonl", "cumulate.jsonl"}

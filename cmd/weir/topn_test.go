@@ -46,7 +46,7 @@ func TestTopNCrashRecovery(t *testing.T) {
 		writeCrashInput(t, d)
 		writeFile(t, d, "q.sql", topnCrashScript)
 	}
-	if _, errOut, code := runWeir(t, ref, "run", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	outs := []string{"top.jsonl", "last.jsonl", "win.jsonl"}
