@@ -56,15 +56,26 @@ func mergeEmissions(mem memory.Allocator, schema *arrow.Schema, order []int, out
 	heap.Init(h)
 	var out []arrow.RecordBatch
 	var refs []mergeRef
-	var pending []arrow.RecordBatch // finished batches refs point into
+	var srcs []arrow.RecordBatch    // the batches refs point into
+	var pending []arrow.RecordBatch // finished ones among them
+	for _, r := range h.runs {
+		r.src = int32(len(srcs))
+		srcs = append(srcs, r.cur)
+	}
 	flush := func() {
 		if len(refs) == 0 {
 			return
 		}
-		out = append(out, gatherBatch(mem, schema, refs))
+		out = append(out, gatherBatch(mem, schema, srcs, refs))
 		refs = refs[:0]
 		releaseBatches(pending)
 		pending = pending[:0]
+		// Keep only the batches still current.
+		srcs = srcs[:0]
+		for _, r := range h.runs {
+			r.src = int32(len(srcs))
+			srcs = append(srcs, r.cur)
+		}
 	}
 	for h.Len() > 0 {
 		r := h.runs[0]
@@ -77,7 +88,7 @@ func mergeEmissions(mem memory.Allocator, schema *arrow.Schema, order []int, out
 			}
 			return append(out, r.batches[r.b:]...), nil
 		}
-		refs = append(refs, mergeRef{r.cur, r.row})
+		refs = append(refs, mergeRef{r.src, int32(r.row)})
 		r.row++
 		if r.row == r.rows {
 			// Keep the batch until the rows taken from it are copied.
@@ -87,6 +98,8 @@ func mergeEmissions(mem memory.Allocator, schema *arrow.Schema, order []int, out
 				heap.Pop(h)
 			} else {
 				r.load()
+				r.src = int32(len(srcs))
+				srcs = append(srcs, r.cur)
 				heap.Fix(h, 0)
 			}
 		} else if len(h.runs) > 1 {
@@ -106,6 +119,7 @@ type mergeRun struct {
 	batches []arrow.RecordBatch
 	order   []int
 	b, row  int
+	src     int32 // cur's index in the merge's source batches
 	cur     arrow.RecordBatch
 	rows    int
 	views   []colView
@@ -187,10 +201,9 @@ func compareViews(a []colView, i int, b []colView, j int) int {
 	return 0
 }
 
-// mergeRef names one row of a batch.
+// mergeRef names one row of one of the merge's source batches.
 type mergeRef struct {
-	batch arrow.RecordBatch
-	row   int
+	src, row int32
 }
 
 // mergeHeap orders runs by their current row.
@@ -233,38 +246,53 @@ func compareBool(x, y bool) int {
 	return -1
 }
 
-// gatherBatch builds a batch of the rows refs names, in order, column by
-// column.
-func gatherBatch(mem memory.Allocator, schema *arrow.Schema, refs []mergeRef) arrow.RecordBatch {
+// gatherBatch builds a batch of the rows refs names in srcs, in order,
+// column by column.
+func gatherBatch(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.RecordBatch, refs []mergeRef) arrow.RecordBatch {
 	cols := make([]arrow.Array, schema.NumFields())
+	arrs := make([]arrow.Array, len(srcs))
 	for c := range cols {
-		cols[c] = gatherColumn(mem, schema.Field(c).Type, c, refs)
+		for i, b := range srcs {
+			arrs[i] = b.Column(c)
+		}
+		cols[c] = gatherColumn(mem, schema.Field(c).Type, arrs, refs)
 	}
 	out := array.NewRecordBatch(schema, cols, int64(len(refs)))
 	releaseAll(cols)
 	return out
 }
 
-func gatherColumn(mem memory.Allocator, t arrow.DataType, c int, refs []mergeRef) arrow.Array {
+// gatherColumn gathers one column: arrs are its arrays in the source
+// batches.
+func gatherColumn(mem memory.Allocator, t arrow.DataType, arrs []arrow.Array, refs []mergeRef) arrow.Array {
 	switch t.ID() {
 	case arrow.INT64:
-		return gatherFixed(array.NewInt64Builder(mem), c, refs, func(a arrow.Array) []int64 { return a.(*array.Int64).Int64Values() })
+		return gatherFixed(array.NewInt64Builder(mem), arrs, refs, func(a arrow.Array) []int64 { return a.(*array.Int64).Int64Values() })
 	case arrow.TIMESTAMP:
-		return gatherFixed(array.NewTimestampBuilder(mem, t.(*arrow.TimestampType)), c, refs, func(a arrow.Array) []arrow.Timestamp { return a.(*array.Timestamp).TimestampValues() })
+		return gatherFixed(array.NewTimestampBuilder(mem, t.(*arrow.TimestampType)), arrs, refs, func(a arrow.Array) []arrow.Timestamp { return a.(*array.Timestamp).TimestampValues() })
 	case arrow.FLOAT64:
-		return gatherFixed(array.NewFloat64Builder(mem), c, refs, func(a arrow.Array) []float64 { return a.(*array.Float64).Float64Values() })
+		return gatherFixed(array.NewFloat64Builder(mem), arrs, refs, func(a arrow.Array) []float64 { return a.(*array.Float64).Float64Values() })
 	case arrow.INT8:
-		return gatherFixed(array.NewInt8Builder(mem), c, refs, func(a arrow.Array) []int8 { return a.(*array.Int8).Int8Values() })
+		return gatherFixed(array.NewInt8Builder(mem), arrs, refs, func(a arrow.Array) []int8 { return a.(*array.Int8).Int8Values() })
 	case arrow.STRING:
+		strs := make([]*array.String, len(arrs))
+		total := 0
+		for i, a := range arrs {
+			strs[i] = a.(*array.String)
+		}
+		for _, r := range refs {
+			total += strs[r.src].ValueLen(int(r.row))
+		}
 		b := array.NewStringBuilder(mem)
 		defer b.Release()
 		b.Reserve(len(refs))
+		b.ReserveData(total)
 		for _, r := range refs {
-			a := r.batch.Column(c).(*array.String)
-			if a.IsNull(r.row) {
+			a := strs[r.src]
+			if a.IsNull(int(r.row)) {
 				b.AppendNull()
 			} else {
-				b.Append(a.Value(r.row))
+				b.Append(a.Value(int(r.row)))
 			}
 		}
 		return b.NewArray()
@@ -273,11 +301,11 @@ func gatherColumn(mem memory.Allocator, t arrow.DataType, c int, refs []mergeRef
 		defer b.Release()
 		b.Reserve(len(refs))
 		for _, r := range refs {
-			a := r.batch.Column(c).(*array.Boolean)
-			if a.IsNull(r.row) {
+			a := arrs[r.src].(*array.Boolean)
+			if a.IsNull(int(r.row)) {
 				b.AppendNull()
 			} else {
-				b.UnsafeAppend(a.Value(r.row))
+				b.UnsafeAppend(a.Value(int(r.row)))
 			}
 		}
 		return b.NewArray()
@@ -285,25 +313,27 @@ func gatherColumn(mem memory.Allocator, t arrow.DataType, c int, refs []mergeRef
 	return array.NewNull(len(refs)) // arrow.NULL: gatherable admits no other type
 }
 
-// gatherFixed gathers a fixed-width column, reading each source batch's
-// values once per run of rows from it.
-func gatherFixed[T any](b fixedBuilder[T], c int, refs []mergeRef, values func(arrow.Array) []T) arrow.Array {
+// gatherFixed gathers a fixed-width column into one slice, then appends
+// it whole.
+func gatherFixed[T any](b fixedBuilder[T], arrs []arrow.Array, refs []mergeRef, values func(arrow.Array) []T) arrow.Array {
 	defer b.Release()
-	b.Reserve(len(refs))
-	var last arrow.RecordBatch
-	var a arrow.Array
-	var vals []T
+	vals := make([][]T, len(arrs))
 	nulls := false
-	for _, r := range refs {
-		if r.batch != last {
-			last, a = r.batch, r.batch.Column(c)
-			vals, nulls = values(a), a.NullN() > 0
-		}
-		if nulls && a.IsNull(r.row) {
-			b.UnsafeAppendBoolToBitmap(false)
-		} else {
-			b.UnsafeAppend(vals[r.row])
+	for i, a := range arrs {
+		vals[i] = values(a)
+		nulls = nulls || a.NullN() > 0
+	}
+	out := make([]T, len(refs))
+	for i, r := range refs {
+		out[i] = vals[r.src][r.row]
+	}
+	var valid []bool
+	if nulls {
+		valid = make([]bool, len(refs))
+		for i, r := range refs {
+			valid[i] = arrs[r.src].IsValid(int(r.row))
 		}
 	}
+	b.AppendValues(out, valid)
 	return b.NewArray()
 }
