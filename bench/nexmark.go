@@ -91,6 +91,9 @@ type NexmarkScriptConfig struct {
 	// becomes one too), and its INSERT INTO. Without it both are dropped
 	// and the query's rows go to the script's output.
 	Sink bool
+	// SinkTable, with Sink, replaces the query's sink table by this
+	// CREATE TABLE statement (without its semicolon), of the same name.
+	SinkTable string
 	// Emit, if not empty, is an EMIT clause ("EMIT ON UPDATE") added at
 	// the end of the query.
 	Emit string
@@ -118,7 +121,10 @@ func NexmarkScript(query string, c NexmarkScriptConfig) string {
 			out = append(out, "CREATE TABLE side_input (`key` BIGINT, `value` VARCHAR) WITH (connector = 'file', path = "+
 				sqlQuote(c.SideInput)+", format = 'csv')")
 		case strings.HasPrefix(upper, "CREATE TABLE"):
-			if c.Sink {
+			switch {
+			case c.Sink && c.SinkTable != "":
+				out = append(out, c.SinkTable)
+			case c.Sink:
 				out = append(out, blackholeTable(st))
 			}
 		case strings.HasPrefix(upper, "CREATE FUNCTION COUNT_CHAR"):

@@ -51,6 +51,16 @@ func TestNexmarkScript(t *testing.T) {
 	}
 }
 
+// SinkTable replaces the sink table.
+func TestNexmarkScriptSinkTable(t *testing.T) {
+	q0, _ := NexmarkQuery("q0")
+	got := NexmarkScript(q0, NexmarkScriptConfig{Sink: true, SinkTable: "CREATE TABLE nexmark_q0 (c1 BIGINT) WITH ('connector' = 'blackhole')"})
+	want := "CREATE TABLE nexmark_q0 (c1 BIGINT) WITH ('connector' = 'blackhole');\nINSERT INTO nexmark_q0\nSELECT auction, bidder, price, `dateTime`, extra FROM bid;\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 // The DDL declares the three tables with the history's length.
 func TestNexmarkDDL(t *testing.T) {
 	ddl := NexmarkDDL(20000)
