@@ -140,3 +140,22 @@ func TestBenchNexmarkSinkFallback(t *testing.T) {
 		t.Errorf("typed sink %q", got)
 	}
 }
+
+// A query that cannot run (q6, which no engine runs in SQL, and the
+// command never picks) is reported with its error, as a FAILED row.
+func TestBenchNexmarkFailedQuery(t *testing.T) {
+	r := nexmarkQuery{name: "q6", events: 1000, parallelism: 1, label: "q6", prog: newBenchProgress(io.Discard, false)}
+	run := r.run(context.Background())
+	if run.Error == "" || run.RowsOut != 0 || run.Ratio != nil || run.FlinkPerCore != nil {
+		t.Fatalf("%+v", run)
+	}
+	t.Logf("q6: %s", run.Error)
+	var b strings.Builder
+	rep := &nexmarkReport{Events: 1000, Parallelism: 1, Queries: []nexmarkRun{run}}
+	if err := printNexmarkReport(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "│ q6    │ append-only │ FAILED   │ -       │") || !strings.Contains(b.String(), "\nq6 failed: "+run.Error+"\n") {
+		t.Errorf("report:\n%s", b.String())
+	}
+}
