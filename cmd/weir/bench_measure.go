@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -247,7 +248,10 @@ func (p *benchProgress) draw() {
 		if unit == "" {
 			unit = "lines"
 		}
-		line = fmt.Sprintf("%s  %3.0f%%  %s %s/s", p.name, 100*float64(d)/float64(p.total), humanCount(float64(d)/max(el.Seconds(), 1e-9)), unit)
+		frac := min(1, max(0, float64(d)/float64(p.total)))
+		const width = 24
+		bar := strings.Repeat("#", int(frac*width)) + strings.Repeat(" ", width-int(frac*width))
+		line = fmt.Sprintf("%s  [%s] %3.0f%%  %s %s/s", p.name, bar, 100*frac, humanCount(float64(d)/max(el.Seconds(), 1e-9)), unit)
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
 }
