@@ -76,10 +76,10 @@ run; the exit status is then 1.`,
 	}
 	fl := cmd.Flags()
 	fl.Int64Var(&f.events, "events", 10_000_000, "events of the history (persons, auctions and bids together)")
-	fl.StringVar(&f.queries, "queries", "", "the queries to run, comma-separated, e.g. q0,q5 (default: q0 to q23 but q6)")
-	fl.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism(), "workers per query, run as SET parallelism = N (default: the number of cores)")
+	fl.StringVar(&f.queries, "queries", "", "the queries to run, comma-separated, e.g. q0,q5 (default every query, q0 to q23, but q6)")
+	fl.IntVar(&f.parallelism, "parallelism", planner.DefaultParallelism(), "workers per query, run as SET parallelism = N; the default is this machine's number of cores")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object with all figures on stdout instead of the table")
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of each query to DIR/qN.prof")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of each query to `DIR`/qN.prof")
 	return cmd
 }
 
