@@ -38,7 +38,7 @@ type benchFlags struct {
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Run the bundled benchmarks (wordcount, grep) against plain baselines",
+		Short: "Run the bundled benchmarks (wordcount, grep against plain baselines; nexmark against Flink's figures)",
 		Long: `Bench generates a text file of ~100-byte lines of Zipf-distributed words (about
 1% of them contain ERROR), deterministically from --seed, then runs a workload
 over it with the real engine, in-process, exactly as weir run would: once
@@ -55,7 +55,7 @@ ratio of lines/s to the Go baseline's. A socket run is timed from the first
 byte written to the last result row counted. Generation time is reported
 apart.`,
 	}
-	cmd.AddCommand(newBenchWorkloadCmd("wordcount"), newBenchWorkloadCmd("grep"))
+	cmd.AddCommand(newBenchWorkloadCmd("wordcount"), newBenchWorkloadCmd("grep"), newBenchNexmarkCmd())
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -195,6 +196,9 @@ type benchProgress struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	// unit is what is counted ("lines" if empty).
+	unit string
 }
 
 func newBenchProgress(w io.Writer, enabled bool) *benchProgress {
@@ -240,9 +244,27 @@ func (p *benchProgress) draw() {
 	line := fmt.Sprintf("%s  %s", p.name, el.Round(100*time.Millisecond))
 	if p.done != nil && p.total > 0 {
 		d := p.done()
-		line = fmt.Sprintf("%s  %3.0f%%  %s lines/s", p.name, 100*float64(d)/float64(p.total), humanCount(float64(d)/max(el.Seconds(), 1e-9)))
+		unit := p.unit
+		if unit == "" {
+			unit = "lines"
+		}
+		frac := min(1, max(0, float64(d)/float64(p.total)))
+		const width = 24
+		bar := strings.Repeat("#", int(frac*width)) + strings.Repeat(" ", width-int(frac*width))
+		line = fmt.Sprintf("%s  [%s] %3.0f%%  %s %s/s", p.name, bar, 100*frac, humanCount(float64(d)/max(el.Seconds(), 1e-9)), unit)
 	}
 	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+}
+
+// println writes line on its own line, above the progress line when
+// there is one.
+func (p *benchProgress) println(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.enabled {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 // stop erases the line for good; it may be called more than once.

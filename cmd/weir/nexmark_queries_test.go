@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/weirdb/weir/bench"
 )
 
 // nexmarkFileDDL declares Nexmark's three tables over JSON-lines files
@@ -41,35 +40,11 @@ func nexmarkExport(t *testing.T, dir, events string) {
 }
 
 // nexmarkScript turns a Nexmark query file into a script a user would
-// run: its CREATE TABLE statements replaced by Weir's tables (tables, a
-// side-input file for q13), its INSERT INTO dropped so the rows go to
-// stdout, and q14's Java UDF defined in SQL.
-func nexmarkScript(t *testing.T, query, tables string) string {
-	t.Helper()
-	var lines []string
-	for _, l := range strings.Split(query, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "--") {
-			lines = append(lines, l)
-		}
-	}
-	var out []string
-	for _, st := range strings.Split(strings.Join(lines, "\n"), ";") {
-		st = strings.TrimSpace(st)
-		upper := strings.ToUpper(st)
-		switch {
-		case st == "":
-		case strings.HasPrefix(upper, "CREATE TABLE SIDE_INPUT"):
-			out = append(out, "CREATE TABLE side_input (`key` BIGINT, `value` VARCHAR) WITH (connector = 'file', path = 'side_input.csv', format = 'csv')")
-		case strings.HasPrefix(upper, "CREATE TABLE"):
-		case strings.HasPrefix(upper, "CREATE FUNCTION COUNT_CHAR"):
-			out = append(out, "CREATE FUNCTION count_char(s VARCHAR, c VARCHAR) RETURNS BIGINT AS 'LENGTH(s) - LENGTH(REPLACE(s, c, ''''))'")
-		case strings.HasPrefix(upper, "INSERT INTO"):
-			out = append(out, regexp.MustCompile(`(?is)^INSERT\s+INTO\s+\S+\s*`).ReplaceAllString(st, ""))
-		default:
-			out = append(out, st)
-		}
-	}
-	return tables + strings.Join(out, ";\n") + ";\n"
+// run (bench.NexmarkScript): its source tables declared by tables, q13's
+// side input read from side_input.csv, its INSERT INTO dropped so the rows
+// go to stdout.
+func nexmarkScript(query, tables string) string {
+	return bench.NexmarkScript(query, bench.NexmarkScriptConfig{Tables: tables, SideInput: "side_input.csv"})
 }
 
 // nexmarkResult applies the jsonl rows of a query's output (a changelog
@@ -113,32 +88,26 @@ func nexmarkResult(t *testing.T, out string) []string {
 func TestNexmarkQueries(t *testing.T) {
 	dir := t.TempDir()
 	nexmarkExport(t, dir, "3000")
-	var side strings.Builder
-	side.WriteString("key,value\n")
-	for k := 0; k < 10000; k++ {
-		fmt.Fprintf(&side, "%d,v%d\n", k, k*7%100)
-	}
-	writeFile(t, dir, "side_input.csv", side.String())
+	writeFile(t, dir, "side_input.csv", bench.NexmarkSideInput())
 	gen, files := nexmarkDDL("3000"), nexmarkFileDDL()
 	nonEmpty := 0
-	for i := 0; i <= 23; i++ {
-		if i == 6 {
+	for _, name := range bench.NexmarkQueryNames() {
+		if name == "q6" {
 			continue
 		}
-		q, err := os.ReadFile(filepath.Join("..", "..", "testdata", "nexmark", fmt.Sprintf("q%d.sql", i)))
+		q, err := bench.NexmarkQuery(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := fmt.Sprintf("q%d", i)
-		writeFile(t, dir, name+"_gen.sql", nexmarkScript(t, string(q), gen))
-		writeFile(t, dir, name+"_file.sql", nexmarkScript(t, string(q), files))
+		writeFile(t, dir, name+"_gen.sql", nexmarkScript(q, gen))
+		writeFile(t, dir, name+"_file.sql", nexmarkScript(q, files))
 		a, errA, codeA := runWeir(t, dir, "run", "--format", "jsonl", name+"_gen.sql")
 		b, errB, codeB := runWeir(t, dir, "run", "--format", "jsonl", name+"_file.sql")
 		if codeA != 0 || codeB != 0 {
 			t.Errorf("%s: exit %d on the connector, %d on files\n%s%s", name, codeA, codeB, errA, errB)
 			continue
 		}
-		if i == 12 {
+		if name == "q12" {
 			continue
 		}
 		ra, rb := nexmarkResult(t, a), nexmarkResult(t, b)

@@ -4,21 +4,22 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weirdb/weir/bench"
 )
 
-// nexmarkDDL declares Nexmark's three tables over the nexmark connector,
-// as the issue's CREATE TABLE does, with events events.
+// nexmarkDDL declares Nexmark's three tables over the nexmark connector
+// (bench.NexmarkDDL), with a history of events events.
 func nexmarkDDL(events string) string {
-	with := func(kind string) string {
-		return "WITH (connector = 'nexmark', 'nexmark.table.type' = '" + kind + "', 'nexmark.events' = '" + events + "', 'nexmark.events_per_second' = '0');\n"
+	n, err := strconv.ParseInt(events, 10, 64)
+	if err != nil {
+		panic(err)
 	}
-	wm := "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND"
-	return "CREATE TABLE person (id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, " + wm + ") " + with("person") +
-		"CREATE TABLE auction (id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra VARCHAR, " + wm + ") " + with("auction") +
-		"CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, " + wm + ") " + with("bid")
+	return bench.NexmarkDDL(n)
 }
 
 // nexmarkQ0 is Nexmark's q0.sql with its sink table declared as a JSON

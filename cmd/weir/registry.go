@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/blackhole"
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
@@ -19,6 +20,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("directory", directory.NewSource, directory.Config())
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
+	r.RegisterSink("blackhole", blackhole.NewSink, blackhole.Config())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
 	// shows it as pushed on the Scan).
 	r.RegisterContains("file", file.ContainsPushdown)
