@@ -265,6 +265,9 @@ func (p *Prepared) Explain() string {
 		mode = "updating"
 	}
 	fmt.Fprintf(&b, "mode: %s\n", mode)
+	if n := p.sess.Parallelism(); n > 1 {
+		fmt.Fprintf(&b, "parallelism: %d (filters, projections and UNNEST over slices of each batch; GROUP BY, join and top-N state in %d partitions by key hash)\n", n, n)
+	}
 	return b.String()
 }
 
