@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
@@ -28,6 +29,17 @@ const (
 	maxMaxRecord = 1 << 30
 	// maxBadRecord is how much of a bad record BadRow.Record keeps.
 	maxBadRecord = 200
+)
+
+// minMapSize is the smallest file that is memory-mapped instead of read
+// (a variable for tests).
+var minMapSize int64 = 1 << 20
+
+// The values of Source.mapState.
+const (
+	mapUndecided = iota
+	mapYes
+	mapNo
 )
 
 // Source reads one file of records. It is bounded: Next returns
@@ -65,6 +77,21 @@ type Source struct {
 	// countLine is the line that starts at byte countOff.
 	countOff  int64
 	countLine int64
+
+	// A file of at least minMapSize bytes is memory-mapped when reading
+	// starts (mapState), as it is then: mm is the whole of it and buf a
+	// window of mm, so reading copies nothing.
+	mm       []byte
+	mapState int8
+	hdrEnd   int64 // the offset after the header (CSV), once read
+
+	// With Parallelism > 1 a mapped file is decoded in chunks on that many
+	// goroutines (see parallel); posLine is then the line of offset.
+	spec    connectors.SourceSpec
+	fmtName string
+	par     *parallel
+	serial  bool // decided: no parallel decoding
+	posLine int64
 }
 
 var (
@@ -128,7 +155,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
 	}
 	s := &Source{table: spec.Table, path: path, schema: spec.Schema, f: f, dec: dec, res: res, csv: strings.EqualFold(fmtName, "csv"), badRow: spec.BadRow,
-		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1}
+		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1, spec: spec, fmtName: fmtName}
 	s.bad = s.reportBad
 	// Small files get a small buffer.
 	s.buf = make([]byte, min(int64(s.bufCap), max(4096, min(chunkSize, st.Size()+1))))
@@ -162,6 +189,12 @@ func (s *Source) Position() ([]byte, error) {
 	if s.err != nil {
 		return nil, fmt.Errorf("table %s: no position after an error: %w", s.table, s.err)
 	}
+	if s.par != nil {
+		if s.par.mid {
+			return nil, fmt.Errorf("table %s: no exact position in the middle of a decoded chunk (Next asked for fewer rows than before)", s.table)
+		}
+		return json.Marshal(position{Offset: s.offset, Line: s.posLine})
+	}
 	return json.Marshal(position{Offset: s.offset, Line: s.res.Line()})
 }
 
@@ -169,7 +202,9 @@ func (s *Source) Position() ([]byte, error) {
 // file and options; it must come before the first Next. A CSV file's
 // header is read first, to map its columns, however far the position is
 // past it. It implements connectors.Seeker.
-func (s *Source) Seek(pos []byte) error {
+func (s *Source) Seek(pos []byte) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer s.recoverFault(&err)
 	switch {
 	case s.closed:
 		return fmt.Errorf("table %s: source is closed", s.table)
@@ -230,6 +265,7 @@ func (s *Source) readHeader() error {
 			return fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
 		}
 		if done || s.eof {
+			s.hdrEnd = s.offset
 			return nil
 		}
 		full, err := s.fill()
@@ -245,7 +281,7 @@ func (s *Source) readHeader() error {
 // Next returns the next batch of at most maxRows rows, or
 // connectors.ErrEndOfInput after the last one. Bad records go to the
 // spec's BadRow handler; if it returns an error, Next returns that error.
-func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+func (s *Source) Next(ctx context.Context, maxRows int) (b arrow.RecordBatch, err error) {
 	switch {
 	case s.closed:
 		return nil, fmt.Errorf("table %s: source is closed", s.table)
@@ -255,6 +291,18 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		return nil, connectors.ErrEndOfInput
 	case maxRows <= 0:
 		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
+	}
+	// A mapped file that shrinks while it is read faults: make that an
+	// error rather than a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer s.recoverFault(&err)
+	if !s.serial && s.par == nil {
+		if err := s.startParallel(maxRows); err != nil {
+			return nil, s.fail(err)
+		}
+	}
+	if s.par != nil {
+		return s.par.next(ctx, maxRows)
 	}
 	s.started = true
 	for {
@@ -305,6 +353,9 @@ func (s *Source) fail(err error) error {
 // reads nothing, if the tail fills a buffer of bufCap: an unfinished
 // record that is too long.
 func (s *Source) fill() (full bool, err error) {
+	if s.mapped() {
+		return s.fillMapped()
+	}
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
@@ -372,8 +423,7 @@ func (s *Source) skipRecord() error {
 		if done || s.eof {
 			break
 		}
-		s.start, s.end = 0, 0
-		if s.end, err = s.read(s.buf); err != nil {
+		if err = s.refill(); err != nil {
 			return err
 		}
 		n, done, state = s.res.SkipRecord(s.buf[:s.end], state)
@@ -425,7 +475,12 @@ func (s *Source) reportBad(r format.BadRecord) error {
 		}
 		r.Line = line
 	}
-	rec := r.Record
+	return s.report(r.Line, clipRecord(r.Record), r.Err)
+}
+
+// clipRecord returns the first maxBadRecord bytes of rec, cut at the start
+// of a UTF-8 sequence.
+func clipRecord(rec []byte) []byte {
 	if len(rec) > maxBadRecord {
 		cut := maxBadRecord
 		for cut > maxBadRecord-utf8.UTFMax && !utf8.RuneStart(rec[cut]) {
@@ -433,11 +488,16 @@ func (s *Source) reportBad(r format.BadRecord) error {
 		}
 		rec = rec[:cut]
 	}
+	return rec
+}
+
+// report passes the bad record rec, on line, to the BadRow handler.
+func (s *Source) report(line int64, rec []byte, rerr error) error {
 	err := s.badRow(connectors.BadRow{
 		Table:    s.table,
-		Position: fmt.Sprintf("%s:%d", s.path, r.Line),
+		Position: fmt.Sprintf("%s:%d", s.path, line),
 		Record:   string(rec),
-		Err:      r.Err,
+		Err:      rerr,
 	})
 	if err != nil {
 		s.badErr = err
@@ -445,13 +505,24 @@ func (s *Source) reportBad(r format.BadRecord) error {
 	return err
 }
 
-// Close closes the file and frees the decoder.
+// Close stops the goroutines decoding ahead, closes the file and frees
+// the decoders and the batches not returned.
 func (s *Source) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
+	if s.par != nil {
+		s.par.close()
+	}
 	s.dec.Release()
 	s.buf = nil
-	return s.f.Close()
+	err := s.f.Close()
+	if s.mm != nil {
+		if uerr := unmapFile(s.mm); err == nil {
+			err = uerr
+		}
+		s.mm = nil
+	}
+	return err
 }
