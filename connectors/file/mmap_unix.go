@@ -18,7 +18,7 @@ func mapFile(f *os.File, size int64) ([]byte, error) {
 		return nil, err
 	}
 	// The file is read front to back: let the kernel read ahead.
-	_ = syscall.Madvise(b, syscall.MADV_SEQUENTIAL)
+	// _ = syscall.Madvise(b, syscall.MADV_SEQUENTIAL)
 	return b, nil
 }
 
