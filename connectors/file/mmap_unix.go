@@ -17,9 +17,14 @@ func mapFile(f *os.File, size int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The file is read front to back: let the kernel read ahead.
-	// _ = syscall.Madvise(b, syscall.MADV_SEQUENTIAL)
 	return b, nil
+}
+
+// dropPages tells the kernel that the whole pages of b are not needed any
+// more: they leave the process's resident memory (and stay in the page
+// cache); reading them again maps them again.
+func dropPages(b []byte) {
+	_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
 }
 
 // unmapFile releases a mapping made by mapFile.

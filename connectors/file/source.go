@@ -83,6 +83,7 @@ type Source struct {
 	// window of mm, so reading copies nothing.
 	mm       []byte
 	mapState int8
+	dropped  int64 // mm before this offset was dropped (dropMapped)
 	hdrEnd   int64 // the offset after the header (CSV), once read
 
 	// With Parallelism > 1 a mapped file is decoded in chunks on that many

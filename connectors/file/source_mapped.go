@@ -2,6 +2,7 @@ package file
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 )
 
@@ -29,11 +30,27 @@ func (s *Source) fillMapped() (full bool, err error) {
 	if s.end-s.start >= s.bufCap {
 		return true, nil
 	}
+	s.dropMapped(s.dropped, s.offset)
+	s.dropped = max(s.dropped, s.offset)
 	end := min(int64(len(s.mm)), s.offset+int64(s.bufCap))
 	s.buf = s.mm[s.offset:end:end]
 	s.start, s.end = 0, len(s.buf)
 	s.eof = end == int64(len(s.mm))
 	return false, nil
+}
+
+// pageSize is the unit dropMapped works in.
+var pageSize = int64(os.Getpagesize())
+
+// dropMapped takes the whole pages of the mapping within [from, to), read
+// and decoded already, out of the process's resident memory, so that
+// reading a large file does not make the process look as large.
+func (s *Source) dropMapped(from, to int64) {
+	from = (from + pageSize - 1) / pageSize * pageSize
+	to = to / pageSize * pageSize
+	if to-from >= 16*pageSize {
+		dropPages(s.mm[from:to])
+	}
 }
 
 // refill drops what buf holds and reads the next part of the file into it.

@@ -182,6 +182,7 @@ func (p *parallel) work(ctx context.Context, work <-chan *chunk) {
 			c.err = ctx.Err()
 		default:
 			p.decode(dec, res, c)
+			s.dropMapped(c.off, c.end)
 		}
 		close(c.ready)
 	}
