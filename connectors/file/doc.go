@@ -44,6 +44,22 @@
 //	           The read buffer never grows past this, so a small value
 //	           also makes reads small.
 //
+// Reading. A file of 1 MiB or more is memory-mapped when reading starts
+// (as long as it is then) instead of read into a buffer, so reading
+// copies nothing; the pages decoded leave the process's resident memory
+// as it goes. With SourceSpec.Parallelism N > 1 (SET parallelism, weir
+// run --parallelism; the default is the number of cores) a mapped file
+// with more than 4 MiB to read is decoded on N goroutines: one cuts it
+// into chunks of about 4 MiB, each ending at a record boundary (the next
+// newline; for CSV, the next one outside a quoted field, following the
+// decoder's grammar: only quotes are looked at one by one), each worker
+// decodes whole chunks with a decoder of its own, and Next returns the
+// batches in file order, at most 4 chunks per worker ahead of it. The
+// rows, the bad rows with their lines (path:line), and the positions are
+// exactly those of reading on one goroutine; max_record_bytes, on_error
+// and invalid_utf8 work as before. A text file with a pushed-down LIKE
+// filter is searched for the text chunk by chunk, on every worker.
+//
 // Checkpoints. The source is a connectors.Seeker: its position is JSON
 // {"offset":N,"line":L}, the byte offset of the next unread record and
 // the line it starts on (no line for text read with

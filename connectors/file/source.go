@@ -44,7 +44,9 @@ const (
 
 // Source reads one file of records. It is bounded: Next returns
 // connectors.ErrEndOfInput after the last row. It is a connectors.Seeker:
-// its position is the byte offset of the next unread record.
+// its position is the byte offset of the next unread record. A large file
+// is memory-mapped, and with Parallelism > 1 decoded in chunks on several
+// goroutines (see the package documentation).
 type Source struct {
 	table  string
 	path   string
