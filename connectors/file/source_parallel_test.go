@@ -1,9 +1,11 @@
 package file
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -196,5 +198,38 @@ func TestCSVBoundary(t *testing.T) {
 		if got := csvBoundary(data, off, target, ','); got != want {
 			t.Fatalf("csvBoundary(%q, %d, %d) = %d, want %d", data, off, target, got, want)
 		}
+	}
+}
+
+// TestSourceTruncatedWhileMapped cuts a mapped file short in the middle of
+// reading it, on one goroutine and on several: Next returns an error that
+// says so instead of the process crashing.
+func TestSourceTruncatedWhileMapped(t *testing.T) {
+	withChunks(t, 64<<10)
+	var b strings.Builder
+	for i := 0; b.Len() < 4<<20; i++ {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	for _, n := range []int{1, 2} {
+		path := writeFile(t, "cut.txt", b.String())
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		var p partial
+		src := openSource(t, connectors.SourceSpec{Table: "t", Schema: lines, Options: map[string]string{"path": path}, Parallelism: n}, mem, &p)
+		readBatches(t, src, 100, 1, &p)
+		if err := os.Truncate(path, 0); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		for err == nil {
+			var batch arrow.RecordBatch
+			if batch, err = src.Next(context.Background(), 100); batch != nil {
+				batch.Release()
+			}
+		}
+		if !strings.Contains(err.Error(), "got shorter while it was being read") {
+			t.Fatalf("parallelism %d: %v", n, err)
+		}
+		src.Close()
+		mem.AssertSize(t, 0)
 	}
 }
