@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -25,8 +26,10 @@ const chunksPerWorker = 4
 
 // parallel decodes a mapped file on several goroutines: one goroutine cuts
 // it into chunks of about parallelChunk bytes that end at record
-// boundaries (a newline, outside a quoted CSV field), each of the workers
-// decodes whole chunks with a decoder of its own, and Next returns the
+// boundaries (a newline, outside a quoted CSV field), and each of N-1
+// workers and the reading goroutine decodes whole chunks with a decoder of
+// its own: a chunk goes to whichever claims it first, the reader claiming
+// the one it needs next rather than waiting for it. Next returns the
 // chunks' batches in file order. Bad records are kept with their chunk and
 // reported by Next, in order, just before the rows that follow them, so
 // the BadRow handler is called on the reading goroutine as before. Each
@@ -40,12 +43,17 @@ type parallel struct {
 	order  chan *chunk // the chunks in file order; its capacity bounds them
 	cur    *chunk      // the chunk being returned
 	mid    bool        // part of cur.pieces[0].batch was returned
+	// The reader's own decoder, made when it first decodes a chunk.
+	dec    format.Decoder
+	res    format.Resumer
+	decErr error
 }
 
 // chunk is a part of the file that starts and ends at record boundaries.
 type chunk struct {
 	off, end int64
 	line     int64 // the line at off; 0 when lines are not counted
+	claimed  atomic.Bool // a goroutine took it to decode
 	ready    chan struct{}
 	pieces   []piece // once ready: its batches, each after its bad records
 	err      error   // once ready: a fatal error
@@ -89,11 +97,12 @@ func (s *Source) startParallel(maxRows int) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &parallel{s: s, limit: maxRows, cancel: cancel, order: make(chan *chunk, chunksPerWorker*n)}
-	work := make(chan *chunk)
+	// The cutter never waits for a busy worker: it is bounded by order.
+	work := make(chan *chunk, chunksPerWorker*n)
 	s.posLine = s.res.Line()
-	p.wg.Add(1 + n)
+	p.wg.Add(n)
 	go p.cut(ctx, s.offset, s.posLine, work)
-	for range n {
+	for range n - 1 {
 		go p.work(ctx, work)
 	}
 	s.par = p
@@ -154,27 +163,39 @@ func (p *parallel) cut(ctx context.Context, off, line int64, work chan<- *chunk)
 	}
 }
 
-// work decodes the chunks it receives with a decoder of its own, which
-// reads the file's header first.
+// newDecoder returns a decoder for a worker, which has read the file's
+// header.
+func (p *parallel) newDecoder() (format.Decoder, format.Resumer, error) {
+	s := p.s
+	dec, err := format.NewDecoder(s.fmtName, s.schema, s.spec.Options, s.spec.Alloc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table %s: %w", s.table, err)
+	}
+	res := dec.(format.Resumer)
+	if cf, ok := dec.(format.ContainsFilter); ok && s.spec.Contains != "" {
+		cf.SetContains(s.spec.Contains)
+	}
+	if _, _, err = res.ReadHeader(s.mm[:s.hdrEnd], true); err != nil {
+		dec.Release()
+		return nil, nil, fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
+	}
+	return dec, res, nil
+}
+
+// work decodes the chunks it receives and claims, with a decoder of its
+// own.
 func (p *parallel) work(ctx context.Context, work <-chan *chunk) {
 	defer p.wg.Done()
 	s := p.s
-	dec, err := format.NewDecoder(s.fmtName, s.schema, s.spec.Options, s.spec.Alloc)
-	var res format.Resumer
+	dec, res, err := p.newDecoder()
 	if err == nil {
 		defer dec.Release()
-		res = dec.(format.Resumer)
-		if cf, ok := dec.(format.ContainsFilter); ok && s.spec.Contains != "" {
-			cf.SetContains(s.spec.Contains)
-		}
-		if _, _, err = res.ReadHeader(s.mm[:s.hdrEnd], true); err != nil {
-			err = fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
-		}
-	} else {
-		err = fmt.Errorf("table %s: %w", s.table, err)
 	}
 	debug.SetPanicOnFault(true)
 	for c := range work {
+		if !c.claimed.CompareAndSwap(false, true) {
+			continue // the reader took it
+		}
 		switch {
 		case err != nil:
 			c.err = err
@@ -282,6 +303,19 @@ func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, er
 			}
 		}
 		c := p.cur
+		if c.claimed.CompareAndSwap(false, true) {
+			// No worker has started the chunk needed next: decode it here.
+			if p.dec == nil && p.decErr == nil {
+				p.dec, p.res, p.decErr = p.newDecoder()
+			}
+			if p.decErr != nil {
+				c.err = p.decErr
+			} else {
+				p.decode(p.dec, p.res, c)
+				s.dropMapped(c.off, c.end)
+			}
+			close(c.ready)
+		}
 		select {
 		case <-c.ready:
 		case <-ctx.Done():
@@ -352,6 +386,9 @@ func (p *parallel) close() {
 	}
 	for c := range p.order {
 		release(c)
+	}
+	if p.dec != nil {
+		p.dec.Release()
 	}
 }
 
