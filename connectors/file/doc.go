@@ -52,9 +52,11 @@
 // with more than 4 MiB to read is decoded on N goroutines: one cuts it
 // into chunks of about 4 MiB, each ending at a record boundary (the next
 // newline; for CSV, the next one outside a quoted field, following the
-// decoder's grammar: only quotes are looked at one by one), each worker
-// decodes whole chunks with a decoder of its own, and Next returns the
-// batches in file order, at most 4 chunks per worker ahead of it. The
+// decoder's grammar: only quotes are looked at one by one), N-1 workers
+// and the reading goroutine decode whole chunks, each with a decoder of
+// its own (the reader takes the chunk it needs next if no worker has),
+// and Next returns the batches in file order, with at most 4N chunks cut
+// ahead of it. The
 // rows, the bad rows with their lines (path:line), and the positions are
 // exactly those of reading on one goroutine; max_record_bytes, on_error
 // and invalid_utf8 work as before. A text file with a pushed-down LIKE
