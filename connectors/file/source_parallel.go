@@ -52,7 +52,7 @@ type parallel struct {
 // chunk is a part of the file that starts and ends at record boundaries.
 type chunk struct {
 	off, end int64
-	line     int64 // the line at off; 0 when lines are not counted
+	line     int64       // the line at off; 0 when lines are not counted
 	claimed  atomic.Bool // a goroutine took it to decode
 	ready    chan struct{}
 	pieces   []piece // once ready: its batches, each after its bad records
