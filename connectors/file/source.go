@@ -89,12 +89,17 @@ type Source struct {
 	hdrEnd   int64 // the offset after the header (CSV), once read
 
 	// With Parallelism > 1 a mapped file is decoded in chunks on that many
-	// goroutines (see parallel); posLine is then the line of offset.
+	// goroutines (see parallel); posLine is then the line of offset, and
+	// posRows the rows from there returned.
 	spec    connectors.SourceSpec
 	fmtName string
 	par     *parallel
 	serial  bool // decided: no parallel decoding
 	posLine int64
+	posRows int64
+	// skipRows are rows to skip first: the rows of a position Seek went to.
+	skipRows int64
+	quiet    bool // skipping them: bad records are not reported
 }
 
 var (
@@ -182,6 +187,10 @@ type position struct {
 	// Line is the line that record starts on, for bad rows' positions;
 	// 0 (left out) for text, whose lines are counted only when needed.
 	Line int64 `json:"line,omitempty"`
+	// Rows, when not 0, is how many rows decoded from Offset were
+	// returned already: a file decoded in parallel can stop in the middle
+	// of a piece of rows decoded together (see parallel).
+	Rows int64 `json:"rows,omitempty"`
 }
 
 // Position returns the position just after the last row Next returned:
@@ -193,10 +202,7 @@ func (s *Source) Position() ([]byte, error) {
 		return nil, fmt.Errorf("table %s: no position after an error: %w", s.table, s.err)
 	}
 	if s.par != nil {
-		if s.par.mid {
-			return nil, fmt.Errorf("table %s: no exact position in the middle of a decoded chunk (Next asked for fewer rows than before)", s.table)
-		}
-		return json.Marshal(position{Offset: s.offset, Line: s.posLine})
+		return json.Marshal(position{Offset: s.offset, Line: s.posLine, Rows: s.posRows})
 	}
 	return json.Marshal(position{Offset: s.offset, Line: s.res.Line()})
 }
@@ -215,7 +221,7 @@ func (s *Source) Seek(pos []byte) (err error) {
 		return fmt.Errorf("table %s: Seek must come before the first Next", s.table)
 	}
 	var p position
-	if err := json.Unmarshal(pos, &p); err != nil || p.Offset < 0 || p.Line < 0 {
+	if err := json.Unmarshal(pos, &p); err != nil || p.Offset < 0 || p.Line < 0 || p.Rows < 0 {
 		return fmt.Errorf("table %s: invalid file source position %q", s.table, pos)
 	}
 	st, err := s.f.Stat()
@@ -226,6 +232,7 @@ func (s *Source) Seek(pos []byte) (err error) {
 		return fmt.Errorf("table %s: %s is %d bytes, shorter than the saved position %d; it changed since the checkpoint", s.table, s.path, st.Size(), p.Offset)
 	}
 	s.started = true
+	s.skipRows = p.Rows
 	if p.Offset == 0 {
 		return nil
 	}
@@ -308,6 +315,23 @@ func (s *Source) Next(ctx context.Context, maxRows int) (b arrow.RecordBatch, er
 		return s.par.next(ctx, maxRows)
 	}
 	s.started = true
+	for s.skipRows > 0 {
+		// Skip the rows of the position sought that were returned before
+		// it was saved, and the bad records among them.
+		s.quiet = true
+		b, err := s.nextSerial(ctx, int(min(s.skipRows, 1<<30)))
+		s.quiet = false
+		if err != nil {
+			return nil, err
+		}
+		s.skipRows -= b.NumRows()
+		b.Release()
+	}
+	return s.nextSerial(ctx, maxRows)
+}
+
+// nextSerial is Next on the reading goroutine.
+func (s *Source) nextSerial(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -467,8 +491,12 @@ func (s *Source) lineAt(off int64) (int64, error) {
 	return s.countLine, nil
 }
 
-// reportBad passes a bad record to the BadRow handler.
+// reportBad passes a bad record to the BadRow handler (but not while
+// skipping rows returned before a position sought).
 func (s *Source) reportBad(r format.BadRecord) error {
+	if s.quiet {
+		return nil
+	}
 	if r.Line == 0 {
 		// The decoder does not count lines (text with a contains filter):
 		// count up to the record, at its offset in the data given to Decode.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
@@ -29,20 +31,27 @@ const chunksPerWorker = 4
 // boundaries (a newline, outside a quoted CSV field), and each of N-1
 // workers and the reading goroutine decodes whole chunks with a decoder of
 // its own: a chunk goes to whichever claims it first, the reader claiming
-// the one it needs next rather than waiting for it. Next returns the
-// chunks' batches in file order. Bad records are kept with their chunk and
-// reported by Next, in order, just before the rows that follow them, so
-// the BadRow handler is called on the reading goroutine as before. Each
-// batch carries the offset (and line) just after its last record: the
-// source's position after Next returned it.
+// the one it needs next rather than waiting for it.
+//
+// Next returns the rows in file order in batches of exactly maxRows rows
+// (but the last), as reading on one goroutine does, so that what a query
+// computes per batch does not depend on where chunks were cut: a batch
+// may take the end of one chunk's rows and the start of the next (copied
+// together). Bad records are kept with their chunk, each with the number
+// of the chunk's rows before it, and reported by Next on the reading
+// goroutine just before the row that follows them, as before. A position
+// inside a piece of rows (see piece) is its start and the rows of it
+// returned: {"offset":start,"line":L,"rows":k}; Seek then skips k rows.
 type parallel struct {
 	s      *Source
 	limit  int // rows per batch: maxRows of the first Next
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	order  chan *chunk // the chunks in file order; its capacity bounds them
-	cur    *chunk      // the chunk being returned
-	mid    bool        // part of cur.pieces[0].batch was returned
+	cur    *chunk      // the chunk being returned, from cur.pieces[0]
+	row    int64       // rows of cur.pieces[0] returned (or skipped)
+	bad    int         // bad records of cur.pieces[0] reported (or skipped)
+	skip   int64       // rows still to skip (a position's rows, after Seek)
 	// The reader's own decoder, made when it first decodes a chunk.
 	dec    format.Decoder
 	res    format.Resumer
@@ -55,20 +64,32 @@ type chunk struct {
 	line     int64       // the line at off; 0 when lines are not counted
 	claimed  atomic.Bool // a goroutine took it to decode
 	ready    chan struct{}
-	pieces   []piece // once ready: its batches, each after its bad records
+	pieces   []piece // once ready: its rows, in pieces
+	endLine  int64   // once ready: the line at end (0: not counted)
 	err      error   // once ready: a fatal error
 }
 
-// piece is a batch of a chunk and the bad records before it.
+// piece is a batch of at most maxRows rows of a chunk, decoded from start
+// (a record boundary: the chunk's start or the end of the piece before),
+// and the bad records among them.
 type piece struct {
-	bads  []badRecord
-	batch arrow.RecordBatch // nil for bad records after the chunk's last row
-	end   int64             // the offset after batch's records
-	line  int64             // the line at end (0: not counted)
+	batch     arrow.RecordBatch // nil if it has no rows
+	bads      []badRecord
+	start     int64 // the offset where it starts
+	startLine int64 // the line there (0: not counted)
+}
+
+// rows is the number of rows of the piece.
+func (pc *piece) rows() int64 {
+	if pc.batch == nil {
+		return 0
+	}
+	return pc.batch.NumRows()
 }
 
 // badRecord is a bad record a worker met, copied.
 type badRecord struct {
+	row    int64 // the rows of its piece before it
 	off    int64 // where the record starts in the file
 	line   int64 // its line; 0 when the decoder does not count lines
 	record []byte
@@ -96,7 +117,8 @@ func (s *Source) startParallel(maxRows int) error {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &parallel{s: s, limit: maxRows, cancel: cancel, order: make(chan *chunk, chunksPerWorker*n)}
+	p := &parallel{s: s, limit: maxRows, cancel: cancel, order: make(chan *chunk, chunksPerWorker*n), skip: s.skipRows}
+	s.skipRows = 0
 	// The cutter never waits for a busy worker: it is bounded by order.
 	work := make(chan *chunk, chunksPerWorker*n)
 	s.posLine = s.res.Line()
@@ -233,10 +255,11 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 	}
 	var bads []badRecord
 	bad := func(r format.BadRecord) error {
-		bads = append(bads, badRecord{off: int64(len(mm) - cap(r.Record)), line: r.Line,
+		bads = append(bads, badRecord{row: int64(dec.Rows()), off: int64(len(mm) - cap(r.Record)), line: r.Line,
 			record: bytes.Clone(clipRecord(r.Record)), err: r.Err})
 		return nil
 	}
+	start, startLine := c.off, c.line
 	pos := c.off
 	for pos < c.end {
 		w := min(c.end, pos+int64(s.bufCap))
@@ -252,8 +275,9 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 		}
 		switch {
 		case full:
-			c.pieces = append(c.pieces, piece{bads: bads, batch: dec.Flush(), end: pos, line: res.Line()})
-			bads = nil
+			// Decode stopped just after the piece's last row.
+			c.pieces = append(c.pieces, piece{batch: dec.Flush(), bads: bads, start: start, startLine: startLine})
+			bads, start, startLine = nil, pos, res.Line()
 		case atEOF:
 			pos = c.end
 		case w-pos >= int64(s.bufCap):
@@ -264,7 +288,8 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 			if s.csv && bytes.IndexByte(rec, '"') >= 0 {
 				msg = "record longer than %d bytes (max_record_bytes; an unclosed quote?)"
 			}
-			bads = append(bads, badRecord{off: pos, line: line, record: bytes.Clone(clipRecord(rec)), err: fmt.Errorf(msg, s.maxRecord)})
+			bads = append(bads, badRecord{row: int64(dec.Rows()), off: pos, line: line,
+				record: bytes.Clone(clipRecord(rec)), err: fmt.Errorf(msg, s.maxRecord)})
 			k, _, _ := res.SkipRecord(mm[pos:c.end], 0)
 			nl := int64(bytes.Count(mm[pos:pos+int64(k)], []byte{'\n'}))
 			pos += int64(k)
@@ -273,29 +298,107 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 			}
 		}
 	}
-	b := dec.Flush()
-	if b != nil || len(bads) > 0 || len(c.pieces) == 0 {
-		c.pieces = append(c.pieces, piece{bads: bads, batch: b, end: c.end, line: res.Line()})
-	} else {
-		// The last batch ended the chunk: the position after it is the
-		// chunk's end (the lines skipped after it included).
-		last := &c.pieces[len(c.pieces)-1]
-		last.end, last.line = c.end, res.Line()
+	if b := dec.Flush(); b != nil || len(bads) > 0 {
+		c.pieces = append(c.pieces, piece{batch: b, bads: bads, start: start, startLine: startLine})
 	}
+	c.endLine = res.Line()
 }
 
-// next returns the next batch of at most maxRows rows in file order, after
-// reporting the bad records before it, and moves the source's position to
-// just after it.
+// next returns the next batch of maxRows rows (fewer only at the end) in
+// file order, reporting the bad records before each row first, and moves
+// the source's position to just after it.
 func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+	s := p.s
+	var parts []arrow.RecordBatch
+	fail := func(err error) (arrow.RecordBatch, error) {
+		for _, b := range parts {
+			b.Release()
+		}
+		return nil, s.fail(err)
+	}
+	n := int64(0)
+	for n < int64(maxRows) {
+		pc, err := p.piece(ctx)
+		if err != nil {
+			if ctx.Err() != nil && err == ctx.Err() {
+				for _, b := range parts {
+					b.Release()
+				}
+				return nil, err
+			}
+			return fail(err)
+		}
+		if pc == nil {
+			break // the end of the file
+		}
+		// The bad records before the next row (all of them once every
+		// row was returned).
+		for p.bad < len(pc.bads) && pc.bads[p.bad].row <= p.row {
+			r := pc.bads[p.bad]
+			p.bad++
+			if p.skip > 0 {
+				continue // reported before the position saved
+			}
+			line := r.line
+			if line == 0 {
+				if line, err = s.lineAt(r.off); err != nil {
+					return fail(err)
+				}
+			}
+			if err := s.report(line, r.record, r.err); err != nil {
+				return fail(err)
+			}
+		}
+		if rows := pc.rows(); p.row < rows {
+			k := min(rows-p.row, int64(maxRows)-n)
+			if p.skip > 0 {
+				k = min(rows-p.row, p.skip)
+			}
+			if p.bad < len(pc.bads) {
+				k = min(k, pc.bads[p.bad].row-p.row) // up to the next bad record
+			}
+			if p.skip > 0 {
+				p.skip -= k
+			} else {
+				parts = append(parts, pc.batch.NewSlice(p.row, p.row+k))
+				n += k
+			}
+			p.row += k
+			s.offset, s.posLine, s.posRows = pc.start, pc.startLine, p.row
+			if p.row < rows || p.bad < len(pc.bads) {
+				continue
+			}
+		}
+		p.advance()
+	}
+	switch len(parts) {
+	case 0:
+		s.done = true
+		return nil, connectors.ErrEndOfInput
+	case 1:
+		return parts[0], nil
+	}
+	b, err := concatBatches(s.schema, parts, s.spec.Alloc)
+	for _, part := range parts {
+		part.Release()
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("table %s: %w", s.table, err))
+	}
+	return b, nil
+}
+
+// piece returns the piece rows are returned from, waiting for its chunk
+// to be decoded, or decoding it here if no worker has started it; nil at
+// the end of the file.
+func (p *parallel) piece(ctx context.Context) (*piece, error) {
 	s := p.s
 	for {
 		if p.cur == nil {
 			select {
 			case c, ok := <-p.order:
 				if !ok {
-					s.done = true
-					return nil, connectors.ErrEndOfInput
+					return nil, nil
 				}
 				p.cur = c
 			case <-ctx.Done():
@@ -322,44 +425,64 @@ func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, er
 			return nil, ctx.Err()
 		}
 		if c.err != nil {
-			return nil, s.fail(c.err)
+			return nil, c.err
 		}
-		if len(c.pieces) == 0 {
-			p.cur = nil
-			continue
+		if len(c.pieces) > 0 {
+			return &c.pieces[0], nil
 		}
-		pc := &c.pieces[0]
-		for len(pc.bads) > 0 {
-			r := pc.bads[0]
-			pc.bads = pc.bads[1:]
-			line := r.line
-			if line == 0 {
-				var err error
-				if line, err = s.lineAt(r.off); err != nil {
-					return nil, s.fail(err)
-				}
-			}
-			if err := s.report(line, r.record, r.err); err != nil {
-				return nil, s.fail(err)
-			}
-		}
-		b := pc.batch
-		if b != nil && b.NumRows() > int64(maxRows) {
-			// Next asks for fewer rows than before: return part.
-			p.mid = true
-			pc.batch = b.NewSlice(int64(maxRows), b.NumRows())
-			return b.NewSlice(0, int64(maxRows)), nil
-		}
-		p.mid = false
-		s.offset, s.posLine = pc.end, pc.line
-		c.pieces = c.pieces[1:]
-		if len(c.pieces) == 0 {
-			p.cur = nil
-		}
-		if b != nil {
-			return b, nil
-		}
+		s.offset, s.posLine, s.posRows = c.end, c.endLine, 0
+		p.cur = nil
 	}
+}
+
+// advance moves past the current piece, every row and bad record of
+// which was returned: the position is then the start of the next piece,
+// or the end of the chunk.
+func (p *parallel) advance() {
+	s, c := p.s, p.cur
+	if b := c.pieces[0].batch; b != nil {
+		b.Release()
+	}
+	c.pieces = c.pieces[1:]
+	p.row, p.bad = 0, 0
+	if len(c.pieces) > 0 {
+		s.offset, s.posLine, s.posRows = c.pieces[0].start, c.pieces[0].startLine, 0
+		return
+	}
+	s.offset, s.posLine, s.posRows = c.end, c.endLine, 0
+	p.cur = nil
+}
+
+// concatBatches copies the rows of parts, batches of schema, into one
+// batch.
+func concatBatches(schema *arrow.Schema, parts []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	var rows int64
+	for _, b := range parts {
+		rows += b.NumRows()
+	}
+	arrs := make([]arrow.Array, len(parts))
+	for i := range cols {
+		for j, b := range parts {
+			arrs[j] = b.Column(i)
+		}
+		c, err := array.Concatenate(arrs, mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
 }
 
 // close stops the goroutines, waits for them, and frees the batches not

@@ -28,10 +28,11 @@ func withChunks(t *testing.T, chunk int) {
 
 // TestSourceParallel reads each file with its chunks cut every few bytes
 // (so chunk boundaries fall inside records and quoted fields) on 2 and 4
-// goroutines: the rows, the bad rows with their lines, and the position at
-// the end must be those of reading it on one goroutine; and after every
-// batch, a new source that seeks to the position read must return exactly
-// the rest, for every format, batch size and max_record_bytes.
+// goroutines: the rows, the batches (maxRows rows each but the last), the
+// bad rows with their lines, and the position at the end must be those of
+// reading it on one goroutine; and after every batch, a new source (on
+// one goroutine or several) that seeks to the position read must return
+// exactly the rest, for every format, batch size and max_record_bytes.
 func TestSourceParallel(t *testing.T) {
 	cases := seekCases
 	cases = append(cases, struct {
@@ -74,8 +75,15 @@ func TestSourceParallel(t *testing.T) {
 						var full partial
 						src := openSource(t, spec, mem, &full)
 						nb := 0
-						for !readBatches(t, src, maxRows, 1, &full) {
+						for {
+							before := len(full.rows)
+							if readBatches(t, src, maxRows, 1, &full) {
+								break
+							}
 							nb++
+							if got := len(full.rows) - before; got != maxRows && len(full.rows) != len(want.rows) {
+								t.Fatalf("%s: batch %d has %d rows, want %d as on one goroutine", name, nb, got, maxRows)
+							}
 						}
 						if src.par == nil {
 							t.Fatalf("%s: not decoded in parallel", name)
@@ -107,7 +115,12 @@ func TestSourceParallel(t *testing.T) {
 								t.Fatalf("%s: position %s, offset %d", name, pos, src.Offset())
 							}
 							src.Close()
-							src = openSource(t, spec, mem, &got)
+							// Restore on one goroutine every other time.
+							restore := spec
+							if k%2 == 1 {
+								restore.Parallelism = 1
+							}
+							src = openSource(t, restore, mem, &got)
 							if err := src.Seek(pos); err != nil {
 								t.Fatalf("%s: Seek(%s): %v", name, pos, err)
 							}
