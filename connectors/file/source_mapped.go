@@ -24,15 +24,17 @@ func (s *Source) mapped() bool {
 }
 
 // fillMapped is fill for a mapped file: buf becomes the window of the
-// mapping from s.offset (the undecoded tail) of up to bufCap bytes, so a
-// record that does not fit is bad, exactly as when reading.
+// mapping from s.offset (the undecoded tail) of chunkSize bytes, or twice
+// the tail if that is more, but at most bufCap, so a record that does not
+// fit is bad, exactly as when reading.
 func (s *Source) fillMapped() (full bool, err error) {
-	if s.end-s.start >= s.bufCap {
+	tail := s.end - s.start
+	if tail >= s.bufCap {
 		return true, nil
 	}
 	s.dropMapped(s.dropped, s.offset)
 	s.dropped = max(s.dropped, s.offset)
-	end := min(int64(len(s.mm)), s.offset+int64(s.bufCap))
+	end := min(int64(len(s.mm)), s.offset+int64(min(s.bufCap, max(chunkSize, 2*tail))))
 	s.buf = s.mm[s.offset:end:end]
 	s.start, s.end = 0, len(s.buf)
 	s.eof = end == int64(len(s.mm))

@@ -24,7 +24,7 @@ var parallelChunk = 4 << 20
 
 // chunksPerWorker bounds the chunks in flight (cut but not yet returned by
 // Next) to this many per decoding goroutine.
-const chunksPerWorker = 4
+const chunksPerWorker = 2
 
 // parallel decodes a mapped file on several goroutines: one goroutine cuts
 // it into chunks of about parallelChunk bytes that end at record
