@@ -177,7 +177,8 @@ func (s *Source) Schema() *arrow.Schema { return s.schema }
 func (s *Source) Bounded() bool { return true }
 
 // Offset is the byte offset in the file of the first record not yet
-// returned by Next.
+// returned by Next; when the position has rows (see Position), of the
+// first of the rows decoded together that Next is returning.
 func (s *Source) Offset() int64 { return s.offset }
 
 // position is a Source's position, as Position encodes it in JSON.
