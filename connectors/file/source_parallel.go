@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -30,8 +29,8 @@ const chunksPerWorker = 2
 // it into chunks of about parallelChunk bytes that end at record
 // boundaries (a newline, outside a quoted CSV field), and each of N-1
 // workers and the reading goroutine decodes whole chunks with a decoder of
-// its own: a chunk goes to whichever claims it first, the reader claiming
-// the one it needs next rather than waiting for it.
+// its own: each takes the first chunk no one has taken, the reader when
+// the chunk it needs next is not decoded yet (rather than wait).
 //
 // Next returns the rows in file order in batches of exactly maxRows rows
 // (but the last), as reading on one goroutine does, so that what a query
@@ -52,6 +51,11 @@ type parallel struct {
 	row    int64       // rows of cur.pieces[0] returned (or skipped)
 	bad    int         // bad records of cur.pieces[0] reported (or skipped)
 	skip   int64       // rows still to skip (a position's rows, after Seek)
+	// The chunks cut and not taken yet, in file order; avail holds a token
+	// for each, and is closed when the cutter is done.
+	mu    sync.Mutex
+	queue []*chunk
+	avail chan struct{}
 	// The reader's own decoder, made when it first decodes a chunk.
 	dec    format.Decoder
 	res    format.Resumer
@@ -61,8 +65,7 @@ type parallel struct {
 // chunk is a part of the file that starts and ends at record boundaries.
 type chunk struct {
 	off, end int64
-	line     int64       // the line at off; 0 when lines are not counted
-	claimed  atomic.Bool // a goroutine took it to decode
+	line     int64 // the line at off; 0 when lines are not counted
 	ready    chan struct{}
 	pieces   []piece // once ready: its rows, in pieces
 	endLine  int64   // once ready: the line at end (0: not counted)
@@ -119,24 +122,25 @@ func (s *Source) startParallel(maxRows int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &parallel{s: s, limit: maxRows, cancel: cancel, order: make(chan *chunk, chunksPerWorker*n), skip: s.skipRows}
 	s.skipRows = 0
-	// The cutter never waits for a busy worker: it is bounded by order.
-	work := make(chan *chunk, chunksPerWorker*n)
+	// Chunks not taken were cut and not returned (in order), or are the
+	// one Next is at: the cutter never waits on avail.
+	p.avail = make(chan struct{}, cap(p.order)+1)
 	s.posLine = s.res.Line()
 	p.wg.Add(n)
-	go p.cut(ctx, s.offset, s.posLine, work)
+	go p.cut(ctx, s.offset, s.posLine)
 	for range n - 1 {
-		go p.work(ctx, work)
+		go p.work(ctx)
 	}
 	s.par = p
 	return nil
 }
 
 // cut cuts the file from off (a record boundary on line; 0 when lines are
-// not counted) into chunks, sends each to order and then to work, and
-// closes both at the end or when ctx is done.
-func (p *parallel) cut(ctx context.Context, off, line int64, work chan<- *chunk) {
+// not counted) into chunks, sends each to order and queues it to be
+// taken, and closes order and avail at the end or when ctx is done.
+func (p *parallel) cut(ctx context.Context, off, line int64) {
 	defer p.wg.Done()
-	defer close(work)
+	defer close(p.avail)
 	defer close(p.order)
 	s := p.s
 	mm := s.mm
@@ -176,11 +180,10 @@ func (p *parallel) cut(ctx context.Context, off, line int64, work chan<- *chunk)
 		case <-ctx.Done():
 			return
 		}
-		select {
-		case work <- c:
-		case <-ctx.Done():
-			return
-		}
+		p.mu.Lock()
+		p.queue = append(p.queue, c)
+		p.mu.Unlock()
+		p.avail <- struct{}{}
 		off = end
 	}
 }
@@ -204,9 +207,20 @@ func (p *parallel) newDecoder() (format.Decoder, format.Resumer, error) {
 	return dec, res, nil
 }
 
-// work decodes the chunks it receives and claims, with a decoder of its
-// own.
-func (p *parallel) work(ctx context.Context, work <-chan *chunk) {
+// take takes the first chunk no one has taken, after its token was
+// received from avail.
+func (p *parallel) take() *chunk {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.queue[0]
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+	return c
+}
+
+// work decodes the chunks it takes, with a decoder of its own, until
+// there are no more or ctx is done.
+func (p *parallel) work(ctx context.Context) {
 	defer p.wg.Done()
 	s := p.s
 	dec, res, err := p.newDecoder()
@@ -214,10 +228,16 @@ func (p *parallel) work(ctx context.Context, work <-chan *chunk) {
 		defer dec.Release()
 	}
 	debug.SetPanicOnFault(true)
-	for c := range work {
-		if !c.claimed.CompareAndSwap(false, true) {
-			continue // the reader took it
+	for {
+		select {
+		case _, ok := <-p.avail:
+			if !ok {
+				return
+			}
+		case <-ctx.Done():
+			return
 		}
+		c := p.take()
 		switch {
 		case err != nil:
 			c.err = err
@@ -407,23 +427,33 @@ func (p *parallel) piece(ctx context.Context) (*piece, error) {
 			}
 		}
 		c := p.cur
-		if c.claimed.CompareAndSwap(false, true) {
-			// No worker has started the chunk needed next: decode it here.
-			if p.dec == nil && p.decErr == nil {
-				p.dec, p.res, p.decErr = p.newDecoder()
+		// Until the chunk needed next is decoded, decode the first one no
+		// one has taken (it, or one after it).
+		avail := p.avail
+	wait:
+		for {
+			select {
+			case <-c.ready:
+				break wait
+			case _, ok := <-avail:
+				if !ok {
+					avail = nil // all taken: wait
+					continue
+				}
+				d := p.take()
+				if p.dec == nil && p.decErr == nil {
+					p.dec, p.res, p.decErr = p.newDecoder()
+				}
+				if p.decErr != nil {
+					d.err = p.decErr
+				} else {
+					p.decode(p.dec, p.res, d)
+					s.dropMapped(d.off, d.end)
+				}
+				close(d.ready)
+			case <-ctx.Done():
+				return nil, ctx.Err()
 			}
-			if p.decErr != nil {
-				c.err = p.decErr
-			} else {
-				p.decode(p.dec, p.res, c)
-				s.dropMapped(c.off, c.end)
-			}
-			close(c.ready)
-		}
-		select {
-		case <-c.ready:
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 		if c.err != nil {
 			return nil, c.err
