@@ -44,10 +44,11 @@
 //	           The read buffer never grows past this, so a small value
 //	           also makes reads small.
 //
-// Reading. A file of 1 MiB or more is memory-mapped when reading starts
-// (as long as it is then) instead of read into a buffer, so reading
-// copies nothing; the pages decoded leave the process's resident memory
-// as it goes. With SourceSpec.Parallelism N > 1 (SET parallelism, weir
+// Reading. A file of 1 MiB or more that is decoded in parallel (below)
+// or searched for a pushed-down LIKE text is memory-mapped when reading
+// starts (as long as it is then) instead of read into a buffer, so
+// reading copies nothing; the pages decoded leave the process's resident
+// memory as it goes. Other files are read 4 MiB at a time. With SourceSpec.Parallelism N > 1 (SET parallelism, weir
 // run --parallelism; the default is the number of cores) a mapped file
 // with more than 4 MiB to read is decoded on N goroutines: one cuts it
 // into chunks of about 4 MiB, each ending at a record boundary (the next

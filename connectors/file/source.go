@@ -81,8 +81,9 @@ type Source struct {
 	countLine int64
 
 	// A file of at least minMapSize bytes is memory-mapped when reading
-	// starts (mapState), as it is then: mm is the whole of it and buf a
-	// window of mm, so reading copies nothing.
+	// starts (mapState), as it is then, if it is to be decoded in parallel
+	// or searched for a text: mm is the whole of it and buf a window of
+	// mm, so reading copies nothing.
 	mm       []byte
 	mapState int8
 	dropped  int64 // mm before this offset was dropped (dropMapped)
@@ -145,8 +146,12 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		dec.Release()
 		return nil, fmt.Errorf("table %s: format %q cannot resume mid-file", spec.Table, fmtName)
 	}
+	// Mapping the file pays when it is decoded in parallel chunks, or
+	// searched for a text more than decoded.
+	mapWanted := spec.Parallelism > 1
 	if cf, ok := dec.(format.ContainsFilter); ok && spec.Contains != "" {
 		cf.SetContains(spec.Contains)
+		mapWanted = true
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -164,6 +169,9 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 	}
 	s := &Source{table: spec.Table, path: path, schema: spec.Schema, f: f, dec: dec, res: res, csv: strings.EqualFold(fmtName, "csv"), badRow: spec.BadRow,
 		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1, spec: spec, fmtName: fmtName}
+	if !mapWanted {
+		s.mapState = mapNo
+	}
 	s.bad = s.reportBad
 	// Small files get a small buffer.
 	s.buf = make([]byte, min(int64(s.bufCap), max(4096, min(chunkSize, st.Size()+1))))
