@@ -17,6 +17,3 @@ func unmapFile([]byte) error { return nil }
 
 // dropPages is never called here.
 func dropPages([]byte) {}
-
-// loadPages is never called here.
-func loadPages([]byte) {}

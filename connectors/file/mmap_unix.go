@@ -20,15 +20,6 @@ func mapFile(f *os.File, size int64) ([]byte, error) {
 	return b, nil
 }
 
-// madvPopulateRead is MADV_POPULATE_READ (Linux 5.14).
-const madvPopulateRead = 22
-
-// loadPages maps the pages of b in one call rather than one fault at a
-// time; where the kernel cannot, the faults do it.
-func loadPages(b []byte) {
-	_ = syscall.Madvise(b, madvPopulateRead)
-}
-
 // dropPages tells the kernel that the whole pages of b are not needed any
 // more: they leave the process's resident memory (and stay in the page
 // cache); reading them again maps them again.

@@ -55,15 +55,6 @@ func (s *Source) dropMapped(from, to int64) {
 	}
 }
 
-// loadMapped maps the whole pages of the mapping within [from, to) into
-// the process in one call, cheaper than a fault for every few of them.
-func (s *Source) loadMapped(from, to int64) {
-	from = from / pageSize * pageSize
-	if to > from {
-		loadPages(s.mm[from:to])
-	}
-}
-
 // refill drops what buf holds and reads the next part of the file into it.
 func (s *Source) refill() error {
 	s.start, s.end = 0, 0

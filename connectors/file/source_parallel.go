@@ -280,7 +280,6 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 		return nil
 	}
 	start, startLine := c.off, c.line
-	s.loadMapped(c.off, c.end)
 	pos := c.off
 	for pos < c.end {
 		w := min(c.end, pos+int64(s.bufCap))
