@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -163,8 +164,8 @@ func TestSourceParallelClose(t *testing.T) {
 	}
 	mem.AssertSize(t, 0)
 	// Close waited for the goroutines; give them the moment they need to
-	// exit after saying so.
-	for i := 0; runtime.NumGoroutine() > before && i < 10000; i++ {
+	// exit after saying so (on a busy machine, a while).
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
 		runtime.Gosched()
 	}
 	if n := runtime.NumGoroutine(); n > before {
