@@ -44,10 +44,34 @@
 //	           The read buffer never grows past this, so a small value
 //	           also makes reads small.
 //
+// Reading. A file of 1 MiB or more that is decoded in parallel (below)
+// or searched for a pushed-down LIKE text is memory-mapped when reading
+// starts (as long as it is then) instead of read into a buffer, so
+// reading copies nothing; the pages decoded leave the process's resident
+// memory as it goes. Other files are read 4 MiB at a time. With SourceSpec.Parallelism N > 1 (SET parallelism, weir
+// run --parallelism; the default is the number of cores) a mapped file
+// with more than 4 MiB to read is decoded on N goroutines: one cuts it
+// into chunks of about 4 MiB, each ending at a record boundary (the next
+// newline; for CSV, the next one outside a quoted field, following the
+// decoder's grammar: only quotes are looked at one by one), N-1 workers
+// and the reading goroutine decode whole chunks, each with a decoder of
+// its own (the reader takes the chunk it needs next if no worker has),
+// and Next returns the batches in file order, with at most 2N chunks cut
+// ahead of it, in batches of exactly maxRows rows as on one goroutine
+// (the rows at the end of one chunk are copied together with those at the
+// start of the next). The rows, their batches, and the bad rows with
+// their lines (path:line) are exactly those of reading on one goroutine,
+// and positions restore exactly; max_record_bytes, on_error and
+// invalid_utf8 work as before. A text file with a pushed-down LIKE
+// filter is searched for the text chunk by chunk, on every worker.
+//
 // Checkpoints. The source is a connectors.Seeker: its position is JSON
 // {"offset":N,"line":L}, the byte offset of the next unread record and
 // the line it starts on (no line for text read with
-// invalid_utf8 = 'keep' or a pushed-down LIKE filter). Seek reads a CSV file's
+// invalid_utf8 = 'keep' or a pushed-down LIKE filter); decoded in
+// parallel, a batch can end inside rows decoded together, and the
+// position is then their start with "rows":K, the rows of them returned,
+// which Seek skips (on one goroutine or several). Seek reads a CSV file's
 // header first, so columns map by it, then goes on at the offset.
 //
 // The sink is a connectors.Checkpointer and writes exactly once: rows go

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
@@ -30,9 +31,22 @@ const (
 	maxBadRecord = 200
 )
 
+// minMapSize is the smallest file that is memory-mapped instead of read
+// (a variable for tests).
+var minMapSize int64 = 1 << 20
+
+// The values of Source.mapState.
+const (
+	mapUndecided = iota
+	mapYes
+	mapNo
+)
+
 // Source reads one file of records. It is bounded: Next returns
 // connectors.ErrEndOfInput after the last row. It is a connectors.Seeker:
-// its position is the byte offset of the next unread record.
+// its position is the byte offset of the next unread record. A large file
+// is memory-mapped, and with Parallelism > 1 decoded in chunks on several
+// goroutines (see the package documentation).
 type Source struct {
 	table  string
 	path   string
@@ -65,6 +79,28 @@ type Source struct {
 	// countLine is the line that starts at byte countOff.
 	countOff  int64
 	countLine int64
+
+	// A file of at least minMapSize bytes is memory-mapped when reading
+	// starts (mapState), as it is then, if it is to be decoded in parallel
+	// or searched for a text: mm is the whole of it and buf a window of
+	// mm, so reading copies nothing.
+	mm       []byte
+	mapState int8
+	dropped  int64 // mm before this offset was dropped (dropMapped)
+	hdrEnd   int64 // the offset after the header (CSV), once read
+
+	// With Parallelism > 1 a mapped file is decoded in chunks on that many
+	// goroutines (see parallel); posLine is then the line of offset, and
+	// posRows the rows from there returned.
+	spec    connectors.SourceSpec
+	fmtName string
+	par     *parallel
+	serial  bool // decided: no parallel decoding
+	posLine int64
+	posRows int64
+	// skipRows are rows to skip first: the rows of a position Seek went to.
+	skipRows int64
+	quiet    bool // skipping them: bad records are not reported
 }
 
 var (
@@ -110,8 +146,12 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		dec.Release()
 		return nil, fmt.Errorf("table %s: format %q cannot resume mid-file", spec.Table, fmtName)
 	}
+	// Mapping the file pays when it is decoded in parallel chunks, or
+	// searched for a text more than decoded.
+	mapWanted := spec.Parallelism > 1
 	if cf, ok := dec.(format.ContainsFilter); ok && spec.Contains != "" {
 		cf.SetContains(spec.Contains)
+		mapWanted = true
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -128,7 +168,10 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
 	}
 	s := &Source{table: spec.Table, path: path, schema: spec.Schema, f: f, dec: dec, res: res, csv: strings.EqualFold(fmtName, "csv"), badRow: spec.BadRow,
-		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1}
+		maxRecord: maxRecord, bufCap: maxRecord + 2, countLine: 1, spec: spec, fmtName: fmtName}
+	if !mapWanted {
+		s.mapState = mapNo
+	}
 	s.bad = s.reportBad
 	// Small files get a small buffer.
 	s.buf = make([]byte, min(int64(s.bufCap), max(4096, min(chunkSize, st.Size()+1))))
@@ -142,7 +185,8 @@ func (s *Source) Schema() *arrow.Schema { return s.schema }
 func (s *Source) Bounded() bool { return true }
 
 // Offset is the byte offset in the file of the first record not yet
-// returned by Next.
+// returned by Next; when the position has rows (see Position), of the
+// first of the rows decoded together that Next is returning.
 func (s *Source) Offset() int64 { return s.offset }
 
 // position is a Source's position, as Position encodes it in JSON.
@@ -152,6 +196,10 @@ type position struct {
 	// Line is the line that record starts on, for bad rows' positions;
 	// 0 (left out) for text, whose lines are counted only when needed.
 	Line int64 `json:"line,omitempty"`
+	// Rows, when not 0, is how many rows decoded from Offset were
+	// returned already: a file decoded in parallel can stop in the middle
+	// of a piece of rows decoded together (see parallel).
+	Rows int64 `json:"rows,omitempty"`
 }
 
 // Position returns the position just after the last row Next returned:
@@ -162,6 +210,9 @@ func (s *Source) Position() ([]byte, error) {
 	if s.err != nil {
 		return nil, fmt.Errorf("table %s: no position after an error: %w", s.table, s.err)
 	}
+	if s.par != nil {
+		return json.Marshal(position{Offset: s.offset, Line: s.posLine, Rows: s.posRows})
+	}
 	return json.Marshal(position{Offset: s.offset, Line: s.res.Line()})
 }
 
@@ -169,7 +220,9 @@ func (s *Source) Position() ([]byte, error) {
 // file and options; it must come before the first Next. A CSV file's
 // header is read first, to map its columns, however far the position is
 // past it. It implements connectors.Seeker.
-func (s *Source) Seek(pos []byte) error {
+func (s *Source) Seek(pos []byte) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer s.recoverFault(&err)
 	switch {
 	case s.closed:
 		return fmt.Errorf("table %s: source is closed", s.table)
@@ -177,7 +230,7 @@ func (s *Source) Seek(pos []byte) error {
 		return fmt.Errorf("table %s: Seek must come before the first Next", s.table)
 	}
 	var p position
-	if err := json.Unmarshal(pos, &p); err != nil || p.Offset < 0 || p.Line < 0 {
+	if err := json.Unmarshal(pos, &p); err != nil || p.Offset < 0 || p.Line < 0 || p.Rows < 0 {
 		return fmt.Errorf("table %s: invalid file source position %q", s.table, pos)
 	}
 	st, err := s.f.Stat()
@@ -188,6 +241,7 @@ func (s *Source) Seek(pos []byte) error {
 		return fmt.Errorf("table %s: %s is %d bytes, shorter than the saved position %d; it changed since the checkpoint", s.table, s.path, st.Size(), p.Offset)
 	}
 	s.started = true
+	s.skipRows = p.Rows
 	if p.Offset == 0 {
 		return nil
 	}
@@ -230,6 +284,7 @@ func (s *Source) readHeader() error {
 			return fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
 		}
 		if done || s.eof {
+			s.hdrEnd = s.offset
 			return nil
 		}
 		full, err := s.fill()
@@ -245,7 +300,7 @@ func (s *Source) readHeader() error {
 // Next returns the next batch of at most maxRows rows, or
 // connectors.ErrEndOfInput after the last one. Bad records go to the
 // spec's BadRow handler; if it returns an error, Next returns that error.
-func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+func (s *Source) Next(ctx context.Context, maxRows int) (b arrow.RecordBatch, err error) {
 	switch {
 	case s.closed:
 		return nil, fmt.Errorf("table %s: source is closed", s.table)
@@ -256,7 +311,36 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	case maxRows <= 0:
 		return nil, fmt.Errorf("table %s: Next needs maxRows > 0, got %d", s.table, maxRows)
 	}
+	// A mapped file that shrinks while it is read faults: make that an
+	// error rather than a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer s.recoverFault(&err)
+	if !s.serial && s.par == nil {
+		if err := s.startParallel(maxRows); err != nil {
+			return nil, s.fail(err)
+		}
+	}
+	if s.par != nil {
+		return s.par.next(ctx, maxRows)
+	}
 	s.started = true
+	for s.skipRows > 0 {
+		// Skip the rows of the position sought that were returned before
+		// it was saved, and the bad records among them.
+		s.quiet = true
+		b, err := s.nextSerial(ctx, int(min(s.skipRows, 1<<30)))
+		s.quiet = false
+		if err != nil {
+			return nil, err
+		}
+		s.skipRows -= b.NumRows()
+		b.Release()
+	}
+	return s.nextSerial(ctx, maxRows)
+}
+
+// nextSerial is Next on the reading goroutine.
+func (s *Source) nextSerial(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -305,6 +389,9 @@ func (s *Source) fail(err error) error {
 // reads nothing, if the tail fills a buffer of bufCap: an unfinished
 // record that is too long.
 func (s *Source) fill() (full bool, err error) {
+	if s.mapped() {
+		return s.fillMapped()
+	}
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
@@ -372,8 +459,7 @@ func (s *Source) skipRecord() error {
 		if done || s.eof {
 			break
 		}
-		s.start, s.end = 0, 0
-		if s.end, err = s.read(s.buf); err != nil {
+		if err = s.refill(); err != nil {
 			return err
 		}
 		n, done, state = s.res.SkipRecord(s.buf[:s.end], state)
@@ -414,8 +500,12 @@ func (s *Source) lineAt(off int64) (int64, error) {
 	return s.countLine, nil
 }
 
-// reportBad passes a bad record to the BadRow handler.
+// reportBad passes a bad record to the BadRow handler (but not while
+// skipping rows returned before a position sought).
 func (s *Source) reportBad(r format.BadRecord) error {
+	if s.quiet {
+		return nil
+	}
 	if r.Line == 0 {
 		// The decoder does not count lines (text with a contains filter):
 		// count up to the record, at its offset in the data given to Decode.
@@ -425,7 +515,12 @@ func (s *Source) reportBad(r format.BadRecord) error {
 		}
 		r.Line = line
 	}
-	rec := r.Record
+	return s.report(r.Line, clipRecord(r.Record), r.Err)
+}
+
+// clipRecord returns the first maxBadRecord bytes of rec, cut at the start
+// of a UTF-8 sequence.
+func clipRecord(rec []byte) []byte {
 	if len(rec) > maxBadRecord {
 		cut := maxBadRecord
 		for cut > maxBadRecord-utf8.UTFMax && !utf8.RuneStart(rec[cut]) {
@@ -433,11 +528,16 @@ func (s *Source) reportBad(r format.BadRecord) error {
 		}
 		rec = rec[:cut]
 	}
+	return rec
+}
+
+// report passes the bad record rec, on line, to the BadRow handler.
+func (s *Source) report(line int64, rec []byte, rerr error) error {
 	err := s.badRow(connectors.BadRow{
 		Table:    s.table,
-		Position: fmt.Sprintf("%s:%d", s.path, r.Line),
+		Position: fmt.Sprintf("%s:%d", s.path, line),
 		Record:   string(rec),
-		Err:      r.Err,
+		Err:      rerr,
 	})
 	if err != nil {
 		s.badErr = err
@@ -445,13 +545,24 @@ func (s *Source) reportBad(r format.BadRecord) error {
 	return err
 }
 
-// Close closes the file and frees the decoder.
+// Close stops the goroutines decoding ahead, closes the file and frees
+// the decoders and the batches not returned.
 func (s *Source) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
+	if s.par != nil {
+		s.par.close()
+	}
 	s.dec.Release()
 	s.buf = nil
-	return s.f.Close()
+	err := s.f.Close()
+	if s.mm != nil {
+		if uerr := unmapFile(s.mm); err == nil {
+			err = uerr
+		}
+		s.mm = nil
+	}
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -182,5 +183,77 @@ func TestCSVRoundTrip(t *testing.T) {
 		// encoding/csv writes a record of one empty field as an empty
 		// line; our reader skips those. Three fields avoid that.
 		checkResult(t, res, want, nil, "")
+	}
+}
+
+// TestJSONSafePrefix checks the 8-bytes-at-a-time test of strings that
+// need no escaping against the byte-by-byte table, for every byte at every
+// position, and that appendJSONValue's fast path gives the same text.
+func TestJSONSafePrefix(t *testing.T) {
+	slow := func(s string) int {
+		i := 0
+		for i < len(s) && s[i] < utf8.RuneSelf && jsonSafe[s[i]] {
+			i++
+		}
+		return i
+	}
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < max(n, 1); pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("ab~ 9Z}{", 3)[:n])
+				if n > 0 {
+					b[pos] = byte(c)
+				}
+				s := string(b)
+				got, want := jsonSafePrefix(s), slow(s)
+				// The fast test may stop at the start of the 8 bytes
+				// holding the first unsafe one.
+				if got > want || (got < want && got != want&^7) {
+					t.Fatalf("jsonSafePrefix(%q) = %d, want %d", s, got, want)
+				}
+				if want == len(s) && got != len(s) {
+					t.Fatalf("jsonSafePrefix(%q) = %d, want all %d", s, got, len(s))
+				}
+				enc, valid := appendJSONValue(nil, s)
+				if want == len(s) && string(enc) != `"`+s+`"` {
+					t.Fatalf("appendJSONValue(%q) = %s, want it quoted as is", s, enc)
+				}
+				var back string
+				if err := json.Unmarshal(enc, &back); err != nil || valid != utf8.ValidString(s) || (valid && back != s) {
+					t.Fatalf("appendJSONValue(%q) = %s (valid %v), reads back as %q, %v", s, enc, valid, back, err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkJSONEncodeLines encodes a batch of 10,000 lines of about 100
+// bytes that need no escaping, as a grep's matches are.
+func BenchmarkJSONEncodeLines(b *testing.B) {
+	schema := schemaOf("line VARCHAR")
+	bld := array.NewStringBuilder(memory.DefaultAllocator)
+	defer bld.Release()
+	line := strings.Repeat("lorem ipsum ERROR dolor ", 4)
+	for range 10_000 {
+		bld.Append(line)
+	}
+	arr := bld.NewArray()
+	defer arr.Release()
+	batch := array.NewRecordBatch(schema, []arrow.Array{arr}, int64(arr.Len()))
+	defer batch.Release()
+	var out bytes.Buffer
+	enc, err := NewEncoder("json", schema, &out, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(10_000 * len(line)))
+	for b.Loop() {
+		out.Reset()
+		if err := enc.Encode(batch); err != nil {
+			b.Fatal(err)
+		}
+		if err := enc.Flush(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -125,7 +125,13 @@ func appendJSONValue(b []byte, s string) (_ []byte, valid bool) {
 	valid = true
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	i := jsonSafePrefix(s)
+	if i == len(s) {
+		// Most strings need no escaping: copy them as they are.
+		b = append(b, s...)
+		return append(b, '"'), true
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -169,4 +175,35 @@ func appendJSONValue(b []byte, s string) (_ []byte, valid bool) {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"'), valid
+}
+
+// SWAR constants: a byte of 0x01 or 0x80 in each lane.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// jsonSafePrefix returns the length of the longest prefix of s, rounded
+// down to 8 bytes, whose bytes need no escaping in a JSON string
+// (printable ASCII other than '"' and '\\'), testing 8 bytes at a time.
+func jsonSafePrefix(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := x ^ ('"' * lanes01)
+		bs := x ^ ('\\' * lanes01)
+		// A lane is flagged if its byte is >= 0x80, < 0x20, '"' or '\\'.
+		bad := x | ((x - 0x20*lanes01) &^ x) | ((q - lanes01) &^ q) | ((bs - lanes01) &^ bs)
+		if bad&lanes80 != 0 {
+			break
+		}
+	}
+	if i == len(s)&^7 {
+		// The tail of fewer than 8 bytes, one at a time.
+		for i < len(s) && s[i] < utf8.RuneSelf && jsonSafe[s[i]] {
+			i++
+		}
+	}
+	return i
 }

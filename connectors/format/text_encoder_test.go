@@ -65,3 +65,39 @@ func TestJSONEncoderInvalidUTF8(t *testing.T) {
 		t.Errorf("wrote %q, want the rows before the bad one, %q", out.String(), want)
 	}
 }
+
+// TestTextEncoderNoNulls writes a column without NULLs (the lines' bytes
+// copied as they are), whole and as a slice, across the flush size.
+func TestTextEncoderNoNulls(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := schemaOf("line VARCHAR")
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	var want strings.Builder
+	for i := range 3000 {
+		line := strings.Repeat(string(rune('a'+i%26)), i%61)
+		b.Field(0).(*array.StringBuilder).Append(line)
+		if i >= 7 && i < 2900 {
+			want.WriteString(line + "\n")
+		}
+	}
+	batch := b.NewRecordBatch()
+	defer batch.Release()
+	slice := batch.NewSlice(7, 2900)
+	defer slice.Release()
+	var out bytes.Buffer
+	enc, err := NewEncoder("text", schema, &out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Encode(slice); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Errorf("got %d bytes, want %d", out.Len(), want.Len())
+	}
+}

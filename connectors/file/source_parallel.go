@@ -1,0 +1,559 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
+)
+
+// parallelChunk is about how much of the file one chunk of parallel
+// decoding holds (a variable for tests); a file with no more than this to
+// read after its header is decoded on the reading goroutine.
+var parallelChunk = 4 << 20
+
+// chunksPerWorker bounds the chunks in flight (cut but not yet returned by
+// Next) to this many per decoding goroutine.
+const chunksPerWorker = 2
+
+// parallel decodes a mapped file on several goroutines: one goroutine cuts
+// it into chunks of about parallelChunk bytes that end at record
+// boundaries (a newline, outside a quoted CSV field), and each of N-1
+// workers and the reading goroutine decodes whole chunks with a decoder of
+// its own: each takes the first chunk no one has taken, the reader when
+// the chunk it needs next is not decoded yet (rather than wait).
+//
+// Next returns the rows in file order in batches of exactly maxRows rows
+// (but the last), as reading on one goroutine does, so that what a query
+// computes per batch does not depend on where chunks were cut: a batch
+// may take the end of one chunk's rows and the start of the next (copied
+// together). Bad records are kept with their chunk, each with the number
+// of the chunk's rows before it, and reported by Next on the reading
+// goroutine just before the row that follows them, as before. A position
+// inside a piece of rows (see piece) is its start and the rows of it
+// returned: {"offset":start,"line":L,"rows":k}; Seek then skips k rows.
+type parallel struct {
+	s      *Source
+	limit  int // rows per batch: maxRows of the first Next
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	order  chan *chunk // the chunks in file order; its capacity bounds them
+	cur    *chunk      // the chunk being returned, from cur.pieces[0]
+	row    int64       // rows of cur.pieces[0] returned (or skipped)
+	bad    int         // bad records of cur.pieces[0] reported (or skipped)
+	skip   int64       // rows still to skip (a position's rows, after Seek)
+	// The chunks cut and not taken yet, in file order; avail holds a token
+	// for each, and is closed when the cutter is done.
+	mu    sync.Mutex
+	queue []*chunk
+	avail chan struct{}
+	// The reader's own decoder, made when it first decodes a chunk.
+	dec    format.Decoder
+	res    format.Resumer
+	decErr error
+}
+
+// chunk is a part of the file that starts and ends at record boundaries.
+type chunk struct {
+	off, end int64
+	line     int64 // the line at off; 0 when lines are not counted
+	ready    chan struct{}
+	pieces   []piece // once ready: its rows, in pieces
+	endLine  int64   // once ready: the line at end (0: not counted)
+	err      error   // once ready: a fatal error
+}
+
+// piece is a batch of at most maxRows rows of a chunk, decoded from start
+// (a record boundary: the chunk's start or the end of the piece before),
+// and the bad records among them.
+type piece struct {
+	batch     arrow.RecordBatch // nil if it has no rows
+	bads      []badRecord
+	start     int64 // the offset where it starts
+	startLine int64 // the line there (0: not counted)
+}
+
+// rows is the number of rows of the piece.
+func (pc *piece) rows() int64 {
+	if pc.batch == nil {
+		return 0
+	}
+	return pc.batch.NumRows()
+}
+
+// badRecord is a bad record a worker met, copied.
+type badRecord struct {
+	row    int64 // the rows of its piece before it
+	off    int64 // where the record starts in the file
+	line   int64 // its line; 0 when the decoder does not count lines
+	record []byte
+	err    error
+}
+
+// startParallel decides, on the first Next, whether the file is decoded in
+// parallel and if so starts the goroutines: when the query runs on more
+// than one core and the file is mapped with more than parallelChunk bytes
+// to read after its header.
+func (s *Source) startParallel(maxRows int) error {
+	s.serial = true
+	n := s.spec.Parallelism
+	if n <= 1 || !s.mapped() {
+		return nil
+	}
+	s.started = true
+	if s.offset == 0 {
+		// Each worker's decoder maps the columns by the header read here.
+		if err := s.readHeader(); err != nil {
+			return err
+		}
+	}
+	if int64(len(s.mm))-s.offset <= int64(parallelChunk) {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &parallel{s: s, limit: maxRows, cancel: cancel, order: make(chan *chunk, chunksPerWorker*n), skip: s.skipRows}
+	s.skipRows = 0
+	// Chunks not taken were cut and not returned (in order), or are the
+	// one Next is at: the cutter never waits on avail.
+	p.avail = make(chan struct{}, cap(p.order)+1)
+	s.posLine = s.res.Line()
+	p.wg.Add(n)
+	go p.cut(ctx, s.offset, s.posLine)
+	for range n - 1 {
+		go p.work(ctx)
+	}
+	s.par = p
+	return nil
+}
+
+// cut cuts the file from off (a record boundary on line; 0 when lines are
+// not counted) into chunks, sends each to order and queues it to be
+// taken, and closes order and avail at the end or when ctx is done.
+func (p *parallel) cut(ctx context.Context, off, line int64) {
+	defer p.wg.Done()
+	defer close(p.avail)
+	defer close(p.order)
+	s := p.s
+	mm := s.mm
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
+			}
+			c := &chunk{ready: make(chan struct{}), err: s.faultError()}
+			close(c.ready)
+			select {
+			case p.order <- c:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	debug.SetPanicOnFault(true)
+	var delim byte
+	if s.csv {
+		delim = csvDelimiter(s.spec.Options)
+	}
+	size := int64(len(mm))
+	for off < size {
+		target := min(size, off+int64(parallelChunk))
+		var end int64
+		if s.csv {
+			end = int64(csvBoundary(mm, int(off), int(target), delim))
+		} else {
+			end = int64(lineBoundary(mm, int(target)))
+		}
+		c := &chunk{off: off, end: end, line: line, ready: make(chan struct{})}
+		if line > 0 {
+			line += int64(bytes.Count(mm[off:end], []byte{'\n'}))
+		}
+		select {
+		case p.order <- c:
+		case <-ctx.Done():
+			return
+		}
+		p.mu.Lock()
+		p.queue = append(p.queue, c)
+		p.mu.Unlock()
+		p.avail <- struct{}{}
+		off = end
+	}
+}
+
+// newDecoder returns a decoder for a worker, which has read the file's
+// header.
+func (p *parallel) newDecoder() (format.Decoder, format.Resumer, error) {
+	s := p.s
+	dec, err := format.NewDecoder(s.fmtName, s.schema, s.spec.Options, s.spec.Alloc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("table %s: %w", s.table, err)
+	}
+	res := dec.(format.Resumer)
+	if cf, ok := dec.(format.ContainsFilter); ok && s.spec.Contains != "" {
+		cf.SetContains(s.spec.Contains)
+	}
+	if _, _, err = res.ReadHeader(s.mm[:s.hdrEnd], true); err != nil {
+		dec.Release()
+		return nil, nil, fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
+	}
+	return dec, res, nil
+}
+
+// take takes the first chunk no one has taken, after its token was
+// received from avail.
+func (p *parallel) take() *chunk {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.queue[0]
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+	return c
+}
+
+// work decodes the chunks it takes, with a decoder of its own, until
+// there are no more or ctx is done.
+func (p *parallel) work(ctx context.Context) {
+	defer p.wg.Done()
+	s := p.s
+	dec, res, err := p.newDecoder()
+	if err == nil {
+		defer dec.Release()
+	}
+	debug.SetPanicOnFault(true)
+	for {
+		select {
+		case _, ok := <-p.avail:
+			if !ok {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+		c := p.take()
+		switch {
+		case err != nil:
+			c.err = err
+		case ctx.Err() != nil:
+			c.err = ctx.Err()
+		default:
+			p.decode(dec, res, c)
+			s.dropMapped(c.off, c.end)
+		}
+		close(c.ready)
+	}
+}
+
+// decode decodes chunk c into its pieces, or sets c.err. It decodes the
+// chunk through windows of bufCap bytes, as the reading source does, so a
+// record longer than max_record_bytes is bad in the same way.
+func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
+	s := p.s
+	mm := s.mm
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
+			}
+			if b := dec.Flush(); b != nil {
+				b.Release()
+			}
+			c.err = s.faultError()
+		}
+	}()
+	if c.off > 0 {
+		// Mid-file: no byte order mark, and lines go on from c.line (a
+		// chunk at offset 0 is the first any worker decodes).
+		res.Resume(c.line)
+	}
+	var bads []badRecord
+	bad := func(r format.BadRecord) error {
+		bads = append(bads, badRecord{row: int64(dec.Rows()), off: int64(len(mm) - cap(r.Record)), line: r.Line,
+			record: bytes.Clone(clipRecord(r.Record)), err: r.Err})
+		return nil
+	}
+	start, startLine := c.off, c.line
+	pos := c.off
+	for pos < c.end {
+		w := min(c.end, pos+int64(s.bufCap))
+		atEOF := w == c.end
+		n, full, err := dec.Decode(mm[pos:w:w], p.limit, atEOF, bad)
+		pos += int64(n)
+		if err != nil {
+			if b := dec.Flush(); b != nil {
+				b.Release()
+			}
+			c.err = fmt.Errorf("table %s: %s: %w", s.table, s.path, err)
+			return
+		}
+		switch {
+		case full:
+			// Decode stopped just after the piece's last row.
+			c.pieces = append(c.pieces, piece{batch: dec.Flush(), bads: bads, start: start, startLine: startLine})
+			bads, start, startLine = nil, pos, res.Line()
+		case atEOF:
+			pos = c.end
+		case w-pos >= int64(s.bufCap):
+			// A record longer than max_record_bytes: bad, and skipped.
+			line := res.Line()
+			rec := mm[pos:w]
+			msg := "record longer than %d bytes (max_record_bytes)"
+			if s.csv && bytes.IndexByte(rec, '"') >= 0 {
+				msg = "record longer than %d bytes (max_record_bytes; an unclosed quote?)"
+			}
+			bads = append(bads, badRecord{row: int64(dec.Rows()), off: pos, line: line,
+				record: bytes.Clone(clipRecord(rec)), err: fmt.Errorf(msg, s.maxRecord)})
+			k, _, _ := res.SkipRecord(mm[pos:c.end], 0)
+			nl := int64(bytes.Count(mm[pos:pos+int64(k)], []byte{'\n'}))
+			pos += int64(k)
+			if line > 0 {
+				res.Resume(line + nl)
+			}
+		}
+	}
+	if b := dec.Flush(); b != nil || len(bads) > 0 {
+		c.pieces = append(c.pieces, piece{batch: b, bads: bads, start: start, startLine: startLine})
+	}
+	c.endLine = res.Line()
+}
+
+// next returns the next batch of maxRows rows (fewer only at the end) in
+// file order, reporting the bad records before each row first, and moves
+// the source's position to just after it.
+func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+	s := p.s
+	var parts []arrow.RecordBatch
+	fail := func(err error) (arrow.RecordBatch, error) {
+		for _, b := range parts {
+			b.Release()
+		}
+		return nil, s.fail(err)
+	}
+	n := int64(0)
+	for n < int64(maxRows) {
+		pc, err := p.piece(ctx)
+		if err != nil {
+			if ctx.Err() != nil && err == ctx.Err() {
+				for _, b := range parts {
+					b.Release()
+				}
+				return nil, err
+			}
+			return fail(err)
+		}
+		if pc == nil {
+			break // the end of the file
+		}
+		// The bad records before the next row (all of them once every
+		// row was returned).
+		for p.bad < len(pc.bads) && pc.bads[p.bad].row <= p.row {
+			r := pc.bads[p.bad]
+			p.bad++
+			if p.skip > 0 {
+				continue // reported before the position saved
+			}
+			line := r.line
+			if line == 0 {
+				if line, err = s.lineAt(r.off); err != nil {
+					return fail(err)
+				}
+			}
+			if err := s.report(line, r.record, r.err); err != nil {
+				return fail(err)
+			}
+		}
+		if rows := pc.rows(); p.row < rows {
+			k := min(rows-p.row, int64(maxRows)-n)
+			if p.skip > 0 {
+				k = min(rows-p.row, p.skip)
+			}
+			if p.bad < len(pc.bads) {
+				k = min(k, pc.bads[p.bad].row-p.row) // up to the next bad record
+			}
+			if p.skip > 0 {
+				p.skip -= k
+			} else {
+				parts = append(parts, pc.batch.NewSlice(p.row, p.row+k))
+				n += k
+			}
+			p.row += k
+			s.offset, s.posLine, s.posRows = pc.start, pc.startLine, p.row
+			if p.row < rows || p.bad < len(pc.bads) {
+				continue
+			}
+		}
+		p.advance()
+	}
+	switch len(parts) {
+	case 0:
+		s.done = true
+		return nil, connectors.ErrEndOfInput
+	case 1:
+		return parts[0], nil
+	}
+	b, err := concatBatches(s.schema, parts, s.spec.Alloc)
+	for _, part := range parts {
+		part.Release()
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("table %s: %w", s.table, err))
+	}
+	return b, nil
+}
+
+// piece returns the piece rows are returned from, waiting for its chunk
+// to be decoded, or decoding it here if no worker has started it; nil at
+// the end of the file.
+func (p *parallel) piece(ctx context.Context) (*piece, error) {
+	s := p.s
+	for {
+		if p.cur == nil {
+			select {
+			case c, ok := <-p.order:
+				if !ok {
+					return nil, nil
+				}
+				p.cur = c
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		c := p.cur
+		// Until the chunk needed next is decoded, decode the first one no
+		// one has taken (it, or one after it).
+		avail := p.avail
+	wait:
+		for {
+			select {
+			case <-c.ready:
+				break wait
+			case _, ok := <-avail:
+				if !ok {
+					avail = nil // all taken: wait
+					continue
+				}
+				d := p.take()
+				if p.dec == nil && p.decErr == nil {
+					p.dec, p.res, p.decErr = p.newDecoder()
+				}
+				if p.decErr != nil {
+					d.err = p.decErr
+				} else {
+					p.decode(p.dec, p.res, d)
+					s.dropMapped(d.off, d.end)
+				}
+				close(d.ready)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if c.err != nil {
+			return nil, c.err
+		}
+		if len(c.pieces) > 0 {
+			return &c.pieces[0], nil
+		}
+		s.offset, s.posLine, s.posRows = c.end, c.endLine, 0
+		p.cur = nil
+	}
+}
+
+// advance moves past the current piece, every row and bad record of
+// which was returned: the position is then the start of the next piece,
+// or the end of the chunk.
+func (p *parallel) advance() {
+	s, c := p.s, p.cur
+	if b := c.pieces[0].batch; b != nil {
+		b.Release()
+	}
+	c.pieces = c.pieces[1:]
+	p.row, p.bad = 0, 0
+	if len(c.pieces) > 0 {
+		s.offset, s.posLine, s.posRows = c.pieces[0].start, c.pieces[0].startLine, 0
+		return
+	}
+	s.offset, s.posLine, s.posRows = c.end, c.endLine, 0
+	p.cur = nil
+}
+
+// concatBatches copies the rows of parts, batches of schema, into one
+// batch.
+func concatBatches(schema *arrow.Schema, parts []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	var rows int64
+	for _, b := range parts {
+		rows += b.NumRows()
+	}
+	arrs := make([]arrow.Array, len(parts))
+	for i := range cols {
+		for j, b := range parts {
+			arrs[j] = b.Column(i)
+		}
+		c, err := array.Concatenate(arrs, mem)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
+}
+
+// close stops the goroutines, waits for them, and frees the batches not
+// returned.
+func (p *parallel) close() {
+	p.cancel()
+	// Let the cutter, blocked on a full order channel, see ctx is done.
+	p.wg.Wait()
+	release := func(c *chunk) {
+		select {
+		case <-c.ready:
+		default:
+			return // never decoded
+		}
+		for _, pc := range c.pieces {
+			if pc.batch != nil {
+				pc.batch.Release()
+			}
+		}
+		c.pieces = nil
+	}
+	if p.cur != nil {
+		release(p.cur)
+	}
+	for c := range p.order {
+		release(c)
+	}
+	if p.dec != nil {
+		p.dec.Release()
+	}
+}
+
+// csvDelimiter is the CSV field separator of options already accepted by
+// the decoder: option delimiter, "\t" or "tab" for a tab, default ",".
+func csvDelimiter(opts map[string]string) byte {
+	switch v := opts["delimiter"]; strings.ToLower(v) {
+	case "":
+		return ','
+	case `\t`, "tab", "\t":
+		return '\t'
+	default:
+		return v[0]
+	}
+}
