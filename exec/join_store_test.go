@@ -1,0 +1,73 @@
+package exec
+
+import (
+	"runtime"
+	"testing"
+)
+
+// TestHashJoinStateIsCompact holds 200,000 rows (ten per key) and checks
+// the heap they take: packed rows and pointer-free entries, not a Go
+// object and a boxed key per row.
+func TestHashJoinStateIsCompact(t *testing.T) {
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0}}
+	j := mustJoin(t, cfg)
+	const n = 200_000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < n; i += 1000 {
+		rows := make([]jrow, 1000)
+		for k := range rows {
+			rows[k] = jrow{int64((i + k) / 10), int64(i + k), 0}
+		}
+		feed(t, j, 0, joinBatch(false, rows...))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if st := j.Stats(); st.Keys != n/10 {
+		t.Fatalf("%d keys, want %d", st.Keys, n/10)
+	}
+	per := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.0f bytes of heap per row held", per)
+	if per > 100 {
+		t.Errorf("%.0f bytes of heap per row held, want at most 100", per)
+	}
+	runtime.KeepAlive(j)
+}
+
+// TestHashJoinReleasesExpiredRows frees every row by the watermark and
+// checks that their chunks are released and their slots reused.
+func TestHashJoinReleasesExpiredRows(t *testing.T) {
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0},
+		Expire: [2]JoinExpiry{{Set: true, Col: 1}, {Set: true, Col: 1}}}
+	j := mustJoin(t, cfg)
+	const n = 100_000
+	for i := 0; i < n; i += 1000 {
+		rows := make([]jrow, 1000)
+		for k := range rows {
+			rows[k] = jrow{int64(i + k), int64(i + k), 0}
+		}
+		feed(t, j, 0, joinBatch(false, rows...))
+	}
+	s := &j.sides[0].store
+	used, chunks := s.used, len(s.chunks)
+	if chunks < 2 {
+		t.Fatalf("%d chunks for %d rows, want several", chunks, n)
+	}
+	if _, err := j.Advance(n); err != nil {
+		t.Fatal(err)
+	}
+	if st := j.Stats(); st.Keys != 0 || st.StateBytes != 0 {
+		t.Fatalf("after the watermark: %d keys, %d bytes", st.Keys, st.StateBytes)
+	}
+	for c := range chunks - 1 {
+		if s.chunks[c] != nil {
+			t.Fatalf("chunk %d of %d is still held", c, chunks)
+		}
+	}
+	got := feed(t, j, 1, joinBatch(false, jrow{5, n + 5, 0}))
+	feed(t, j, 0, joinBatch(false, jrow{5, n + 6, 0}))
+	if len(got) != 0 || s.used != used {
+		t.Fatalf("after refilling: output %q, %d slots used, want %d (reused)", got, s.used, used)
+	}
+}
