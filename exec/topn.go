@@ -3,7 +3,9 @@ package exec
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -117,11 +119,19 @@ type topnPart struct {
 	gone    bool   // dropped from parts
 }
 
-// topnRow is one row held: its cells, its identity and arrival number.
+// topnRow is one row held: its cells packed (packCells), which is also
+// its identity, and its arrival number.
 type topnRow struct {
-	cells []Cell
-	id    string
-	seq   uint64
+	data string
+	seq  uint64
+}
+
+// topnRowBytes estimates the memory of a held row.
+func topnRowBytes(r *topnRow) int64 { return int64(len(r.data)) + 48 }
+
+// cell returns column c of row r.
+func (t *TopN) cell(r *topnRow, c int) Cell {
+	return packedCell(r.data, len(t.types), c, t.types[c])
 }
 
 var (
@@ -149,7 +159,7 @@ func NewTopN(cfg TopNConfig) (*TopN, error) {
 		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
 	}
 	for _, f := range in.Fields() {
-		a, err := buildCells(cfg.Alloc, f.Type, nil, 0)
+		a, err := buildCells(cfg.Alloc, f.Type, 0, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +217,9 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	}
 	// A row that cannot enter a full top N of an append-only input is
 	// judged on its keys alone, before its other cells are read.
-	probe := &topnRow{cells: make([]Cell, ncols)}
+	cells := make([]Cell, ncols)
+	var pbuf []byte
+	probe := &topnRow{}
 	prune := !t.keepAll() && t.cfg.Func == RowNumber
 	for i := 0; i < int(b.NumRows()); i++ {
 		for k, c := range t.cfg.Partition {
@@ -220,20 +232,21 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 		kbuf = encodeCells(kbuf[:0], pk)
 		p := t.parts[string(kbuf)]
 		if prune && p != nil && int64(len(p.rows)) >= t.cfg.N {
+			clear(cells)
 			for _, k := range t.cfg.Order {
 				v, err := readCell(b.Column(k.Col), i)
 				if err != nil {
 					return nil, err
 				}
-				probe.cells[k.Col] = v
+				cells[k.Col] = v
 			}
-			probe.seq = t.seq
+			pbuf = packCells(pbuf[:0], cells, t.types)
+			probe.data, probe.seq = unsafe.String(unsafe.SliceData(pbuf), len(pbuf)), t.seq
 			if t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
 				t.seq++
 				continue
 			}
 		}
-		cells := make([]Cell, ncols)
 		for c := range cells {
 			v, err := readCell(b.Column(c), i)
 			if err != nil {
@@ -258,12 +271,13 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			t.parts[p.key] = p
 		}
-		row := &topnRow{cells: cells, seq: t.seq}
+		pbuf = packCells(pbuf[:0], cells, t.types)
+		probe.data, probe.seq = unsafe.String(unsafe.SliceData(pbuf), len(pbuf)), t.seq
 		t.seq++
 		if retract {
-			t.remove(p, string(encodeCells(nil, cells)))
+			t.remove(p, probe.data)
 		} else {
-			t.insert(p, row)
+			t.insert(p, probe)
 		}
 		if !p.dirty {
 			p.dirty = true
@@ -297,7 +311,7 @@ func (t *TopN) expire() {
 // drop removes partition p and its rows from the state.
 func (t *TopN) drop(p *topnPart) {
 	for _, r := range p.rows {
-		t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+		t.bytes -= topnRowBytes(r)
 	}
 	t.rows -= len(p.rows)
 	p.gone = true
@@ -308,7 +322,7 @@ func (t *TopN) drop(p *topnPart) {
 // latest first with TiesToLatest).
 func (t *TopN) compare(x, y *topnRow) int {
 	for _, k := range t.cfg.Order {
-		c := compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col])
+		c := compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col))
 		if k.Desc {
 			c = -c
 		}
@@ -329,22 +343,23 @@ func (t *TopN) compare(x, y *topnRow) int {
 	return c
 }
 
-// insert puts r in rank order, trimming to the top N when the input is
-// append-only (a row ranked past N can never rise again).
-func (t *TopN) insert(p *topnPart, r *topnRow) {
-	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(r, p.rows[len(p.rows)-1]) > 0 {
+// insert puts a copy of probe (whose data may be a view of a buffer) in
+// rank order, trimming to the top N when the input is append-only (a row
+// ranked past N can never rise again).
+func (t *TopN) insert(p *topnPart, probe *topnRow) {
+	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
 		return // below the top N, which is all that is kept
 	}
-	at, _ := slices.BinarySearchFunc(p.rows, r, t.compare)
-	r.id = string(encodeCells(nil, r.cells))
+	at, _ := slices.BinarySearchFunc(p.rows, probe, t.compare)
+	r := &topnRow{data: strings.Clone(probe.data), seq: probe.seq}
 	p.rows = slices.Insert(p.rows, at, r)
 	t.rows++
-	t.bytes += cellsBytes(r.cells) + int64(len(r.id)) + 48
+	t.bytes += topnRowBytes(r)
 	if !t.keepAll() {
 		keep, _ := t.top(p)
 		for _, last := range p.rows[len(keep):] {
 			t.rows--
-			t.bytes -= cellsBytes(last.cells) + int64(len(last.id)) + 48
+			t.bytes -= topnRowBytes(last)
 		}
 		clear(p.rows[len(keep):])
 		p.rows = p.rows[:len(keep)]
@@ -355,11 +370,11 @@ func (t *TopN) insert(p *topnPart, r *topnRow) {
 // retraction undoes the most recent equal insert), if held.
 func (t *TopN) remove(p *topnPart, id string) {
 	for i := len(p.rows) - 1; i >= 0; i-- {
-		if p.rows[i].id == id {
+		if p.rows[i].data == id {
 			r := p.rows[i]
 			p.rows = slices.Delete(p.rows, i, i+1)
 			t.rows--
-			t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+			t.bytes -= topnRowBytes(r)
 			return
 		}
 	}
@@ -390,7 +405,7 @@ func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
 // sameKeys reports whether x and y have equal ORDER BY keys (a tie).
 func (t *TopN) sameKeys(x, y *topnRow) bool {
 	for _, k := range t.cfg.Order {
-		if compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col]) != 0 {
+		if compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col)) != 0 {
 			return false
 		}
 	}

@@ -12,13 +12,13 @@ import (
 
 // topnOut collects output rows: cells, rank (0 for NULL) and kind.
 type topnOut struct {
-	rows  [][]Cell
+	rows  []*topnRow
 	ranks []int64
 	kinds []vector.RowKind
 }
 
 func (o *topnOut) add(r *topnRow, rank int64, k vector.RowKind) {
-	o.rows = append(o.rows, r.cells)
+	o.rows = append(o.rows, r)
 	o.ranks = append(o.ranks, rank)
 	o.kinds = append(o.kinds, k)
 }
@@ -66,7 +66,7 @@ func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []
 			out.add(old[i], oldRanks[i], vector.Delete)
 		case i >= len(old):
 			out.add(now[i], ranks[i], vector.Insert)
-		case old[i].id != now[i].id || oldRanks[i] != ranks[i]:
+		case old[i].data != now[i].data || oldRanks[i] != ranks[i]:
 			out.add(old[i], oldRanks[i], vector.UpdateBefore)
 			out.add(now[i], ranks[i], vector.UpdateAfter)
 		}
@@ -79,20 +79,20 @@ func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []
 func (t *TopN) diffMembers(out *topnOut, old, now []*topnRow) {
 	count := map[string]int{}
 	for _, r := range old {
-		count[r.id]++
+		count[r.data]++
 	}
 	var added []*topnRow
 	for _, r := range now {
-		if count[r.id] > 0 {
-			count[r.id]--
+		if count[r.data] > 0 {
+			count[r.data]--
 		} else {
 			added = append(added, r)
 		}
 	}
 	var removed []*topnRow
 	for _, r := range old {
-		if count[r.id] > 0 {
-			count[r.id]--
+		if count[r.data] > 0 {
+			count[r.data]--
 			removed = append(removed, r)
 		}
 	}
@@ -160,7 +160,7 @@ func (t *TopN) build(o *topnOut) ([]arrow.RecordBatch, error) {
 			rb.Release()
 			continue
 		}
-		a, err := buildCells(t.mem, t.in.Field(c).Type, o.rows, c)
+		a, err := buildCells(t.mem, t.in.Field(c).Type, len(o.rows), func(i int) Cell { return t.cell(o.rows[i], c) })
 		if err != nil {
 			releaseAll(cols)
 			return nil, err

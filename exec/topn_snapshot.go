@@ -32,11 +32,11 @@ func (t *TopN) Snapshot(w io.Writer) error {
 	for _, p := range t.parts {
 		ps := topnPartSnapshot{Key: p.key, End: p.end, First: p.first}
 		for _, r := range p.rows {
-			ps.Rows = append(ps.Rows, r.cells)
+			ps.Rows = append(ps.Rows, unpackCells(r.data, t.types))
 			ps.Seqs = append(ps.Seqs, r.seq)
 		}
 		for _, r := range p.emitted {
-			ps.Emitted = append(ps.Emitted, r.cells)
+			ps.Emitted = append(ps.Emitted, unpackCells(r.data, t.types))
 		}
 		ps.Ranks = p.ranks
 		s.Parts = append(s.Parts, ps)
@@ -65,16 +65,19 @@ func (t *TopN) Restore(r io.Reader) error {
 			if len(cells) != len(t.types) {
 				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
 			}
-			p.rows = append(p.rows, &topnRow{cells: cells, id: string(encodeCells(nil, cells)), seq: ps.Seqs[i]})
+			p.rows = append(p.rows, &topnRow{data: string(packCells(nil, cells, t.types)), seq: ps.Seqs[i]})
 			t.rows++
-			t.bytes += cellsBytes(cells) + int64(len(p.rows[i].id)) + 48
+			t.bytes += topnRowBytes(p.rows[i])
 		}
 		if len(ps.Ranks) != len(ps.Emitted) {
 			return fmt.Errorf("top-N: corrupt snapshot: %d rows emitted, %d ranks", len(ps.Emitted), len(ps.Ranks))
 		}
 		p.ranks = ps.Ranks
 		for _, cells := range ps.Emitted {
-			p.emitted = append(p.emitted, &topnRow{cells: cells, id: string(encodeCells(nil, cells))})
+			if len(cells) != len(t.types) {
+				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
+			}
+			p.emitted = append(p.emitted, &topnRow{data: string(packCells(nil, cells, t.types))})
 		}
 		t.parts[p.key] = p
 		if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
