@@ -110,8 +110,8 @@ type topnTouch struct {
 type topnPart struct {
 	key     string
 	end     int64 // window_end, windowed only
-	rows    []*topnRow
-	emitted []*topnRow
+	rows    []topnRow
+	emitted []topnRow
 	ranks   []int64 // the ranks of emitted
 	dirty   bool
 	first   uint64 // seq of its first row, for a stable emission order
@@ -127,10 +127,10 @@ type topnRow struct {
 }
 
 // topnRowBytes estimates the memory of a held row.
-func topnRowBytes(r *topnRow) int64 { return int64(len(r.data)) + 48 }
+func topnRowBytes(r topnRow) int64 { return int64(len(r.data)) + 48 }
 
 // cell returns column c of row r.
-func (t *TopN) cell(r *topnRow, c int) Cell {
+func (t *TopN) cell(r topnRow, c int) Cell {
 	return packedCell(r.data, len(t.types), c, t.types[c])
 }
 
@@ -219,7 +219,7 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	// judged on its keys alone, before its other cells are read.
 	cells := make([]Cell, ncols)
 	var pbuf []byte
-	probe := &topnRow{}
+	probe := topnRow{}
 	prune := !t.keepAll() && t.cfg.Func == RowNumber
 	for i := 0; i < int(b.NumRows()); i++ {
 		for k, c := range t.cfg.Partition {
@@ -320,7 +320,7 @@ func (t *TopN) drop(p *topnPart) {
 
 // compare orders two rows by the ORDER BY keys, then by arrival (the
 // latest first with TiesToLatest).
-func (t *TopN) compare(x, y *topnRow) int {
+func (t *TopN) compare(x, y topnRow) int {
 	for _, k := range t.cfg.Order {
 		c := compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col))
 		if k.Desc {
@@ -346,22 +346,22 @@ func (t *TopN) compare(x, y *topnRow) int {
 // insert puts a copy of probe (whose data may be a view of a buffer) in
 // rank order, trimming to the top N when the input is append-only (a row
 // ranked past N can never rise again).
-func (t *TopN) insert(p *topnPart, probe *topnRow) {
+func (t *TopN) insert(p *topnPart, probe topnRow) {
 	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
 		return // below the top N, which is all that is kept
 	}
 	at, _ := slices.BinarySearchFunc(p.rows, probe, t.compare)
-	r := &topnRow{data: strings.Clone(probe.data), seq: probe.seq}
+	r := topnRow{data: strings.Clone(probe.data), seq: probe.seq}
 	p.rows = slices.Insert(p.rows, at, r)
 	t.rows++
 	t.bytes += topnRowBytes(r)
 	if !t.keepAll() {
-		keep, _ := t.top(p)
+		keep, _ := t.top(p, false)
 		for _, last := range p.rows[len(keep):] {
 			t.rows--
 			t.bytes -= topnRowBytes(last)
 		}
-		clear(p.rows[len(keep):])
+		clear(p.rows[len(keep):]) // the strings they hold
 		p.rows = p.rows[:len(keep)]
 	}
 }
@@ -380,8 +380,11 @@ func (t *TopN) remove(p *topnPart, id string) {
 	}
 }
 
-// top is the partition's current top N and their ranks.
-func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
+// top is the partition's current top N and, if withRanks, their ranks.
+func (t *TopN) top(p *topnPart, withRanks bool) ([]topnRow, []int64) {
+	if t.cfg.Func == RowNumber && !withRanks {
+		return p.rows[:min(int64(len(p.rows)), t.cfg.N)], nil
+	}
 	ranks := make([]int64, 0, min(len(p.rows), int(min(t.cfg.N, 1<<20))))
 	var rank int64
 	for i, r := range p.rows {
@@ -403,7 +406,7 @@ func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
 }
 
 // sameKeys reports whether x and y have equal ORDER BY keys (a tie).
-func (t *TopN) sameKeys(x, y *topnRow) bool {
+func (t *TopN) sameKeys(x, y topnRow) bool {
 	for _, k := range t.cfg.Order {
 		if compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col)) != 0 {
 			return false

@@ -12,12 +12,12 @@ import (
 
 // topnOut collects output rows: cells, rank (0 for NULL) and kind.
 type topnOut struct {
-	rows  []*topnRow
+	rows  []topnRow
 	ranks []int64
 	kinds []vector.RowKind
 }
 
-func (o *topnOut) add(r *topnRow, rank int64, k vector.RowKind) {
+func (o *topnOut) add(r topnRow, rank int64, k vector.RowKind) {
 	o.rows = append(o.rows, r)
 	o.ranks = append(o.ranks, rank)
 	o.kinds = append(o.kinds, k)
@@ -32,7 +32,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 	var out topnOut
 	for _, p := range t.dirty {
 		p.dirty = false
-		now, ranks := t.top(p)
+		now, ranks := t.top(p, t.cfg.Rank)
 		if t.cfg.Rank {
 			t.diffRanked(&out, p.emitted, p.ranks, now, ranks)
 		} else {
@@ -59,7 +59,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 // diffRanked compares position by position: a position whose row or
 // rank changed is updated, one that appeared inserted, one that
 // disappeared deleted.
-func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []*topnRow, ranks []int64) {
+func (t *TopN) diffRanked(out *topnOut, old []topnRow, oldRanks []int64, now []topnRow, ranks []int64) {
 	for i := 0; i < max(len(old), len(now)); i++ {
 		switch {
 		case i >= len(now):
@@ -76,12 +76,12 @@ func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []
 // diffMembers emits the rows that left the top N and those that entered
 // it (a multiset difference); with N = 1 (deduplication) a replaced row
 // is an update of its partition's row.
-func (t *TopN) diffMembers(out *topnOut, old, now []*topnRow) {
+func (t *TopN) diffMembers(out *topnOut, old, now []topnRow) {
 	count := map[string]int{}
 	for _, r := range old {
 		count[r.data]++
 	}
-	var added []*topnRow
+	var added []topnRow
 	for _, r := range now {
 		if count[r.data] > 0 {
 			count[r.data]--
@@ -89,7 +89,7 @@ func (t *TopN) diffMembers(out *topnOut, old, now []*topnRow) {
 			added = append(added, r)
 		}
 	}
-	var removed []*topnRow
+	var removed []topnRow
 	for _, r := range old {
 		if count[r.data] > 0 {
 			count[r.data]--
@@ -129,7 +129,7 @@ func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 	})
 	var out topnOut
 	for _, p := range fired {
-		rows, ranks := t.top(p)
+		rows, ranks := t.top(p, true)
 		for i, r := range rows {
 			out.add(r, ranks[i], vector.Insert)
 		}

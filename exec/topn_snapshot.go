@@ -65,11 +65,11 @@ func (t *TopN) Restore(r io.Reader) error {
 			if len(cells) != len(t.types) {
 				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
 			}
-			p.rows = append(p.rows, &topnRow{data: string(packCells(nil, cells, t.types)), seq: ps.Seqs[i]})
+			p.rows = append(p.rows, topnRow{data: string(packCells(nil, cells, t.types)), seq: ps.Seqs[i]})
 			t.rows++
 			t.bytes += topnRowBytes(p.rows[i])
 		}
-		if len(ps.Ranks) != len(ps.Emitted) {
+		if len(ps.Ranks) != len(ps.Emitted) && (t.cfg.Rank || len(ps.Ranks) > 0) {
 			return fmt.Errorf("top-N: corrupt snapshot: %d rows emitted, %d ranks", len(ps.Emitted), len(ps.Ranks))
 		}
 		p.ranks = ps.Ranks
@@ -77,7 +77,7 @@ func (t *TopN) Restore(r io.Reader) error {
 			if len(cells) != len(t.types) {
 				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
 			}
-			p.emitted = append(p.emitted, &topnRow{data: string(packCells(nil, cells, t.types))})
+			p.emitted = append(p.emitted, topnRow{data: string(packCells(nil, cells, t.types))})
 		}
 		t.parts[p.key] = p
 		if t.cfg.TTL > 0 && t.cfg.WindowEnd < 0 {
