@@ -2,7 +2,9 @@ package exec
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -373,7 +375,7 @@ func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed 
 		return out // a NULL key never matches: nothing to keep
 	}
 	j.seq++
-	j.track(port, packRow(r), key, int32(len(m)), now, j.seq)
+	j.track(port, r, packRow(r), key, int32(len(m)), now, j.seq)
 	return out
 }
 
@@ -481,10 +483,41 @@ func (s *joinSide) drop(key string, id int32) {
 	s.store.release(id)
 }
 
-// keyOf returns the key of entry e's row.
+// keyOf returns the key of entry e's row (as joinKey encodes it),
+// decoding only the key's values.
 func (s *joinSide) keyOf(e *joinEntry) string {
-	k, _ := joinKey(s.store.row(e), s.keys, nil)
-	return k
+	p := s.store.packed(e)
+	want := make([][2]int, len(s.keys))
+	found := 0
+	for c, off := 0, 0; c < s.store.width && found < len(s.keys); c++ {
+		end := off + packedLen(p[off:])
+		for i, k := range s.keys {
+			if k == c {
+				want[i] = [2]int{off, end}
+				found++
+			}
+		}
+		off = end
+	}
+	var buf []byte
+	for _, w := range want {
+		v := p[w[0]:w[1]]
+		switch v[0] {
+		case 'i', 'T', 'F':
+			buf = append(buf, v...)
+		case 'f':
+			f := math.Float64frombits(binary.LittleEndian.Uint64([]byte(v[1:9])))
+			if f == 0 {
+				f = 0 // -0 equals 0
+			}
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'f'), math.Float64bits(f))
+		case 's':
+			n, k := binary.Uvarint([]byte(v[1:min(len(v), 1+binary.MaxVarintLen64)]))
+			buf = binary.LittleEndian.AppendUint32(append(buf, 's'), uint32(n))
+			buf = append(buf, v[1+k:]...)
+		}
+	}
+	return string(buf)
 }
 
 // dropLate removes, from rows arriving on port (ops their kinds, nil for
@@ -519,9 +552,9 @@ func (j *HashJoin) dropLate(port int, rows []joinRow, ops []int8) ([]joinRow, []
 	return rows[:keep], ops
 }
 
-// track adds packed row p (key's) to side, with its match count, time
-// and insertion number, and to the indexes that free it.
-func (j *HashJoin) track(side int, p, key string, matches int32, t int64, seq uint64) {
+// track adds row r, packed as p, (key's) to side, with its match count,
+// time and insertion number, and to the indexes that free it.
+func (j *HashJoin) track(side int, r joinRow, p, key string, matches int32, t int64, seq uint64) {
 	s := j.sides[side]
 	id := s.add(key, p)
 	e := s.store.at(id)
@@ -531,7 +564,7 @@ func (j *HashJoin) track(side int, p, key string, matches int32, t int64, seq ui
 		s.ttl = append(s.ttl, ref)
 	}
 	if x := j.cfg.Expire[side]; x.Set {
-		if t, ok := s.store.row(e)[x.Col].(int64); ok {
+		if t, ok := r[x.Col].(int64); ok {
 			heap.Push(&s.expiry, expiryItem{t + x.Offset, ref})
 		}
 	}

@@ -131,7 +131,7 @@ func (j *HashJoin) Restore(r io.Reader) error {
 		}
 		matches, _ := r[1].(int64)
 		t, _ := r[2].(int64)
-		j.track(int(side), packRow(row), key, int32(matches), t, uint64(k+1))
+		j.track(int(side), row, packRow(row), key, int32(matches), t, uint64(k+1))
 	}
 	for _, s := range j.sides {
 		slices.SortStableFunc(s.ttl, func(a, b joinRef) int {

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"runtime"
 	"testing"
 )
@@ -69,5 +70,20 @@ func TestHashJoinReleasesExpiredRows(t *testing.T) {
 	feed(t, j, 0, joinBatch(false, jrow{5, n + 6, 0}))
 	if len(got) != 0 || s.used != used {
 		t.Fatalf("after refilling: output %q, %d slots used, want %d (reused)", got, s.used, used)
+	}
+}
+
+// TestJoinKeyOfPackedRow checks that the key read from a packed row is
+// the key joinKey gives for the row, for every type of key column.
+func TestJoinKeyOfPackedRow(t *testing.T) {
+	row := joinRow{int64(-7), "héllo", math.Copysign(0, -1), true, int64(1 << 40), "", 2.5, false}
+	for _, keys := range [][]int{{0}, {1}, {2}, {3}, {6, 1, 0}, {5, 7, 4}, {7, 6, 5, 4, 3, 2, 1, 0}} {
+		s := &joinSide{keys: keys}
+		s.store.width = len(row)
+		id := s.store.put(packRow(row))
+		want, _ := joinKey(row, keys, nil)
+		if got := s.keyOf(s.store.at(id)); got != want {
+			t.Errorf("keys %v: %q, want %q", keys, got, want)
+		}
 	}
 }
