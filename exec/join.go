@@ -134,7 +134,7 @@ type joinSide struct {
 	fields  []arrow.Field // without the op column
 	op      int           // the op column's index, -1 if append-only
 	keys    []int
-	buckets map[string]joinBucket
+	buckets map[string]*joinBucket
 	store   joinStore
 	rows    int
 	bytes   int64
@@ -174,7 +174,7 @@ func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
 	}
 	var fields []arrow.Field
 	for i, s := range []*arrow.Schema{cfg.Left, cfg.Right} {
-		side := &joinSide{op: vector.OpIndex(s), buckets: map[string]joinBucket{}}
+		side := &joinSide{op: vector.OpIndex(s), buckets: map[string]*joinBucket{}}
 		side.fields = vector.WithoutOpColumn(s).Fields()
 		side.store.width = len(side.fields)
 		side.keys = cfg.LeftKeys
@@ -235,6 +235,9 @@ func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBat
 	}
 	if b.NumRows() == 0 {
 		return nil, nil
+	}
+	if !j.updating && j.cfg.Residual == nil {
+		return j.processAppend(port, b)
 	}
 	this, other := j.sides[port], j.sides[1-port]
 	rows, err := rowsOf(b, len(this.fields))
@@ -411,18 +414,27 @@ func (j *HashJoin) retract(out []joinRow, port int, r joinRow, key string, keyed
 
 // add stores packed row p under key and returns its entry id.
 func (s *joinSide) add(key, p string) int32 {
+	b := s.buckets[key]
+	if b == nil {
+		b = &joinBucket{head: -1, tail: -1}
+		s.buckets[key] = b
+		s.bytes += int64(len(key)) + 64
+	}
+	return s.addTo(b, p)
+}
+
+// addTo stores packed row p (copied) at the end of bucket b and returns
+// its entry id.
+func (s *joinSide) addTo(b *joinBucket, p string) int32 {
 	id := s.store.put(p)
 	e := s.store.at(id)
-	b, ok := s.buckets[key]
-	if !ok {
-		s.bytes += int64(len(key)) + 64
-		b = joinBucket{head: id, tail: id}
+	if b.head < 0 {
+		b.head = id
 	} else {
 		e.prev = b.tail
 		s.store.at(b.tail).next = id
-		b.tail = id
 	}
-	s.buckets[key] = b
+	b.tail = id
 	s.rows++
 	s.bytes += s.store.size(e)
 	return id
@@ -430,8 +442,8 @@ func (s *joinSide) add(key, p string) int32 {
 
 // appendBucket appends the entry ids of key's rows, oldest first, to ids.
 func (s *joinSide) appendBucket(ids []int32, key string) []int32 {
-	b, ok := s.buckets[key]
-	if !ok {
+	b := s.buckets[key]
+	if b == nil {
 		return ids
 	}
 	for id := b.head; id >= 0; id = s.store.at(id).next {
@@ -443,8 +455,8 @@ func (s *joinSide) appendBucket(ids []int32, key string) []int32 {
 // remove takes the first row equal to r out of key's bucket and returns
 // its match count; ok is false if there is none.
 func (s *joinSide) remove(key string, r joinRow) (matches int32, ok bool) {
-	b, found := s.buckets[key]
-	if !found {
+	b := s.buckets[key]
+	if b == nil {
 		return 0, false
 	}
 	packed := packRow(r)
@@ -475,8 +487,6 @@ func (s *joinSide) drop(key string, id int32) {
 	if b.head < 0 {
 		delete(s.buckets, key)
 		s.bytes -= int64(len(key)) + 64
-	} else {
-		s.buckets[key] = b
 	}
 	s.rows--
 	s.bytes -= s.store.size(e)
@@ -555,18 +565,26 @@ func (j *HashJoin) dropLate(port int, rows []joinRow, ops []int8) ([]joinRow, []
 // track adds row r, packed as p, (key's) to side, with its match count,
 // time and insertion number, and to the indexes that free it.
 func (j *HashJoin) track(side int, r joinRow, p, key string, matches int32, t int64, seq uint64) {
+	exp, hasExp := int64(0), false
+	if x := j.cfg.Expire[side]; x.Set {
+		exp, hasExp = r[x.Col].(int64)
+	}
+	j.register(side, j.sides[side].add(key, p), matches, t, seq, exp, hasExp)
+}
+
+// register sets the match count, time and insertion number of entry id,
+// just added to side, and adds it to the indexes that free it (exp is
+// its expiry column's value, if it has one).
+func (j *HashJoin) register(side int, id, matches int32, t int64, seq uint64, exp int64, hasExp bool) {
 	s := j.sides[side]
-	id := s.add(key, p)
 	e := s.store.at(id)
 	e.matches, e.t, e.seq = matches, t, seq
 	ref := joinRef{id, seq}
 	if j.cfg.TTL > 0 {
 		s.ttl = append(s.ttl, ref)
 	}
-	if x := j.cfg.Expire[side]; x.Set {
-		if t, ok := r[x.Col].(int64); ok {
-			heap.Push(&s.expiry, expiryItem{t + x.Offset, ref})
-		}
+	if x := j.cfg.Expire[side]; x.Set && hasExp {
+		heap.Push(&s.expiry, expiryItem{exp + x.Offset, ref})
 	}
 }
 
@@ -618,7 +636,7 @@ func (j *HashJoin) Stats() WindowStats {
 // Close drops the state.
 func (j *HashJoin) Close() {
 	for _, s := range j.sides {
-		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string]joinBucket{}, nil, nil, 0, 0
+		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string]*joinBucket{}, nil, nil, 0, 0
 		s.store = joinStore{width: len(s.fields)}
 	}
 }

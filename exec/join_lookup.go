@@ -1,11 +1,9 @@
 package exec
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -166,44 +164,6 @@ func (j *LookupJoin) load() error {
 	j.Close()
 	j.table, j.cols, j.nullRow, j.rows, j.bytes, j.loaded = table, cols, int32(n), keyed, bytes, true
 	return nil
-}
-
-// colsKey appends the encoding of row i of key columns cols to buf; ok
-// is false when one of them is NULL: a NULL key equals nothing. Columns
-// of one type encode alike, whichever side they come from.
-func colsKey(buf []byte, cols []arrow.Array, i int) (_ []byte, ok bool) {
-	for _, c := range cols {
-		if c.IsNull(i) {
-			return buf, false
-		}
-		switch a := c.(type) {
-		case *array.Int64:
-			buf = binary.LittleEndian.AppendUint64(append(buf, 'i'), uint64(a.Value(i)))
-		case *array.Timestamp:
-			buf = binary.LittleEndian.AppendUint64(append(buf, 'i'), uint64(a.Value(i)))
-		case *array.Int8:
-			buf = binary.LittleEndian.AppendUint64(append(buf, 'i'), uint64(a.Value(i)))
-		case *array.Float64:
-			v := a.Value(i)
-			if v == 0 {
-				v = 0 // -0 equals 0
-			}
-			buf = binary.LittleEndian.AppendUint64(append(buf, 'f'), math.Float64bits(v))
-		case *array.String:
-			v := a.Value(i)
-			buf = binary.LittleEndian.AppendUint32(append(buf, 's'), uint32(len(v)))
-			buf = append(buf, v...)
-		case *array.Boolean:
-			if a.Value(i) {
-				buf = append(buf, 'T')
-			} else {
-				buf = append(buf, 'F')
-			}
-		default:
-			return buf, false
-		}
-	}
-	return buf, true
 }
 
 // Process joins each row of b with the table's rows of its key.
