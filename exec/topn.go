@@ -117,6 +117,16 @@ type topnPart struct {
 	first   uint64 // seq of its first row, for a stable emission order
 	touched int64  // when it was last updated (UnixNano), for TTL
 	gone    bool   // dropped from parts
+	// inline holds the first row of rows and of emitted, so that a
+	// partition of one row (deduplication) costs no more allocations.
+	inline [2]topnRow
+}
+
+// newTopnPart returns an empty partition of key.
+func newTopnPart(key string, end int64, first uint64) *topnPart {
+	p := &topnPart{key: key, end: end, first: first}
+	p.rows, p.emitted = p.inline[0:0:1], p.inline[1:1:2]
+	return p
 }
 
 // topnRow is one row held: its cells packed (packCells), which is also
@@ -265,10 +275,11 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 					continue
 				}
 			}
-			p = &topnPart{key: string(kbuf), first: t.seq}
+			var end int64
 			if t.cfg.WindowEnd >= 0 {
-				p.end = cells[t.cfg.WindowEnd].I
+				end = cells[t.cfg.WindowEnd].I
 			}
+			p = newTopnPart(string(kbuf), end, t.seq)
 			t.parts[p.key] = p
 		}
 		pbuf = packCells(pbuf[:0], cells, t.types)

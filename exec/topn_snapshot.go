@@ -60,7 +60,7 @@ func (t *TopN) Restore(r io.Reader) error {
 		if len(ps.Seqs) != len(ps.Rows) {
 			return fmt.Errorf("top-N: corrupt snapshot: %d rows, %d arrival numbers", len(ps.Rows), len(ps.Seqs))
 		}
-		p := &topnPart{key: ps.Key, end: ps.End, first: ps.First}
+		p := newTopnPart(ps.Key, ps.End, ps.First)
 		for i, cells := range ps.Rows {
 			if len(cells) != len(t.types) {
 				return fmt.Errorf("top-N: snapshot rows have %d columns, the query %d", len(cells), len(t.types))
