@@ -3,6 +3,7 @@ package exec
 import (
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -85,5 +86,44 @@ func TestJoinKeyOfPackedRow(t *testing.T) {
 		if got := s.keyOf(s.store.at(id)); got != want {
 			t.Errorf("keys %v: %q, want %q", keys, got, want)
 		}
+	}
+}
+
+// TestHashJoinCompactsMixedLifetimes holds rows of which one in ten
+// lives long: the chunks the short-lived rows leave mostly empty are
+// compacted, and the long-lived rows still join.
+func TestHashJoinCompactsMixedLifetimes(t *testing.T) {
+	cfg := HashJoinConfig{Left: joinSchema(false), Right: joinSchema(false), LeftKeys: []int{0}, RightKeys: []int{0},
+		Expire: [2]JoinExpiry{{Set: true, Col: 1}, {Set: true, Col: 1}}}
+	j := mustJoin(t, cfg)
+	const n = 1_000_000
+	for i := 0; i < n; i += 10_000 {
+		rows := make([]jrow, 10_000)
+		for k := range rows {
+			v := int64(i + k)
+			if v%10 == 0 {
+				v += 10 * n // lives long
+			}
+			rows[k] = jrow{int64(i + k), v, 0}
+		}
+		feed(t, j, 0, joinBatch(false, rows...))
+		if _, err := j.Advance(int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := j.Advance(n); err != nil {
+		t.Fatal(err)
+	}
+	s := &j.sides[0].store
+	if st := j.Stats(); st.Keys != n/10 {
+		t.Fatalf("%d keys held, want %d", st.Keys, n/10)
+	}
+	t.Logf("%d bytes of chunks for %d bytes of rows", s.total, s.rowBytes)
+	if s.total > 2*s.rowBytes+2*joinChunkSize {
+		t.Fatalf("%d bytes of chunks for %d bytes of rows", s.total, s.rowBytes)
+	}
+	got := feed(t, j, 1, joinBatch(false, jrow{500_000, 7 * n, 0}, jrow{500_001, 7 * n, 0}))
+	if want := []string{"500000 10500000 500000 7000000"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
