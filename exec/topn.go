@@ -86,7 +86,7 @@ type TopN struct {
 	opCol  int
 	mem    memory.Allocator
 
-	parts map[string]*topnPart
+	parts topnParts
 	dirty []*topnPart
 	seq   uint64
 	rows  int
@@ -108,8 +108,9 @@ type topnTouch struct {
 // topnPart is one partition: its rows in rank order and, unwindowed, the
 // top N as last emitted.
 type topnPart struct {
-	key     string
-	end     int64 // window_end, windowed only
+	key     string     // the encoded partition cells; "" when keyed by ikey
+	ikey    topnIntKey // the key by integer columns (topnParts.ints)
+	end     int64      // window_end, windowed only
 	rows    []topnRow
 	emitted []topnRow
 	ranks   []int64 // the ranks of emitted
@@ -164,10 +165,18 @@ func NewTopN(cfg TopNConfig) (*TopN, error) {
 	}
 	in := vector.WithoutOpColumn(cfg.Input)
 	t := &TopN{cfg: cfg, in: in, opCol: vector.OpIndex(cfg.Input), mem: cfg.Alloc,
-		parts: map[string]*topnPart{}, wm: MinWatermark, clock: cfg.Clock}
+		wm: MinWatermark, clock: cfg.Clock}
 	if cfg.WindowEnd >= 0 && t.opCol >= 0 {
 		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
 	}
+	var ptypes []arrow.Type
+	for _, c := range cfg.Partition {
+		if c < 0 || c >= in.NumFields() {
+			return nil, fmt.Errorf("top-N: partition column %d of %d", c, in.NumFields())
+		}
+		ptypes = append(ptypes, in.Field(c).Type.ID())
+	}
+	t.parts = newTopnParts(ptypes)
 	for _, f := range in.Fields() {
 		a, err := buildCells(cfg.Alloc, f.Type, 0, nil)
 		if err != nil {
@@ -239,8 +248,10 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			pk[k] = v
 		}
-		kbuf = encodeCells(kbuf[:0], pk)
-		p := t.parts[string(kbuf)]
+		if !t.parts.ints {
+			kbuf = encodeCells(kbuf[:0], pk)
+		}
+		p := t.parts.get(pk, kbuf)
 		if prune && p != nil && int64(len(p.rows)) >= t.cfg.N {
 			clear(cells)
 			for _, k := range t.cfg.Order {
@@ -279,8 +290,12 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			if t.cfg.WindowEnd >= 0 {
 				end = cells[t.cfg.WindowEnd].I
 			}
-			p = newTopnPart(string(kbuf), end, t.seq)
-			t.parts[p.key] = p
+			key := ""
+			if !t.parts.ints {
+				key = string(kbuf)
+			}
+			p = newTopnPart(key, end, t.seq)
+			t.parts.put(p, pk)
 		}
 		pbuf = packCells(pbuf[:0], cells, t.types)
 		probe.data, probe.seq = unsafe.String(unsafe.SliceData(pbuf), len(pbuf)), t.seq
@@ -326,7 +341,7 @@ func (t *TopN) drop(p *topnPart) {
 	}
 	t.rows -= len(p.rows)
 	p.gone = true
-	delete(t.parts, p.key)
+	t.parts.del(p)
 }
 
 // compare orders two rows by the ORDER BY keys, then by arrival (the
@@ -442,7 +457,7 @@ func (t *TopN) Advance(wm int64) ([]arrow.RecordBatch, error) {
 
 // Close drops the state.
 func (t *TopN) Close() {
-	t.parts = map[string]*topnPart{}
+	t.parts = topnParts{ints: t.parts.ints, byStr: map[string]*topnPart{}, byInt: map[topnIntKey]*topnPart{}}
 	t.dirty = nil
 	t.ttlQueue = nil
 	t.rows, t.bytes = 0, 0
@@ -450,5 +465,5 @@ func (t *TopN) Close() {
 
 // Stats implements StateReporter: partitions as keys, rows held as bytes.
 func (t *TopN) Stats() WindowStats {
-	return WindowStats{LateRows: t.late, Keys: len(t.parts), StateBytes: t.bytes + int64(len(t.parts))*96, ExpiredKeys: t.expired}
+	return WindowStats{LateRows: t.late, Keys: t.parts.len(), StateBytes: t.bytes + int64(t.parts.len())*96, ExpiredKeys: t.expired}
 }

@@ -42,7 +42,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 		p.ranks = ranks
 		if len(p.rows) == 0 {
 			p.gone = true
-			delete(t.parts, p.key)
+			t.parts.del(p)
 		}
 	}
 	t.dirty = t.dirty[:0]
@@ -113,11 +113,11 @@ func (t *TopN) diffMembers(out *topnOut, old, now []topnRow) {
 // watermark, in order of window end then of first arrival, and frees them.
 func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 	var fired []*topnPart
-	for _, p := range t.parts {
+	t.parts.each(func(p *topnPart) {
 		if p.end <= t.wm {
 			fired = append(fired, p)
 		}
-	}
+	})
 	if len(fired) == 0 {
 		return nil, nil
 	}

@@ -55,3 +55,32 @@ func TestTopNHeldRowsDoNotPinBatches(t *testing.T) {
 	}
 	runtime.KeepAlive(op)
 }
+
+// TestTopNIntegerKeys checks the integer partition keys: NULL is not 0,
+// and a key survives the snapshot's encoding.
+func TestTopNIntegerKeys(t *testing.T) {
+	ps := newTopnParts([]arrow.Type{arrow.INT64, arrow.TIMESTAMP})
+	if !ps.ints {
+		t.Fatal("two integer columns are not keyed by integers")
+	}
+	if newTopnParts([]arrow.Type{arrow.INT64, arrow.STRING}).ints {
+		t.Fatal("a string column is keyed by integers")
+	}
+	keys := [][]Cell{{{I: 0}, {I: 0}}, {{Null: true}, {I: 0}}, {{I: 0}, {Null: true}}, {{I: -5}, {I: 1 << 50}}}
+	for i, pk := range keys {
+		ps.put(newTopnPart("", 0, uint64(i)), pk)
+	}
+	if ps.len() != len(keys) {
+		t.Fatalf("%d partitions, want %d", ps.len(), len(keys))
+	}
+	for i, pk := range keys {
+		p := ps.get(pk, nil)
+		if p == nil || p.first != uint64(i) {
+			t.Fatalf("key %v: partition %v", pk, p)
+		}
+		back, ok := cellsOfKey(ps.keyOf(p, 2), 2)
+		if !ok || intKey(back) != intKey(pk) {
+			t.Fatalf("key %v: through the snapshot %v (%v)", pk, back, ok)
+		}
+	}
+}
