@@ -2,8 +2,9 @@ package exec
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"fmt"
-	"slices"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -133,31 +134,31 @@ type joinSide struct {
 	fields  []arrow.Field // without the op column
 	op      int           // the op column's index, -1 if append-only
 	keys    []int
-	buckets map[string][]*joinEntry
+	buckets map[string]*joinBucket
+	store   joinStore
 	rows    int
 	bytes   int64
-	ttl     []*joinEntry // in insertion order, for TTL
+	ttl     []joinRef // in insertion order, for TTL
 	// expiry holds the rows by the watermark that frees them
 	// (HashJoinConfig.Expire), earliest first.
 	expiry expiryHeap
 }
 
-// joinEntry is one row in a side's state.
-type joinEntry struct {
-	packed  string // the row, packRow'd: one allocation, no boxed values
-	key     string
-	matches int    // rows of the other side it joins with
-	t       int64  // when it entered the state, Unix nanoseconds
-	seq     uint64 // insertion order
-	gone    bool   // retracted or expired
-	width   int    // the row's number of columns
+// joinRef names a row held by a side: its entry id and insertion number
+// (an id is reused once its row leaves; the number tells them apart).
+type joinRef struct {
+	id  int32
+	seq uint64
 }
 
-// row decodes the entry's row.
-func (e *joinEntry) row() joinRow { return unpackRow(e.packed, e.width) }
-
-// size estimates the memory the entry holds.
-func (e *joinEntry) size() int64 { return int64(len(e.packed)) + 96 }
+// held returns the entry of r, nil if its row left the state.
+func (s *joinSide) held(r joinRef) *joinEntry {
+	e := s.store.at(r.id)
+	if e.gone || e.seq != r.seq {
+		return nil
+	}
+	return e
+}
 
 // NewHashJoin returns a join of cfg.Left and cfg.Right.
 func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
@@ -173,8 +174,9 @@ func NewHashJoin(cfg HashJoinConfig) (*HashJoin, error) {
 	}
 	var fields []arrow.Field
 	for i, s := range []*arrow.Schema{cfg.Left, cfg.Right} {
-		side := &joinSide{op: vector.OpIndex(s), buckets: map[string][]*joinEntry{}}
+		side := &joinSide{op: vector.OpIndex(s), buckets: map[string]*joinBucket{}}
 		side.fields = vector.WithoutOpColumn(s).Fields()
+		side.store.width = len(side.fields)
 		side.keys = cfg.LeftKeys
 		if i == 1 {
 			side.keys = cfg.RightKeys
@@ -234,6 +236,9 @@ func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBat
 	if b.NumRows() == 0 {
 		return nil, nil
 	}
+	if !j.updating && j.cfg.Residual == nil {
+		return j.processAppend(port, b)
+	}
 	this, other := j.sides[port], j.sides[1-port]
 	rows, err := rowsOf(b, len(this.fields))
 	if err != nil {
@@ -251,11 +256,14 @@ func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBat
 	keyed := make([]bool, len(rows))
 	// The other side's rows of each key; they do not change while this
 	// batch is processed, as only this side's state does.
-	cands := make([][]*joinEntry, len(rows))
+	cands := make([][]int32, len(rows))
+	var flat []int32
 	for i, r := range rows {
 		keys[i], keyed[i] = joinKey(r, this.keys, j.keyBuf)
 		if keyed[i] {
-			cands[i] = other.buckets[keys[i]]
+			start := len(flat)
+			flat = other.appendBucket(flat, keys[i])
+			cands[i] = flat[start:len(flat):len(flat)]
 		}
 	}
 	matched, err := j.residual(port, rows, cands)
@@ -291,17 +299,18 @@ func (j *HashJoin) ProcessFrom(port int, b arrow.RecordBatch) ([]arrow.RecordBat
 
 // residual keeps, of each row's candidates, those the residual condition
 // holds for; nil when there is no residual condition.
-func (j *HashJoin) residual(port int, rows []joinRow, cands [][]*joinEntry) ([][]*joinEntry, error) {
+func (j *HashJoin) residual(port int, rows []joinRow, cands [][]int32) ([][]int32, error) {
 	if j.cfg.Residual == nil {
 		return nil, nil
 	}
+	other := &j.sides[1-port].store
 	var pairs []joinRow
 	for i, r := range rows {
-		for _, e := range cands[i] {
-			pairs = append(pairs, j.joined(port, r, e.row(), -1))
+		for _, id := range cands[i] {
+			pairs = append(pairs, j.joined(port, r, other.row(other.at(id)), -1))
 		}
 	}
-	matched := make([][]*joinEntry, len(rows))
+	matched := make([][]int32, len(rows))
 	if len(pairs) == 0 {
 		return matched, nil
 	}
@@ -318,9 +327,9 @@ func (j *HashJoin) residual(port int, rows []joinRow, cands [][]*joinEntry) ([][
 	bools, _ := arr.(*array.Boolean)
 	k := 0
 	for i := range rows {
-		for _, e := range cands[i] {
+		for _, id := range cands[i] {
 			if bools != nil && bools.IsValid(k) && bools.Value(k) {
-				matched[i] = append(matched[i], e)
+				matched[i] = append(matched[i], id)
 			}
 			k++
 		}
@@ -351,13 +360,16 @@ func (j *HashJoin) joined(port int, r, o joinRow, kind vector.RowKind) joinRow {
 }
 
 // insert adds row r of port to the state and emits what it changes.
-func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry, now int64) []joinRow {
-	for _, e := range m {
+func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed bool, m []int32, now int64) []joinRow {
+	other := &j.sides[1-port].store
+	for _, id := range m {
+		e := other.at(id)
+		o := other.row(e)
 		if j.cfg.Kind.preserves(1-port) && e.matches == 0 {
-			out = append(out, j.joined(1-port, e.row(), nil, vector.Delete))
+			out = append(out, j.joined(1-port, o, nil, vector.Delete))
 		}
 		e.matches++
-		out = append(out, j.joined(port, r, e.row(), vector.Insert))
+		out = append(out, j.joined(port, r, o, vector.Insert))
 	}
 	if len(m) == 0 && j.cfg.Kind.preserves(port) {
 		out = append(out, j.joined(port, r, nil, vector.Insert))
@@ -366,75 +378,156 @@ func (j *HashJoin) insert(out []joinRow, port int, r joinRow, key string, keyed 
 		return out // a NULL key never matches: nothing to keep
 	}
 	j.seq++
-	e := &joinEntry{packed: packRow(r), width: len(r), key: key, matches: len(m), t: now, seq: j.seq}
-	j.track(port, e)
+	j.track(port, r, packRow(r), key, int32(len(m)), now, j.seq)
 	return out
 }
 
 // retract takes row r of port out of the state and retracts what it
 // produced.
-func (j *HashJoin) retract(out []joinRow, port int, r joinRow, key string, keyed bool, m []*joinEntry) []joinRow {
+func (j *HashJoin) retract(out []joinRow, port int, r joinRow, key string, keyed bool, m []int32) []joinRow {
 	this := j.sides[port]
+	other := &j.sides[1-port].store
 	if !keyed {
 		if j.cfg.Kind.preserves(port) {
 			out = append(out, j.joined(port, r, nil, vector.Delete))
 		}
 		return out
 	}
-	e := this.remove(key, r)
-	if e == nil {
+	matches, ok := this.remove(key, r)
+	if !ok {
 		return out // expired, or never seen
 	}
-	for _, o := range m {
-		out = append(out, j.joined(port, r, o.row(), vector.Delete))
+	for _, id := range m {
+		o := other.at(id)
+		orow := other.row(o)
+		out = append(out, j.joined(port, r, orow, vector.Delete))
 		o.matches--
 		if j.cfg.Kind.preserves(1-port) && o.matches == 0 {
-			out = append(out, j.joined(1-port, o.row(), nil, vector.Insert))
+			out = append(out, j.joined(1-port, orow, nil, vector.Insert))
 		}
 	}
-	if j.cfg.Kind.preserves(port) && e.matches == 0 {
+	if j.cfg.Kind.preserves(port) && matches == 0 {
 		out = append(out, j.joined(port, r, nil, vector.Delete))
 	}
 	return out
 }
 
-// add puts e in its key's bucket.
-func (s *joinSide) add(e *joinEntry) {
-	if _, ok := s.buckets[e.key]; !ok {
-		s.bytes += int64(len(e.key)) + 64
+// add stores packed row p under key and returns its entry id.
+func (s *joinSide) add(key, p string) int32 {
+	b := s.buckets[key]
+	if b == nil {
+		b = &joinBucket{head: -1, tail: -1}
+		s.buckets[key] = b
+		s.bytes += int64(len(key)) + 64
 	}
-	s.buckets[e.key] = append(s.buckets[e.key], e)
+	return s.addTo(b, p)
+}
+
+// addTo stores packed row p (copied) at the end of bucket b and returns
+// its entry id.
+func (s *joinSide) addTo(b *joinBucket, p string) int32 {
+	id := s.store.put(p)
+	e := s.store.at(id)
+	if b.head < 0 {
+		b.head = id
+	} else {
+		e.prev = b.tail
+		s.store.at(b.tail).next = id
+	}
+	b.tail = id
 	s.rows++
-	s.bytes += e.size()
+	s.bytes += s.store.size(e)
+	return id
+}
+
+// appendBucket appends the entry ids of key's rows, oldest first, to ids.
+func (s *joinSide) appendBucket(ids []int32, key string) []int32 {
+	b := s.buckets[key]
+	if b == nil {
+		return ids
+	}
+	for id := b.head; id >= 0; id = s.store.at(id).next {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // remove takes the first row equal to r out of key's bucket and returns
-// it, nil if there is none.
-func (s *joinSide) remove(key string, r joinRow) *joinEntry {
+// its match count; ok is false if there is none.
+func (s *joinSide) remove(key string, r joinRow) (matches int32, ok bool) {
 	b := s.buckets[key]
+	if b == nil {
+		return 0, false
+	}
 	packed := packRow(r)
-	for i, e := range b {
-		if e.packed == packed {
-			s.drop(key, b, i)
-			return e
+	for id := b.head; id >= 0; id = s.store.at(id).next {
+		if e := s.store.at(id); s.store.packed(e) == packed {
+			matches = e.matches
+			s.drop(key, id)
+			return matches, true
 		}
 	}
-	return nil
+	return 0, false
 }
 
-// drop removes entry i of bucket b (key's).
-func (s *joinSide) drop(key string, b []*joinEntry, i int) {
-	e := b[i]
-	e.gone = true
-	b = slices.Delete(b, i, i+1)
-	if len(b) == 0 {
+// drop removes entry id, one of key's rows.
+func (s *joinSide) drop(key string, id int32) {
+	e := s.store.at(id)
+	b := s.buckets[key]
+	if e.prev >= 0 {
+		s.store.at(e.prev).next = e.next
+	} else {
+		b.head = e.next
+	}
+	if e.next >= 0 {
+		s.store.at(e.next).prev = e.prev
+	} else {
+		b.tail = e.prev
+	}
+	if b.head < 0 {
 		delete(s.buckets, key)
 		s.bytes -= int64(len(key)) + 64
-	} else {
-		s.buckets[key] = b
 	}
 	s.rows--
-	s.bytes -= e.size()
+	s.bytes -= s.store.size(e)
+	s.store.release(id)
+}
+
+// keyOf returns the key of entry e's row (as joinKey encodes it),
+// decoding only the key's values.
+func (s *joinSide) keyOf(e *joinEntry) string {
+	p := s.store.packed(e)
+	want := make([][2]int, len(s.keys))
+	found := 0
+	for c, off := 0, 0; c < s.store.width && found < len(s.keys); c++ {
+		end := off + packedLen(p[off:])
+		for i, k := range s.keys {
+			if k == c {
+				want[i] = [2]int{off, end}
+				found++
+			}
+		}
+		off = end
+	}
+	var buf []byte
+	for _, w := range want {
+		v := p[w[0]:w[1]]
+		switch v[0] {
+		case 'i', 'T', 'F':
+			buf = append(buf, v...)
+		case 'f':
+			f := math.Float64frombits(binary.LittleEndian.Uint64([]byte(v[1:9])))
+			if f == 0 {
+				f = 0 // -0 equals 0
+			}
+			buf = binary.LittleEndian.AppendUint64(append(buf, 'f'), math.Float64bits(f))
+		case 's':
+			n, k := binary.Uvarint([]byte(v[1:min(len(v), 1+binary.MaxVarintLen64)]))
+			buf = binary.LittleEndian.AppendUint32(append(buf, 's'), uint32(n))
+			buf = append(buf, v[1+k:]...)
+		}
+	}
+	return string(buf)
 }
 
 // dropLate removes, from rows arriving on port (ops their kinds, nil for
@@ -469,17 +562,29 @@ func (j *HashJoin) dropLate(port int, rows []joinRow, ops []int8) ([]joinRow, []
 	return rows[:keep], ops
 }
 
-// track adds e to side s and to the indexes that free it.
-func (j *HashJoin) track(side int, e *joinEntry) {
-	s := j.sides[side]
-	s.add(e)
-	if j.cfg.TTL > 0 {
-		s.ttl = append(s.ttl, e)
-	}
+// track adds row r, packed as p, (key's) to side, with its match count,
+// time and insertion number, and to the indexes that free it.
+func (j *HashJoin) track(side int, r joinRow, p, key string, matches int32, t int64, seq uint64) {
+	exp, hasExp := int64(0), false
 	if x := j.cfg.Expire[side]; x.Set {
-		if t, ok := e.row()[x.Col].(int64); ok {
-			heap.Push(&s.expiry, expiryItem{t + x.Offset, e})
-		}
+		exp, hasExp = r[x.Col].(int64)
+	}
+	j.register(side, j.sides[side].add(key, p), matches, t, seq, exp, hasExp)
+}
+
+// register sets the match count, time and insertion number of entry id,
+// just added to side, and adds it to the indexes that free it (exp is
+// its expiry column's value, if it has one).
+func (j *HashJoin) register(side int, id, matches int32, t int64, seq uint64, exp int64, hasExp bool) {
+	s := j.sides[side]
+	e := s.store.at(id)
+	e.matches, e.t, e.seq = matches, t, seq
+	ref := joinRef{id, seq}
+	if j.cfg.TTL > 0 {
+		s.ttl = append(s.ttl, ref)
+	}
+	if x := j.cfg.Expire[side]; x.Set && hasExp {
+		heap.Push(&s.expiry, expiryItem{exp + x.Offset, ref})
 	}
 }
 
@@ -489,9 +594,9 @@ func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	j.wm = max(j.wm, wm)
 	for _, s := range j.sides {
 		for len(s.expiry) > 0 && s.expiry[0].t < wm {
-			e := heap.Pop(&s.expiry).(expiryItem).e
-			if b := s.buckets[e.key]; !e.gone {
-				s.drop(e.key, b, slices.Index(b, e))
+			r := heap.Pop(&s.expiry).(expiryItem).r
+			if e := s.held(r); e != nil {
+				s.drop(s.keyOf(e), r.id)
 			}
 		}
 	}
@@ -501,16 +606,16 @@ func (j *HashJoin) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	limit := j.clock.Now().UnixNano() - int64(j.cfg.TTL)
 	for _, s := range j.sides {
 		k := 0
-		for ; k < len(s.ttl) && s.ttl[k].t <= limit; k++ {
-			e := s.ttl[k]
-			if e.gone {
+		for ; k < len(s.ttl); k++ {
+			e := s.held(s.ttl[k])
+			if e == nil {
 				continue
 			}
-			b := s.buckets[e.key]
-			if i := slices.Index(b, e); i >= 0 {
-				s.drop(e.key, b, i)
-				j.expired++
+			if e.t > limit {
+				break
 			}
+			s.drop(s.keyOf(e), s.ttl[k].id)
+			j.expired++
 		}
 		s.ttl = append(s.ttl[:0], s.ttl[k:]...)
 	}
@@ -531,14 +636,15 @@ func (j *HashJoin) Stats() WindowStats {
 // Close drops the state.
 func (j *HashJoin) Close() {
 	for _, s := range j.sides {
-		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string][]*joinEntry{}, nil, nil, 0, 0
+		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string]*joinBucket{}, nil, nil, 0, 0
+		s.store = joinStore{width: len(s.fields)}
 	}
 }
 
 // expiryItem is a row and the watermark past which it leaves.
 type expiryItem struct {
 	t int64
-	e *joinEntry
+	r joinRef
 }
 
 // expiryHeap is a min-heap of rows by expiry (container/heap).

@@ -48,12 +48,17 @@ type LookupJoin struct {
 	mem    memory.Allocator
 	schema *arrow.Schema
 	resIn  *arrow.Schema
-	table  map[string][]joinRow
-	rows   int
-	bytes  int64
-	loaded bool
-	check  bool // a micro-batch ended since the last check for changes
-	reload int64
+	// table maps each key to its rows: indices into cols, the table's
+	// columns concatenated, with one all-NULL row at the end (nullRow)
+	// that pads a left join's unmatched rows.
+	table   map[string][]int32
+	cols    []arrow.Array
+	nullRow int32
+	rows    int
+	bytes   int64
+	loaded  bool
+	check   bool // a micro-batch ended since the last check for changes
+	reload  int64
 }
 
 var (
@@ -113,26 +118,51 @@ func (j *LookupJoin) load() error {
 			b.Release()
 		}
 	}()
-	keys := make([]int, len(j.cfg.TableKeys))
-	copy(keys, j.cfg.TableKeys)
-	table := map[string][]joinRow{}
-	n, bytes := 0, int64(0)
+	cols := make([]arrow.Array, j.cfg.Table.NumFields())
+	n := 0
 	for _, b := range batches {
-		rows, err := rowsOf(b, j.cfg.Table.NumFields())
-		if err != nil {
-			return err
+		n += int(b.NumRows())
+	}
+	for c, f := range j.cfg.Table.Fields() {
+		parts := make([]arrow.Array, 0, len(batches)+1)
+		for _, b := range batches {
+			parts = append(parts, b.Column(c))
 		}
-		for _, r := range rows {
-			k, ok := joinKey(r, keys, nil)
-			if !ok {
-				continue
-			}
-			table[k] = append(table[k], r)
-			n++
-			bytes += rowBytes(r)
+		pad := array.MakeArrayOfNull(j.mem, f.Type, 1)
+		parts = append(parts, pad)
+		cols[c], err = array.Concatenate(parts, j.mem)
+		pad.Release()
+		if err != nil {
+			releaseAll(cols[:c])
+			return fmt.Errorf("lookup join: reading the table: %w", err)
 		}
 	}
-	j.table, j.rows, j.bytes, j.loaded = table, n, bytes, true
+	keyCols := make([]arrow.Array, len(j.cfg.TableKeys))
+	for i, k := range j.cfg.TableKeys {
+		keyCols[i] = cols[k]
+	}
+	table := map[string][]int32{}
+	var buf []byte
+	bytes, keyed := int64(0), 0
+	for i := range n {
+		k, ok := colsKey(buf[:0], keyCols, i)
+		buf = k
+		if !ok {
+			continue
+		}
+		table[string(k)] = append(table[string(k)], int32(i))
+		keyed++
+	}
+	for _, c := range cols {
+		for _, bf := range c.Data().Buffers() {
+			if bf != nil {
+				bytes += int64(bf.Len())
+			}
+		}
+	}
+	bytes += int64(len(table)) * 64
+	j.Close()
+	j.table, j.cols, j.nullRow, j.rows, j.bytes, j.loaded = table, cols, int32(n), keyed, bytes, true
 	return nil
 }
 
@@ -159,91 +189,114 @@ func (j *LookupJoin) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	if b.NumRows() == 0 {
 		return nil, nil
 	}
-	rows, err := rowsOf(b, b.Schema().NumFields())
-	if err != nil {
-		return nil, err
-	}
 	keyCols := make([]arrow.Array, len(j.cfg.StreamKeys))
 	for i, x := range j.cfg.StreamKeys {
+		var err error
 		if keyCols[i], err = x.Eval(j.mem, b); err != nil {
 			releaseAll(keyCols[:i])
 			return nil, err
 		}
 	}
-	kb := array.NewRecordBatch(arrow.NewSchema(keyFields(keyCols), nil), keyCols, b.NumRows())
-	releaseAll(keyCols)
-	keyRows, err := rowsOf(kb, len(keyCols))
-	kb.Release()
-	if err != nil {
-		return nil, err
-	}
-	all := make([]int, len(keyCols))
-	for i := range all {
-		all[i] = i
-	}
-	var pairs []joinRow
-	var owner []int // the stream row of each pair
-	for i, r := range rows {
-		k, ok := joinKey(keyRows[i], all, nil)
+	// The pairs of equal keys: stream row sIdx[p] with table row tIdx[p].
+	var sIdx, tIdx []int32
+	var buf []byte
+	for i := range int(b.NumRows()) {
+		k, ok := colsKey(buf[:0], keyCols, i)
+		buf = k
 		if !ok {
 			continue
 		}
-		for _, t := range j.table[k] {
-			pairs = append(pairs, append(append(make(joinRow, 0, len(r)+len(t)), r...), t...))
-			owner = append(owner, i)
+		for _, t := range j.table[string(k)] {
+			sIdx = append(sIdx, int32(i))
+			tIdx = append(tIdx, t)
 		}
 	}
-	keep := make([]bool, len(pairs))
-	for i := range keep {
-		keep[i] = true
-	}
-	if j.cfg.Residual != nil && len(pairs) > 0 {
-		in, err := buildBatch(j.mem, j.resIn, pairs)
-		if err != nil {
+	releaseAll(keyCols)
+	if j.cfg.Residual != nil && len(sIdx) > 0 {
+		var err error
+		if sIdx, tIdx, err = j.residual(b, sIdx, tIdx); err != nil {
 			return nil, err
 		}
-		arr, err := j.cfg.Residual.Eval(j.mem, in)
-		in.Release()
-		if err != nil {
-			return nil, err
-		}
-		bools, _ := arr.(*array.Boolean)
-		for i := range keep {
-			keep[i] = bools != nil && bools.IsValid(i) && bools.Value(i)
-		}
-		arr.Release()
 	}
-	var out []joinRow
-	nt := j.cfg.Table.NumFields()
-	p := 0
-	for i, r := range rows {
-		matched := false
-		for ; p < len(pairs) && owner[p] == i; p++ {
-			if keep[p] {
-				out = append(out, pairs[p])
-				matched = true
-			}
-		}
-		if !matched && j.cfg.Kind == LeftJoin {
-			out = append(out, append(append(make(joinRow, 0, len(r)+nt), r...), make(joinRow, nt)...))
-		}
+	if j.cfg.Kind == LeftJoin {
+		sIdx, tIdx = j.pad(int(b.NumRows()), sIdx, tIdx)
 	}
-	if len(out) == 0 {
+	if len(sIdx) == 0 {
 		return nil, nil
 	}
-	res, err := buildBatch(j.mem, j.schema, out)
+	out, err := j.gather(b, sIdx, tIdx, j.schema)
 	if err != nil {
 		return nil, err
 	}
-	return []arrow.RecordBatch{res}, nil
+	return []arrow.RecordBatch{out}, nil
 }
 
-func keyFields(cols []arrow.Array) []arrow.Field {
-	fs := make([]arrow.Field, len(cols))
-	for i, c := range cols {
-		fs[i] = arrow.Field{Name: fmt.Sprintf("k%d", i), Type: c.DataType(), Nullable: true}
+// gather builds a batch of schema: the columns of b at sIdx, then the
+// table's at tIdx.
+func (j *LookupJoin) gather(b arrow.RecordBatch, sIdx, tIdx []int32, schema *arrow.Schema) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, 0, schema.NumFields())
+	add := func(a arrow.Array, idx []int32) error {
+		c, err := takeArray(j.mem, a, idx)
+		if err != nil {
+			releaseAll(cols)
+			return err
+		}
+		cols = append(cols, c)
+		return nil
 	}
-	return fs
+	for c := range int(b.NumCols()) {
+		if err := add(b.Column(c), sIdx); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range j.cols {
+		if err := add(a, tIdx); err != nil {
+			return nil, err
+		}
+	}
+	out := array.NewRecordBatch(schema, cols, int64(len(sIdx)))
+	releaseAll(cols)
+	return out, nil
+}
+
+// residual keeps the pairs the residual condition holds for.
+func (j *LookupJoin) residual(b arrow.RecordBatch, sIdx, tIdx []int32) ([]int32, []int32, error) {
+	in, err := j.gather(b, sIdx, tIdx, j.resIn)
+	if err != nil {
+		return nil, nil, err
+	}
+	arr, err := j.cfg.Residual.Eval(j.mem, in)
+	in.Release()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer arr.Release()
+	bools, _ := arr.(*array.Boolean)
+	k := 0
+	for p := range sIdx {
+		if bools != nil && bools.IsValid(p) && bools.Value(p) {
+			sIdx[k], tIdx[k] = sIdx[p], tIdx[p]
+			k++
+		}
+	}
+	return sIdx[:k], tIdx[:k], nil
+}
+
+// pad adds, in stream order, each of the n stream rows without a pair,
+// paired with the all-NULL row.
+func (j *LookupJoin) pad(n int, sIdx, tIdx []int32) ([]int32, []int32) {
+	var s, t []int32
+	p := 0
+	for i := range int32(n) {
+		if p < len(sIdx) && sIdx[p] == i {
+			for ; p < len(sIdx) && sIdx[p] == i; p++ {
+				s, t = append(s, i), append(t, tIdx[p])
+			}
+			continue
+		}
+		s, t = append(s, i), append(t, j.nullRow)
+	}
+	return s, t
 }
 
 // Advance marks the end of a micro-batch: the next row checks whether
@@ -286,4 +339,7 @@ func (j *LookupJoin) Restore(r io.Reader) error {
 }
 
 // Close drops the table.
-func (j *LookupJoin) Close() { j.table, j.rows, j.bytes = nil, 0, 0 }
+func (j *LookupJoin) Close() {
+	releaseAll(j.cols)
+	j.table, j.cols, j.rows, j.bytes = nil, nil, 0, 0
+}

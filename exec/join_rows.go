@@ -187,6 +187,18 @@ func unpackRow(p string, width int) joinRow {
 	return r
 }
 
+// packedLen returns the length of the first value packed in p.
+func packedLen(p string) int {
+	switch p[0] {
+	case 'i', 'f':
+		return 9
+	case 's':
+		n, k := binary.Uvarint([]byte(p[1:min(len(p), 1+binary.MaxVarintLen64)]))
+		return 1 + k + int(n)
+	}
+	return 1
+}
+
 // rowBytes estimates the memory a row holds.
 func rowBytes(r joinRow) int64 {
 	n := int64(48 + 16*len(r))

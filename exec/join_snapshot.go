@@ -49,9 +49,9 @@ func (j *HashJoin) Snapshot(w io.Writer) error {
 	}
 	var all []held
 	for i, s := range j.sides {
-		for _, b := range s.buckets {
-			for _, e := range b {
-				all = append(all, held{i, e})
+		for key := range s.buckets {
+			for _, id := range s.appendBucket(nil, key) {
+				all = append(all, held{i, s.store.at(id)})
 			}
 		}
 	}
@@ -65,7 +65,7 @@ func (j *HashJoin) Snapshot(w io.Writer) error {
 		if h.side == 1 {
 			off += nl
 		}
-		copy(r[off:], h.e.row())
+		copy(r[off:], j.sides[h.side].store.row(h.e))
 		rows[k] = r
 	}
 	b, err := buildBatch(j.mem, j.snapSchema(), rows)
@@ -131,11 +131,12 @@ func (j *HashJoin) Restore(r io.Reader) error {
 		}
 		matches, _ := r[1].(int64)
 		t, _ := r[2].(int64)
-		e := &joinEntry{packed: packRow(row), width: len(row), key: key, matches: int(matches), t: t, seq: uint64(k + 1)}
-		j.track(int(side), e)
+		j.track(int(side), row, packRow(row), key, int32(matches), t, uint64(k+1))
 	}
 	for _, s := range j.sides {
-		slices.SortStableFunc(s.ttl, func(a, b *joinEntry) int { return int(min(max(a.t-b.t, -1), 1)) })
+		slices.SortStableFunc(s.ttl, func(a, b joinRef) int {
+			return int(min(max(s.store.at(a.id).t-s.store.at(b.id).t, -1), 1))
+		})
 	}
 	j.seq = uint64(len(rows))
 	if v, err := strconv.ParseInt(get("expired"), 10, 64); err == nil {

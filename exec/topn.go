@@ -3,7 +3,9 @@ package exec
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -84,7 +86,7 @@ type TopN struct {
 	opCol  int
 	mem    memory.Allocator
 
-	parts map[string]*topnPart
+	parts topnParts
 	dirty []*topnPart
 	seq   uint64
 	rows  int
@@ -106,22 +108,41 @@ type topnTouch struct {
 // topnPart is one partition: its rows in rank order and, unwindowed, the
 // top N as last emitted.
 type topnPart struct {
-	key     string
-	end     int64 // window_end, windowed only
-	rows    []*topnRow
-	emitted []*topnRow
+	key     string     // the encoded partition cells; "" when keyed by ikey
+	ikey    topnIntKey // the key by integer columns (topnParts.ints)
+	end     int64      // window_end, windowed only
+	rows    []topnRow
+	emitted []topnRow
 	ranks   []int64 // the ranks of emitted
 	dirty   bool
 	first   uint64 // seq of its first row, for a stable emission order
 	touched int64  // when it was last updated (UnixNano), for TTL
 	gone    bool   // dropped from parts
+	// inline holds the first row of rows and of emitted, so that a
+	// partition of one row (deduplication) costs no more allocations.
+	inline [2]topnRow
 }
 
-// topnRow is one row held: its cells, its identity and arrival number.
+// newTopnPart returns an empty partition of key.
+func newTopnPart(key string, end int64, first uint64) *topnPart {
+	p := &topnPart{key: key, end: end, first: first}
+	p.rows, p.emitted = p.inline[0:0:1], p.inline[1:1:2]
+	return p
+}
+
+// topnRow is one row held: its cells packed (packCells), which is also
+// its identity, and its arrival number.
 type topnRow struct {
-	cells []Cell
-	id    string
-	seq   uint64
+	data string
+	seq  uint64
+}
+
+// topnRowBytes estimates the memory of a held row.
+func topnRowBytes(r topnRow) int64 { return int64(len(r.data)) + 48 }
+
+// cell returns column c of row r.
+func (t *TopN) cell(r topnRow, c int) Cell {
+	return packedCell(r.data, len(t.types), c, t.types[c])
 }
 
 var (
@@ -144,12 +165,20 @@ func NewTopN(cfg TopNConfig) (*TopN, error) {
 	}
 	in := vector.WithoutOpColumn(cfg.Input)
 	t := &TopN{cfg: cfg, in: in, opCol: vector.OpIndex(cfg.Input), mem: cfg.Alloc,
-		parts: map[string]*topnPart{}, wm: MinWatermark, clock: cfg.Clock}
+		wm: MinWatermark, clock: cfg.Clock}
 	if cfg.WindowEnd >= 0 && t.opCol >= 0 {
 		return nil, fmt.Errorf("top-N: a window top-N needs an append-only input")
 	}
+	var ptypes []arrow.Type
+	for _, c := range cfg.Partition {
+		if c < 0 || c >= in.NumFields() {
+			return nil, fmt.Errorf("top-N: partition column %d of %d", c, in.NumFields())
+		}
+		ptypes = append(ptypes, in.Field(c).Type.ID())
+	}
+	t.parts = newTopnParts(ptypes)
 	for _, f := range in.Fields() {
-		a, err := buildCells(cfg.Alloc, f.Type, nil, 0)
+		a, err := buildCells(cfg.Alloc, f.Type, 0, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +236,9 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	}
 	// A row that cannot enter a full top N of an append-only input is
 	// judged on its keys alone, before its other cells are read.
-	probe := &topnRow{cells: make([]Cell, ncols)}
+	cells := make([]Cell, ncols)
+	var pbuf []byte
+	probe := topnRow{}
 	prune := !t.keepAll() && t.cfg.Func == RowNumber
 	for i := 0; i < int(b.NumRows()); i++ {
 		for k, c := range t.cfg.Partition {
@@ -217,23 +248,26 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 			}
 			pk[k] = v
 		}
-		kbuf = encodeCells(kbuf[:0], pk)
-		p := t.parts[string(kbuf)]
+		if !t.parts.ints {
+			kbuf = encodeCells(kbuf[:0], pk)
+		}
+		p := t.parts.get(pk, kbuf)
 		if prune && p != nil && int64(len(p.rows)) >= t.cfg.N {
+			clear(cells)
 			for _, k := range t.cfg.Order {
 				v, err := readCell(b.Column(k.Col), i)
 				if err != nil {
 					return nil, err
 				}
-				probe.cells[k.Col] = v
+				cells[k.Col] = v
 			}
-			probe.seq = t.seq
+			pbuf = packCells(pbuf[:0], cells, t.types)
+			probe.data, probe.seq = unsafe.String(unsafe.SliceData(pbuf), len(pbuf)), t.seq
 			if t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
 				t.seq++
 				continue
 			}
 		}
-		cells := make([]Cell, ncols)
 		for c := range cells {
 			v, err := readCell(b.Column(c), i)
 			if err != nil {
@@ -252,18 +286,24 @@ func (t *TopN) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 					continue
 				}
 			}
-			p = &topnPart{key: string(kbuf), first: t.seq}
+			var end int64
 			if t.cfg.WindowEnd >= 0 {
-				p.end = cells[t.cfg.WindowEnd].I
+				end = cells[t.cfg.WindowEnd].I
 			}
-			t.parts[p.key] = p
+			key := ""
+			if !t.parts.ints {
+				key = string(kbuf)
+			}
+			p = newTopnPart(key, end, t.seq)
+			t.parts.put(p, pk)
 		}
-		row := &topnRow{cells: cells, seq: t.seq}
+		pbuf = packCells(pbuf[:0], cells, t.types)
+		probe.data, probe.seq = unsafe.String(unsafe.SliceData(pbuf), len(pbuf)), t.seq
 		t.seq++
 		if retract {
-			t.remove(p, string(encodeCells(nil, cells)))
+			t.remove(p, probe.data)
 		} else {
-			t.insert(p, row)
+			t.insert(p, probe)
 		}
 		if !p.dirty {
 			p.dirty = true
@@ -297,18 +337,18 @@ func (t *TopN) expire() {
 // drop removes partition p and its rows from the state.
 func (t *TopN) drop(p *topnPart) {
 	for _, r := range p.rows {
-		t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+		t.bytes -= topnRowBytes(r)
 	}
 	t.rows -= len(p.rows)
 	p.gone = true
-	delete(t.parts, p.key)
+	t.parts.del(p)
 }
 
 // compare orders two rows by the ORDER BY keys, then by arrival (the
 // latest first with TiesToLatest).
-func (t *TopN) compare(x, y *topnRow) int {
+func (t *TopN) compare(x, y topnRow) int {
 	for _, k := range t.cfg.Order {
-		c := compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col])
+		c := compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col))
 		if k.Desc {
 			c = -c
 		}
@@ -329,24 +369,25 @@ func (t *TopN) compare(x, y *topnRow) int {
 	return c
 }
 
-// insert puts r in rank order, trimming to the top N when the input is
-// append-only (a row ranked past N can never rise again).
-func (t *TopN) insert(p *topnPart, r *topnRow) {
-	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(r, p.rows[len(p.rows)-1]) > 0 {
+// insert puts a copy of probe (whose data may be a view of a buffer) in
+// rank order, trimming to the top N when the input is append-only (a row
+// ranked past N can never rise again).
+func (t *TopN) insert(p *topnPart, probe topnRow) {
+	if !t.keepAll() && t.cfg.Func == RowNumber && int64(len(p.rows)) >= t.cfg.N && t.compare(probe, p.rows[len(p.rows)-1]) > 0 {
 		return // below the top N, which is all that is kept
 	}
-	at, _ := slices.BinarySearchFunc(p.rows, r, t.compare)
-	r.id = string(encodeCells(nil, r.cells))
+	at, _ := slices.BinarySearchFunc(p.rows, probe, t.compare)
+	r := topnRow{data: strings.Clone(probe.data), seq: probe.seq}
 	p.rows = slices.Insert(p.rows, at, r)
 	t.rows++
-	t.bytes += cellsBytes(r.cells) + int64(len(r.id)) + 48
+	t.bytes += topnRowBytes(r)
 	if !t.keepAll() {
-		keep, _ := t.top(p)
+		keep, _ := t.top(p, false)
 		for _, last := range p.rows[len(keep):] {
 			t.rows--
-			t.bytes -= cellsBytes(last.cells) + int64(len(last.id)) + 48
+			t.bytes -= topnRowBytes(last)
 		}
-		clear(p.rows[len(keep):])
+		clear(p.rows[len(keep):]) // the strings they hold
 		p.rows = p.rows[:len(keep)]
 	}
 }
@@ -355,18 +396,21 @@ func (t *TopN) insert(p *topnPart, r *topnRow) {
 // retraction undoes the most recent equal insert), if held.
 func (t *TopN) remove(p *topnPart, id string) {
 	for i := len(p.rows) - 1; i >= 0; i-- {
-		if p.rows[i].id == id {
+		if p.rows[i].data == id {
 			r := p.rows[i]
 			p.rows = slices.Delete(p.rows, i, i+1)
 			t.rows--
-			t.bytes -= cellsBytes(r.cells) + int64(len(r.id)) + 48
+			t.bytes -= topnRowBytes(r)
 			return
 		}
 	}
 }
 
-// top is the partition's current top N and their ranks.
-func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
+// top is the partition's current top N and, if withRanks, their ranks.
+func (t *TopN) top(p *topnPart, withRanks bool) ([]topnRow, []int64) {
+	if t.cfg.Func == RowNumber && !withRanks {
+		return p.rows[:min(int64(len(p.rows)), t.cfg.N)], nil
+	}
 	ranks := make([]int64, 0, min(len(p.rows), int(min(t.cfg.N, 1<<20))))
 	var rank int64
 	for i, r := range p.rows {
@@ -388,9 +432,9 @@ func (t *TopN) top(p *topnPart) ([]*topnRow, []int64) {
 }
 
 // sameKeys reports whether x and y have equal ORDER BY keys (a tie).
-func (t *TopN) sameKeys(x, y *topnRow) bool {
+func (t *TopN) sameKeys(x, y topnRow) bool {
 	for _, k := range t.cfg.Order {
-		if compareCells(t.types[k.Col], x.cells[k.Col], y.cells[k.Col]) != 0 {
+		if compareCells(t.types[k.Col], t.cell(x, k.Col), t.cell(y, k.Col)) != 0 {
 			return false
 		}
 	}
@@ -413,7 +457,7 @@ func (t *TopN) Advance(wm int64) ([]arrow.RecordBatch, error) {
 
 // Close drops the state.
 func (t *TopN) Close() {
-	t.parts = map[string]*topnPart{}
+	t.parts = topnParts{ints: t.parts.ints, byStr: map[string]*topnPart{}, byInt: map[topnIntKey]*topnPart{}}
 	t.dirty = nil
 	t.ttlQueue = nil
 	t.rows, t.bytes = 0, 0
@@ -421,5 +465,5 @@ func (t *TopN) Close() {
 
 // Stats implements StateReporter: partitions as keys, rows held as bytes.
 func (t *TopN) Stats() WindowStats {
-	return WindowStats{LateRows: t.late, Keys: len(t.parts), StateBytes: t.bytes + int64(len(t.parts))*96, ExpiredKeys: t.expired}
+	return WindowStats{LateRows: t.late, Keys: t.parts.len(), StateBytes: t.bytes + int64(t.parts.len())*96, ExpiredKeys: t.expired}
 }

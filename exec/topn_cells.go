@@ -65,8 +65,65 @@ func compareCells(t arrow.Type, x, y Cell) int {
 	return cmp.Compare(x.I, y.I)
 }
 
+// A held row is packed into one string, so that it costs one allocation,
+// holds no pointer for the garbage collector to trace, and copies its
+// strings out of the batch it came in (a view would pin the whole batch):
+// 8 bytes per column (the int64 or float64 bits; for a string, its
+// offset and length in the string, 4 bytes each), a null bitmap, then the
+// strings' bytes. Equal rows pack to equal strings, so the packed row is
+// also its identity (a retraction finds the row it undoes by it).
+
+// packCells appends the packing of cs (of column types ts) to b.
+func packCells(b []byte, cs []Cell, ts []arrow.Type) []byte {
+	n := len(cs)
+	head := len(b)
+	b = append(b, make([]byte, 8*n+(n+7)/8)...)
+	for c, v := range cs {
+		slot := b[head+8*c : head+8*c+8]
+		switch {
+		case v.Null:
+			b[head+8*n+c/8] |= 1 << (c % 8)
+		case ts[c] == arrow.STRING:
+			binary.LittleEndian.PutUint32(slot, uint32(len(b)-head))
+			binary.LittleEndian.PutUint32(slot[4:], uint32(len(v.S)))
+			b = append(b, v.S...)
+		case ts[c] == arrow.FLOAT64:
+			binary.LittleEndian.PutUint64(slot, math.Float64bits(v.F))
+		default:
+			binary.LittleEndian.PutUint64(slot, uint64(v.I))
+		}
+	}
+	return b
+}
+
+// packedCell returns column c (of type t) of packed row p, of n columns;
+// a string is a view of p.
+func packedCell(p string, n, c int, t arrow.Type) Cell {
+	if p[8*n+c/8]&(1<<(c%8)) != 0 {
+		return Cell{Null: true}
+	}
+	v := binary.LittleEndian.Uint64([]byte(p[8*c : 8*c+8]))
+	switch t {
+	case arrow.STRING:
+		off, l := uint32(v), uint32(v>>32)
+		return Cell{S: p[off : off+l]}
+	case arrow.FLOAT64:
+		return Cell{F: math.Float64frombits(v)}
+	}
+	return Cell{I: int64(v)}
+}
+
+// unpackCells decodes every column of packed row p.
+func unpackCells(p string, ts []arrow.Type) []Cell {
+	cs := make([]Cell, len(ts))
+	for c, t := range ts {
+		cs[c] = packedCell(p, len(ts), c, t)
+	}
+	return cs
+}
+
 // encodeCells appends an unambiguous encoding of cs to b: the identity of
-// a row (or of a partition key) for equality.
+// a partition key for equality.
 func encodeCells(b []byte, cs []Cell) []byte {
 	for _, c := range cs {
 		if c.Null {
@@ -74,31 +131,21 @@ func encodeCells(b []byte, cs []Cell) []byte {
 			continue
 		}
 		b = append(b, 1)
-		b = binary.BigEndian.AppendUint64(b, uint64(c.I))
-		b = binary.BigEndian.AppendUint64(b, math.Float64bits(c.F))
-		b = binary.BigEndian.AppendUint32(b, uint32(len(c.S)))
+		b = binary.LittleEndian.AppendUint64(b, uint64(c.I)^math.Float64bits(c.F))
+		b = binary.AppendUvarint(b, uint64(len(c.S)))
 		b = append(b, c.S...)
 	}
 	return b
 }
 
-// cellsBytes estimates the memory of a row of cells.
-func cellsBytes(cs []Cell) int64 {
-	n := int64(len(cs)) * 40
-	for _, c := range cs {
-		n += int64(len(c.S))
-	}
-	return n
-}
-
-// buildCells builds column col of rows as an array of type t.
-func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) (arrow.Array, error) {
+// buildCells builds an array of type t of n cells, cell(i) the i-th.
+func buildCells(mem memory.Allocator, t arrow.DataType, n int, cell func(i int) Cell) (arrow.Array, error) {
 	switch t.ID() {
 	case arrow.INT64:
 		b := array.NewInt64Builder(mem)
 		defer b.Release()
-		for _, r := range rows {
-			if c := r[col]; c.Null {
+		for i := range n {
+			if c := cell(i); c.Null {
 				b.AppendNull()
 			} else {
 				b.Append(c.I)
@@ -108,8 +155,8 @@ func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) 
 	case arrow.FLOAT64:
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
-		for _, r := range rows {
-			if c := r[col]; c.Null {
+		for i := range n {
+			if c := cell(i); c.Null {
 				b.AppendNull()
 			} else {
 				b.Append(c.F)
@@ -119,8 +166,8 @@ func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) 
 	case arrow.TIMESTAMP:
 		b := array.NewTimestampBuilder(mem, t.(*arrow.TimestampType))
 		defer b.Release()
-		for _, r := range rows {
-			if c := r[col]; c.Null {
+		for i := range n {
+			if c := cell(i); c.Null {
 				b.AppendNull()
 			} else {
 				b.Append(arrow.Timestamp(c.I))
@@ -130,8 +177,8 @@ func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) 
 	case arrow.STRING:
 		b := array.NewStringBuilder(mem)
 		defer b.Release()
-		for _, r := range rows {
-			if c := r[col]; c.Null {
+		for i := range n {
+			if c := cell(i); c.Null {
 				b.AppendNull()
 			} else {
 				b.Append(c.S)
@@ -141,8 +188,8 @@ func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) 
 	case arrow.BOOL:
 		b := array.NewBooleanBuilder(mem)
 		defer b.Release()
-		for _, r := range rows {
-			if c := r[col]; c.Null {
+		for i := range n {
+			if c := cell(i); c.Null {
 				b.AppendNull()
 			} else {
 				b.Append(c.I != 0)
@@ -150,7 +197,7 @@ func buildCells(mem memory.Allocator, t arrow.DataType, rows [][]Cell, col int) 
 		}
 		return b.NewArray(), nil
 	case arrow.NULL:
-		return array.NewNull(len(rows)), nil
+		return array.NewNull(n), nil
 	}
 	return nil, fmt.Errorf("top-N: unsupported column type %s", t)
 }

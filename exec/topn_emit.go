@@ -12,13 +12,13 @@ import (
 
 // topnOut collects output rows: cells, rank (0 for NULL) and kind.
 type topnOut struct {
-	rows  [][]Cell
+	rows  []topnRow
 	ranks []int64
 	kinds []vector.RowKind
 }
 
-func (o *topnOut) add(r *topnRow, rank int64, k vector.RowKind) {
-	o.rows = append(o.rows, r.cells)
+func (o *topnOut) add(r topnRow, rank int64, k vector.RowKind) {
+	o.rows = append(o.rows, r)
 	o.ranks = append(o.ranks, rank)
 	o.kinds = append(o.kinds, k)
 }
@@ -32,7 +32,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 	var out topnOut
 	for _, p := range t.dirty {
 		p.dirty = false
-		now, ranks := t.top(p)
+		now, ranks := t.top(p, t.cfg.Rank)
 		if t.cfg.Rank {
 			t.diffRanked(&out, p.emitted, p.ranks, now, ranks)
 		} else {
@@ -42,7 +42,7 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 		p.ranks = ranks
 		if len(p.rows) == 0 {
 			p.gone = true
-			delete(t.parts, p.key)
+			t.parts.del(p)
 		}
 	}
 	t.dirty = t.dirty[:0]
@@ -59,14 +59,14 @@ func (t *TopN) emitChanges() ([]arrow.RecordBatch, error) {
 // diffRanked compares position by position: a position whose row or
 // rank changed is updated, one that appeared inserted, one that
 // disappeared deleted.
-func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []*topnRow, ranks []int64) {
+func (t *TopN) diffRanked(out *topnOut, old []topnRow, oldRanks []int64, now []topnRow, ranks []int64) {
 	for i := 0; i < max(len(old), len(now)); i++ {
 		switch {
 		case i >= len(now):
 			out.add(old[i], oldRanks[i], vector.Delete)
 		case i >= len(old):
 			out.add(now[i], ranks[i], vector.Insert)
-		case old[i].id != now[i].id || oldRanks[i] != ranks[i]:
+		case old[i].data != now[i].data || oldRanks[i] != ranks[i]:
 			out.add(old[i], oldRanks[i], vector.UpdateBefore)
 			out.add(now[i], ranks[i], vector.UpdateAfter)
 		}
@@ -76,23 +76,23 @@ func (t *TopN) diffRanked(out *topnOut, old []*topnRow, oldRanks []int64, now []
 // diffMembers emits the rows that left the top N and those that entered
 // it (a multiset difference); with N = 1 (deduplication) a replaced row
 // is an update of its partition's row.
-func (t *TopN) diffMembers(out *topnOut, old, now []*topnRow) {
+func (t *TopN) diffMembers(out *topnOut, old, now []topnRow) {
 	count := map[string]int{}
 	for _, r := range old {
-		count[r.id]++
+		count[r.data]++
 	}
-	var added []*topnRow
+	var added []topnRow
 	for _, r := range now {
-		if count[r.id] > 0 {
-			count[r.id]--
+		if count[r.data] > 0 {
+			count[r.data]--
 		} else {
 			added = append(added, r)
 		}
 	}
-	var removed []*topnRow
+	var removed []topnRow
 	for _, r := range old {
-		if count[r.id] > 0 {
-			count[r.id]--
+		if count[r.data] > 0 {
+			count[r.data]--
 			removed = append(removed, r)
 		}
 	}
@@ -113,11 +113,11 @@ func (t *TopN) diffMembers(out *topnOut, old, now []*topnRow) {
 // watermark, in order of window end then of first arrival, and frees them.
 func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 	var fired []*topnPart
-	for _, p := range t.parts {
+	t.parts.each(func(p *topnPart) {
 		if p.end <= t.wm {
 			fired = append(fired, p)
 		}
-	}
+	})
 	if len(fired) == 0 {
 		return nil, nil
 	}
@@ -129,7 +129,7 @@ func (t *TopN) fireWindows() ([]arrow.RecordBatch, error) {
 	})
 	var out topnOut
 	for _, p := range fired {
-		rows, ranks := t.top(p)
+		rows, ranks := t.top(p, true)
 		for i, r := range rows {
 			out.add(r, ranks[i], vector.Insert)
 		}
@@ -160,7 +160,7 @@ func (t *TopN) build(o *topnOut) ([]arrow.RecordBatch, error) {
 			rb.Release()
 			continue
 		}
-		a, err := buildCells(t.mem, t.in.Field(c).Type, o.rows, c)
+		a, err := buildCells(t.mem, t.in.Field(c).Type, len(o.rows), func(i int) Cell { return t.cell(o.rows[i], c) })
 		if err != nil {
 			releaseAll(cols)
 			return nil, err

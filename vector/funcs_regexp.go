@@ -98,6 +98,10 @@ func buildRegexpExtract(name string, args []Expr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	var m *regexpMatcher
+	if re != nil {
+		m = newRegexpMatcher(re, re.String())
+	}
 	return newFunc(name, args, String, func(mem memory.Allocator, n int, ops []operand) arrow.Array {
 		sv := stringValues(ops[0].arr)
 		pat := newRegexpArg(re, ops[1])
@@ -121,7 +125,11 @@ func buildRegexpExtract(name string, args []Expr) (Expr, error) {
 				continue
 			}
 			s := sv.at(i)
-			idx = r.FindStringSubmatchIndex(s)
+			if m != nil {
+				idx = m.find(s)
+			} else {
+				idx = r.FindStringSubmatchIndex(s)
+			}
 			if idx == nil || idx[2*g] < 0 {
 				valid = markNull(mem, valid, n, i)
 				out.end(i)
@@ -144,6 +152,10 @@ func buildRegexpLike(name string, args []Expr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	var m *regexpMatcher
+	if re != nil {
+		m = newRegexpMatcher(re, re.String())
+	}
 	return newFunc(name, args, Boolean, func(mem memory.Allocator, n int, ops []operand) arrow.Array {
 		sv := stringValues(ops[0].arr)
 		pat := newRegexpArg(re, ops[1])
@@ -159,7 +171,7 @@ func buildRegexpLike(name string, args []Expr) (Expr, error) {
 				valid = markNull(mem, valid, n, i)
 				continue
 			}
-			if r.MatchString(sv.at(i)) {
+			if m != nil && m.match(sv.at(i)) || m == nil && r.MatchString(sv.at(i)) {
 				bitutil.SetBit(bits, i)
 			}
 		}

@@ -66,7 +66,7 @@ the summary is printed.`,
 	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
 	cmd.Flags().BoolVar(&f.stats, "stats", false, "when each query ends, print its rows in and out, micro-batches and peak state size on stderr")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
-	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
+	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (reading, planning and every query, all goroutines) to this file; read it with go tool pprof -top weir FILE")
 	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
 	cmd.Flags().BoolVar(&f.reset, "reset", false, "with --checkpoint-dir: discard the checkpoints there and start over")
 	cmd.Flags().StringVar(&f.outputDir, "output-dir", "", "write each SELECT's rows to DIR/query-N.jsonl (.csv, .txt for tables) instead of stdout (default format jsonl)")
