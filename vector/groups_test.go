@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,5 +320,45 @@ func TestGroupTableMismatchedColumns(t *testing.T) {
 	g2, _ := NewGroupTable([]arrow.DataType{Int64, Int64})
 	if _, err := g2.Insert([]arrow.Array{i, s}, nil); err == nil || err.Error() != "group table: key column 1 is VARCHAR, want BIGINT" {
 		t.Errorf("Insert(mixed) = %v", err)
+	}
+}
+
+// TestGroupTableSortIDsWith checks that what sorts along with the ids
+// follows them, for a fixed-width key with NULLs and for a string key.
+func TestGroupTableSortIDsWith(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		typ  arrow.DataType
+		js   string
+	}{
+		{"int", Int64, `[30, null, 10, 0, 20]`},
+		{"string", String, `["d", null, "b", "a", "c"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := groupTestMem(t)
+			col := groupTestArray(t, mem, tc.typ, tc.js)
+			defer col.Release()
+			g, err := NewGroupTable([]arrow.DataType{tc.typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, err := g.Insert([]arrow.Array{col}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with := make([]uint32, len(ids))
+			for i, id := range ids {
+				with[i] = 100 + id
+			}
+			g.SortIDsWith(ids, with)
+			if want := []uint32{1, 3, 2, 4, 0}; !slices.Equal(ids, want) {
+				t.Fatalf("ids %v, want %v", ids, want)
+			}
+			for i, id := range ids {
+				if with[i] != 100+id {
+					t.Fatalf("with %v does not follow ids %v", with, ids)
+				}
+			}
+		})
 	}
 }
