@@ -73,9 +73,9 @@ type UpdatingAgg struct {
 	rows    []int64 // input rows held
 	hasPrev []bool  // the group was emitted: prev holds its values
 	prevIn  []bool  // the group was in the result (counted and passing Having)
-	touched []int64 // processing time of the last update, Unix ns
+	touched []int64 // processing time of the last update, Unix ns (only with a TTL)
 	dirty   []bool
-	endOf   []int64 // window end, when windowed
+	endOf   []int64 // window end (only when windowed)
 
 	dirtyIDs []uint32
 	ttlQueue []updTouch         // (id, time) in time order, for TTL
@@ -165,7 +165,8 @@ func (u *UpdatingAgg) Config() UpdatingAggConfig { return u.cfg }
 
 // Stats implements StateReporter.
 func (u *UpdatingAgg) Stats() WindowStats {
-	n := u.table.Bytes() + int64(cap(u.rows))*40
+	n := u.table.Bytes() + int64(cap(u.live)+cap(u.hasPrev)+cap(u.prevIn)+cap(u.dirty)) +
+		int64(cap(u.rows)+cap(u.touched)+cap(u.endOf))*8 + int64(cap(u.dirtyIDs))*4 + int64(cap(u.ttlQueue))*16
 	for j, a := range u.accs {
 		n += a.Size() + u.prev[j].size()
 	}
@@ -177,15 +178,26 @@ func (u *UpdatingAgg) Close() {
 	u.table, u.accs, u.prev = nil, nil, nil
 }
 
-// group makes id a live group, grown into every per-group slice.
+// group makes id a live group, grown into every per-group slice (touched
+// only with a TTL, endOf only when windowed).
 func (u *UpdatingAgg) group(id uint32, end int64) {
-	n := int(id) + 1
-	u.live, u.rows, u.hasPrev = accumGrow(u.live, n), accumGrow(u.rows, n), accumGrow(u.hasPrev, n)
-	u.prevIn, u.touched, u.dirty, u.endOf = accumGrow(u.prevIn, n), accumGrow(u.touched, n), accumGrow(u.dirty, n), accumGrow(u.endOf, n)
+	if n := int(id) + 1; n > len(u.live) {
+		u.live, u.rows, u.hasPrev = accumGrow(u.live, n), accumGrow(u.rows, n), accumGrow(u.hasPrev, n)
+		u.prevIn, u.dirty = accumGrow(u.prevIn, n), accumGrow(u.dirty, n)
+		if u.cfg.TTL > 0 {
+			u.touched = accumGrow(u.touched, n)
+		}
+		if u.cfg.WindowEndKey > 0 {
+			u.endOf = accumGrow(u.endOf, n)
+		}
+	}
 	if u.live[id] {
 		return
 	}
-	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id], u.endOf[id] = true, 0, false, false, end
+	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id] = true, 0, false, false
+	if u.endOf != nil {
+		u.endOf[id] = end
+	}
 	if u.byEnd != nil {
 		u.byEnd[end] = append(u.byEnd[end], id)
 	}
@@ -256,10 +268,12 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 			u.dirty[id] = true
 			u.dirtyIDs = append(u.dirtyIDs, id)
 		}
-		if u.cfg.TTL > 0 && u.touched[id] != now {
-			u.ttlQueue = append(u.ttlQueue, updTouch{id, now})
+		if u.cfg.TTL > 0 {
+			if u.touched[id] != now {
+				u.ttlQueue = append(u.ttlQueue, updTouch{id, now})
+			}
+			u.touched[id] = now
 		}
-		u.touched[id] = now
 	}
 	// Adds first: every retracted value was added before it (in an
 	// earlier batch or this one), so the multisets never go negative.

@@ -34,7 +34,14 @@ func (u *UpdatingAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	return out, nil
 }
 
-// emit builds the changelog rows of the dirty groups and clears them.
+// updEmitRows is how many groups an emission handles at a time: the
+// changes of more groups come out in several batches, of at most twice
+// this many rows (a -U and a +U per group), so that a micro-batch that
+// touches millions of keys does not build them all at once.
+const updEmitRows = 8192
+
+// emit builds the changelog rows of the dirty groups, in key order, and
+// clears them.
 func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	ids := u.dirtyIDs
 	if len(ids) == 0 {
@@ -45,8 +52,30 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 			u.dirty[id] = false
 		}
 		u.dirtyIDs = u.dirtyIDs[:0]
+		if cap(u.dirtyIDs) > 4*updEmitRows {
+			u.dirtyIDs = nil // a burst of new keys: do not hold its list
+		}
 	}()
 	u.table.SortIDs(ids)
+	var out []arrow.RecordBatch
+	for lo := 0; lo < len(ids); lo += updEmitRows {
+		b, err := u.emitGroups(ids[lo:min(lo+updEmitRows, len(ids))])
+		if err != nil {
+			for _, o := range out {
+				o.Release()
+			}
+			return nil, err
+		}
+		if b != nil {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// emitGroups builds the changelog rows of the dirty groups ids (sorted),
+// or nil if they have none, and records their emitted values.
+func (u *UpdatingAgg) emitGroups(ids []uint32) (arrow.RecordBatch, error) {
 	// The new values of every dirty group (row i for ids[i]), and whether
 	// it passes Having.
 	cols := u.table.Keys(ids, u.mem)
@@ -109,10 +138,7 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 		}
 		u.hasPrev[id], u.prevIn[id] = true, pass[i]
 	}
-	if batch == nil {
-		return nil, nil
-	}
-	return []arrow.RecordBatch{batch}, nil
+	return batch, nil
 }
 
 // updOut lists the rows of an emission: group, row of the new values (-1

@@ -143,9 +143,11 @@ type WindowAgg struct {
 	width  int64 // pane width: gcd(size, slide)
 	span   int64 // panes per window
 
-	table *vector.GroupTable
-	accs  []accumulator
-	args  []int // argument column of each accumulator, -1 for none
+	table    *vector.GroupTable
+	keyTypes []arrow.DataType
+	accs     []accumulator
+	args     []int            // argument column of each accumulator, -1 for none
+	argTypes []arrow.DataType // its type, nil for none
 
 	wm        int64 // highest watermark advanced to
 	nextStart int64 // windows starting before it are emitted (or were empty)
@@ -235,7 +237,7 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("window aggregate: %w", err)
 	}
-	w.table = table
+	w.table, w.keyTypes = table, keyTypes
 	for _, a := range cfg.Aggs {
 		var argType arrow.DataType
 		arg := -1
@@ -254,6 +256,7 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 		}
 		w.accs = append(w.accs, acc)
 		w.args = append(w.args, arg)
+		w.argTypes = append(w.argTypes, argType)
 		fields = append(fields, arrow.Field{Name: a.Name, Type: accumOutType(a.Func, argType), Nullable: true})
 	}
 	w.schema = arrow.NewSchema(fields, nil)

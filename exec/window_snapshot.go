@@ -294,7 +294,7 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 	err = w.snapStream(bw, fields, len(gids), func(lo, hi int) []arrow.Array {
 		ids := gids[lo:hi]
 		out := w.table.Keys(ids, w.mem)
-		out = append(out, accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.winRows, ids))
+		out = append(out, accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.runRows(ids), nil))
 		return append(out, w.stateArrays(true, ids)...)
 	})
 	if err != nil {

@@ -292,9 +292,11 @@ func winSnapDump(w *WindowAgg) string {
 		sb.WriteString(strings.Join(lines, "\n") + "\n")
 	}
 	for _, g := range ids {
-		fmt.Fprintf(&sb, "key [%s] refs %d last %d rows %d", key[g], w.refs[g], w.lastPane[g], w.winRows[g])
+		fmt.Fprintf(&sb, "key [%s] refs %d last %d rows %d", key[g], w.refs[g], w.lastPane[g], w.runRows([]uint32{g})[0])
 		for i, a := range w.accs {
-			fmt.Fprintf(&sb, " a%d:%s", i, winSnapDumpRunning(a, g))
+			if w.span > 1 { // a single-pane window has no running values
+				fmt.Fprintf(&sb, " a%d:%s", i, winSnapDumpRunning(a, g))
+			}
 		}
 		sb.WriteString("\n")
 	}
