@@ -152,6 +152,7 @@ type WindowAgg struct {
 	wm        int64 // highest watermark advanced to
 	nextStart int64 // windows starting before it are emitted (or were empty)
 	finished  bool  // Advance(MaxWatermark) happened
+	ident     bool  // plain GROUP BY in the identity layout (window_state.go)
 	closed    bool
 
 	winPanes
@@ -238,6 +239,7 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 		return nil, fmt.Errorf("window aggregate: %w", err)
 	}
 	w.table, w.keyTypes = table, keyTypes
+	w.ident = !w.win
 	for _, a := range cfg.Aggs {
 		var argType arrow.DataType
 		arg := -1

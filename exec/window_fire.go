@@ -129,16 +129,26 @@ func (w *WindowAgg) fireRun(s int64) {
 // straight from its cells, in batches of winOutRows rows. The pane is
 // about to be dropped: its groups and cells are sorted in place, by key.
 func (w *WindowAgg) emitPane(pn *winPane, s int64) {
-	if len(pn.gids) == 0 {
-		return
-	}
-	w.table.SortIDsWith(pn.gids, pn.cells)
-	for lo := 0; lo < len(pn.gids); lo += winOutRows {
-		hi := min(lo+winOutRows, len(pn.gids))
-		for _, a := range w.accs {
-			a.evalCells(pn.cells[lo:hi])
+	gids, cells := pn.gids, pn.cells
+	if w.ident { // every group, each in its own cell: the end of input
+		// The state goes once emitted (dropState); the table's index is
+		// not needed to emit, and its memory can hold the output.
+		w.table.DropIndex()
+		gids = make([]uint32, w.nCells)
+		for g := range gids {
+			gids[g] = uint32(g)
 		}
-		w.appendRows(s, pn.gids[lo:hi])
+		cells = gids
+		w.table.SortIDs(gids)
+	} else {
+		w.table.SortIDsWith(gids, cells)
+	}
+	for lo := 0; lo < len(gids); lo += winOutRows {
+		hi := min(lo+winOutRows, len(gids))
+		for _, a := range w.accs {
+			a.evalCells(cells[lo:hi])
+		}
+		w.appendRows(s, gids[lo:hi])
 	}
 }
 

@@ -248,6 +248,7 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 	if w.closed {
 		return errors.New("window aggregate: Snapshot after Close")
 	}
+	w.materialize()
 	// The live keys, in id order, and each one's row in the groups stream.
 	nids := w.table.NumIDs()
 	gids := make([]uint32, 0, w.table.Len())

@@ -23,6 +23,7 @@ import (
 // damaged one with an error. After an error the operator's state is
 // undefined: Close it.
 func (w *WindowAgg) Restore(r io.Reader) (err error) {
+	w.materialize() // a fresh operator: nothing to build
 	defer func() {
 		// Arrays are checked as they are read; this is the last line of
 		// defence against a damaged snapshot the checks let through.

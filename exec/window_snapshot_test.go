@@ -247,6 +247,7 @@ func winSnapCheckpoint(t *testing.T, w *WindowAgg, cfg WindowAggConfig) *WindowA
 // the scalars, every pane's cells and every live key's running values, in
 // key order.
 func winSnapDump(w *WindowAgg) string {
+	w.materialize()
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "wm %d next %d finished %v fired %v hi %d merged %d late %d null %d gap %d keys %d alive %d\n",
 		w.wm, w.nextStart, w.finished, w.fired, w.hi, w.nIn, w.stats.LateRows, w.stats.NullTimeRows, w.stats.GapRows,

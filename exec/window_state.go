@@ -61,7 +61,7 @@ type winSlowRow struct {
 
 // growGroups sizes the per-group state for n group ids.
 func (w *WindowAgg) growGroups(n int) {
-	if n <= len(w.lastPane) {
+	if w.ident || n <= len(w.lastPane) {
 		return
 	}
 	old := len(w.lastPane)
@@ -275,6 +275,50 @@ func (w *WindowAgg) groupsBytes() int64 {
 	return int64(cap(w.lastPane))*8 + int64(cap(w.lastCell)+cap(w.refs)+cap(w.alivePos)+cap(w.alive)+cap(w.sorted))*4 + int64(cap(w.winRows))*8
 }
 
+// The identity layout of a plain GROUP BY (ident): as long as no key has
+// been freed and no snapshot read, group ids are handed out 0, 1, 2, ...
+// and each gets its one cell in the single pane when it is created, so
+// cell id == group id. The operator then keeps none of what maps one to
+// the other (lastPane, lastCell, refs, cellGid, the pane's gids and
+// cells): per key there is only the group table, the cell's row count and
+// the accumulators' cells. materialize builds the general layout when
+// something needs it (a snapshot, a restore, a key freed).
+
+// growIdent makes cells, one per group, for group ids below n.
+func (w *WindowAgg) growIdent(n int) {
+	if n <= w.nCells {
+		return
+	}
+	w.cellRows = accumGrow(w.cellRows, n)
+	for _, a := range w.accs {
+		a.growCells(n)
+	}
+	for c := w.nCells; c < n; c++ {
+		w.newCells = append(w.newCells, uint32(c))
+	}
+	w.nCells = n
+}
+
+// materialize leaves the identity layout for the general one.
+func (w *WindowAgg) materialize() {
+	if !w.ident {
+		return
+	}
+	w.ident = false
+	n := w.nCells
+	w.growGroups(n)
+	w.cellGid = accumGrow(w.cellGid, len(w.cellRows))
+	if n == 0 {
+		return
+	}
+	pn := w.panes[0] // the cells are in pane 0, which is alive
+	pn.gids, pn.cells = make([]uint32, n), make([]uint32, n)
+	for g := range uint32(n) {
+		pn.gids[g], pn.cells[g], w.cellGid[g] = g, g, g
+		w.lastPane[g], w.lastCell[g], w.refs[g] = 0, g, 1
+	}
+}
+
 // dropState empties the state at once: the group table, the per-group and
 // per-cell state and the accumulators start anew, holding no memory. It
 // is for the end of input, when every key would otherwise be freed one by
@@ -294,4 +338,5 @@ func (w *WindowAgg) dropState() {
 	w.table, w.accs = table, accs
 	w.winGroups = winGroups{}
 	w.winPanes = winPanes{panes: w.panes[:0], hi: w.hi, fired: w.fired}
+	w.ident = false
 }

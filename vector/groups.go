@@ -149,6 +149,7 @@ func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) ([]uint32, error) 
 	if err := g.checkCols(cols); err != nil {
 		return ids, err
 	}
+	g.ensureIndex()
 	n := 0
 	if len(cols) > 0 {
 		n = cols[0].Len()
@@ -419,10 +420,34 @@ func (g *GroupTable) probeString(h uint64, v string, i int) uint32 {
 	}
 }
 
-// grow doubles the slot array and puts every alive key back, in id order
-// (reading the stored keys in sequence), its hash computed again.
-func (g *GroupTable) grow() {
-	g.initSlots(2 * len(g.slots))
+// grow doubles the slot array.
+func (g *GroupTable) grow() { g.rehash(2 * len(g.slots)) }
+
+// DropIndex frees the table's hash index (its slots) and keeps the keys:
+// Keys, Compare and SortIDs go on working, and the next Insert or Free
+// builds the index again. It is for a table about to be read in full and
+// then dropped, as a GROUP BY's at end of input: the memory of the index
+// can hold the output.
+func (g *GroupTable) DropIndex() {
+	g.slots, g.mask, g.limit = nil, 0, 0
+}
+
+// ensureIndex builds the index after DropIndex.
+func (g *GroupTable) ensureIndex() {
+	if g.slots != nil {
+		return
+	}
+	n := 16
+	for n/4*3 <= g.n {
+		n *= 2
+	}
+	g.rehash(n)
+}
+
+// rehash makes a slot array of n slots and puts every alive key back, in
+// id order (reading the stored keys in sequence), its hash computed again.
+func (g *GroupTable) rehash(n int) {
+	g.initSlots(n)
 	const chunk = 1024
 	var hs [chunk]uint64
 	for lo := 0; lo < len(g.alive); lo += chunk {
@@ -554,6 +579,7 @@ func (g *GroupTable) Free(id uint32) {
 		return // the empty key is always id 0
 	}
 	g.free = append(g.free, id)
+	g.ensureIndex()
 	// Remove the slot by backward-shift deletion (linear probing).
 	pos := g.home(id)
 	g.alive[id] = false
@@ -757,6 +783,7 @@ func (g *GroupTable) SortIDsWith(ids, with []uint32) {
 	} else if with == nil {
 		slices.SortFunc(ids, g.Compare)
 	} else {
+		ps = slices.Grow(ps[:0], len(ids))
 		for i, id := range ids {
 			p := groupSortPair{id: id}
 			if with != nil {
@@ -788,6 +815,7 @@ const groupKeepPairs = 1 << 16
 // first, then by a uint64 image of the value whose order is the value
 // order. ps is scratch; it returns it.
 func (g *GroupTable) sortFixed(c *groupCol, ids, with []uint32, ps []groupSortPair) []groupSortPair {
+	ps = slices.Grow(ps[:0], len(ids))
 	nulls := 0
 	for i, id := range ids {
 		var w uint32

@@ -362,3 +362,42 @@ func TestGroupTableSortIDsWith(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupTableDropIndex: after DropIndex the keys are still there, and
+// Insert and Free build the index again: known keys keep their ids.
+func TestGroupTableDropIndex(t *testing.T) {
+	mem := groupTestMem(t)
+	g, err := NewGroupTable([]arrow.DataType{String})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := groupTestArray(t, mem, String, `["a", "b", null, "c"]`)
+	defer in.Release()
+	ids, err := g.Insert([]arrow.Array{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.DropIndex()
+	if g.Bytes() >= 16*8 || g.Len() != 4 {
+		t.Fatalf("after DropIndex: %d bytes, %d keys", g.Bytes(), g.Len())
+	}
+	sorted := slices.Clone(ids)
+	g.SortIDs(sorted)
+	if want := []uint32{2, 0, 1, 3}; !slices.Equal(sorted, want) {
+		t.Fatalf("sorted %v, want %v", sorted, want)
+	}
+	again := groupTestArray(t, mem, String, `["c", null, "d"]`)
+	defer again.Release()
+	got, err := g.Insert([]arrow.Array{again}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint32{3, 2, 4}; !slices.Equal(got, want) {
+		t.Fatalf("ids %v, want %v", got, want)
+	}
+	g.DropIndex()
+	g.Free(0)
+	if got, err = g.Insert([]arrow.Array{again}, got); err != nil || !slices.Equal(got, []uint32{3, 2, 4}) || g.Len() != 4 {
+		t.Fatalf("after Free: ids %v (%v), %d keys", got, err, g.Len())
+	}
+}
