@@ -44,6 +44,11 @@ func (w *WindowAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 		return nil, nil
 	}
 	w.wm = wm
+	if wm == MaxWatermark {
+		// Every window fires and the state goes (dropState): the table's
+		// index is not needed to emit, and its memory can hold the output.
+		w.table.DropIndex()
+	}
 	if !w.win {
 		if wm == MaxWatermark {
 			w.finished = true
@@ -130,10 +135,7 @@ func (w *WindowAgg) fireRun(s int64) {
 // about to be dropped: its groups and cells are sorted in place, by key.
 func (w *WindowAgg) emitPane(pn *winPane, s int64) {
 	gids, cells := pn.gids, pn.cells
-	if w.ident { // every group, each in its own cell: the end of input
-		// The state goes once emitted (dropState); the table's index is
-		// not needed to emit, and its memory can hold the output.
-		w.table.DropIndex()
+	if w.ident { // every group, each in its own cell
 		gids = make([]uint32, w.nCells)
 		for g := range gids {
 			gids[g] = uint32(g)

@@ -158,6 +158,9 @@ func (w *WindowAgg) newCell(pn *winPane, gid uint32) uint32 {
 		w.nCells++
 		if w.nCells > len(w.cellGid) {
 			n := max(64, 2*len(w.cellGid))
+			if len(w.cellGid) >= accumGrowSlow {
+				n = len(w.cellGid) + len(w.cellGid)/4 // as accumGrow
+			}
 			w.cellGid = accumGrow(w.cellGid, n)
 			w.cellRows = accumGrow(w.cellRows, n)
 			for _, a := range w.accs {
