@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -22,7 +23,11 @@ var gcTuneOnce sync.Once
 // BoundGCHeadroom makes the garbage collector keep the garbage it lets
 // pile up between collections to max(64 MiB, 1/8 of the live heap)
 // instead of Go's default of the whole live heap, unless the GOGC
-// environment variable chooses otherwise. A query holding a large state
+// environment variable chooses otherwise; unless GOMEMLIMIT is set, it
+// also sets a soft memory limit of the live heap and twice that headroom
+// (gcLimitFor), so that memory freed is returned to the system. The
+// limit follows the live heap after every collection; the default
+// max_state_bytes is read from the memory limit before any is set. A query holding a large state
 // (GROUP BY over millions of keys) then takes about its state's size in
 // memory rather than twice that; the state is pointer-free, so the more
 // frequent collections cost little. After every collection the live
@@ -33,7 +38,8 @@ func BoundGCHeadroom() {
 		return
 	}
 	gcTuneOnce.Do(func() {
-		t := &gcTuner{percent: 100, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+		DefaultMaxStateBytes() // read the memory limit before the tuner sets one
+		t := &gcTuner{percent: 100, limit: os.Getenv("GOMEMLIMIT") == "", sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 		t.arm()
 	})
 }
@@ -42,6 +48,7 @@ func BoundGCHeadroom() {
 // once per cycle and arms the next one.
 type gcTuner struct {
 	mu      sync.Mutex
+	limit   bool // also set the memory limit (GOMEMLIMIT not set)
 	percent int
 	sample  []metrics.Sample
 }
@@ -64,9 +71,13 @@ func (t *gcTuner) retune() {
 	if t.sample[0].Value.Kind() != metrics.KindUint64 {
 		return
 	}
-	if p := gcPercentFor(t.sample[0].Value.Uint64()); p != t.percent {
+	live := t.sample[0].Value.Uint64()
+	if p := gcPercentFor(live); p != t.percent {
 		t.percent = p
 		debug.SetGCPercent(p)
+	}
+	if t.limit {
+		debug.SetMemoryLimit(gcLimitFor(live))
 	}
 }
 
@@ -78,4 +89,15 @@ func gcPercentFor(live uint64) int {
 		return 100
 	}
 	return max(gcMinPercent, int(gcHeadroomBytes*100/live))
+}
+
+// gcLimitFor is the soft memory limit over a live heap of live bytes: none
+// up to 64 MiB live; above, the live heap and twice the headroom, so that
+// the runtime returns to the system the memory it freed rather than keep
+// it until it needs it again.
+func gcLimitFor(live uint64) int64 {
+	if live <= gcHeadroomBytes {
+		return math.MaxInt64
+	}
+	return int64(live + 2*max(gcHeadroomBytes, live/8))
 }
