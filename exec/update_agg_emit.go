@@ -19,10 +19,7 @@ func (u *UpdatingAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 			return nil, err
 		}
 		u.group(id, 0)
-		if !u.dirty[id] {
-			u.dirty[id] = true
-			u.dirtyIDs = append(u.dirtyIDs, id)
-		}
+		u.markDirty(id)
 	}
 	u.started = true
 	out, err := u.emit()
@@ -49,7 +46,7 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	}
 	defer func() {
 		for _, id := range ids {
-			u.dirty[id] = false
+			u.flags[id] &^= updDirty
 		}
 		u.dirtyIDs = u.dirtyIDs[:0]
 		if cap(u.dirtyIDs) > 4*updEmitRows {
@@ -111,7 +108,7 @@ func (u *UpdatingAgg) emitGroups(ids []uint32) (arrow.RecordBatch, error) {
 	var out updOut
 	for i, id := range ids {
 		newIn := (global || u.rows[id] > 0) && pass[i]
-		switch oldIn := u.prevIn[id]; {
+		switch oldIn := u.flags[id]&updPrevIn != 0; {
 		case oldIn && newIn:
 			if !u.samePrev(id, vals, i) {
 				out.add(id, -1, vector.UpdateBefore)
@@ -136,7 +133,8 @@ func (u *UpdatingAgg) emitGroups(ids []uint32) (arrow.RecordBatch, error) {
 		for j, c := range u.prev {
 			c.set(id, vals[j], i)
 		}
-		u.hasPrev[id], u.prevIn[id] = true, pass[i]
+		u.flags[id] |= updHasPrev
+		u.setFlag(id, updPrevIn, pass[i])
 	}
 	return batch, nil
 }
@@ -196,7 +194,7 @@ func (u *UpdatingAgg) evictWindows() {
 			continue
 		}
 		for _, id := range ids {
-			if u.live[id] && u.endOf[id] == end {
+			if u.isLive(id) && u.endOf[id] == end {
 				u.drop(id)
 			}
 		}
@@ -213,7 +211,7 @@ func (u *UpdatingAgg) expire() {
 	k := 0
 	for ; k < len(u.ttlQueue) && u.ttlQueue[k].t <= limit; k++ {
 		e := u.ttlQueue[k]
-		if int(e.id) < len(u.live) && u.live[e.id] && u.touched[e.id] == e.t && !u.dirty[e.id] {
+		if u.isLive(e.id) && u.touched[e.id] == e.t && u.flags[e.id]&updDirty == 0 {
 			if len(u.cfg.Keys) == 0 {
 				continue // the global row never expires
 			}

@@ -41,7 +41,7 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	}
 	var ids []uint32
 	for id := range uint32(u.table.NumIDs()) {
-		if u.table.Alive(id) && int(id) < len(u.live) && u.live[id] {
+		if u.table.Alive(id) && u.isLive(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -52,9 +52,10 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	prevIn, hasPrev, dirty := array.NewBooleanBuilder(u.mem), array.NewBooleanBuilder(u.mem), array.NewBooleanBuilder(u.mem)
 	for _, id := range ids {
 		rows.Append(u.rows[id])
-		prevIn.Append(u.prevIn[id])
-		hasPrev.Append(u.hasPrev[id])
-		dirty.Append(u.dirty[id])
+		f := u.flags[id]
+		prevIn.Append(f&updPrevIn != 0)
+		hasPrev.Append(f&updHasPrev != 0)
+		dirty.Append(f&updDirty != 0)
 		touched.Append(updAt(u.touched, id))
 		end.Append(updAt(u.endOf, id))
 	}
@@ -65,7 +66,7 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	for j, acc := range u.accs {
 		b := array.NewBuilder(u.mem, u.outType[j])
 		for _, id := range ids {
-			if u.hasPrev[id] {
+			if u.flags[id]&updHasPrev != 0 {
 				u.prev[j].appendTo(b, id)
 			} else {
 				b.AppendNull()
@@ -168,10 +169,10 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 	}
 	for i, id := range ids {
 		u.group(id, end.Value(i))
-		u.rows[id], u.prevIn[id] = rows.Value(i), prevIn.Value(i)
+		u.rows[id] = rows.Value(i)
+		u.setFlag(id, updPrevIn, prevIn.Value(i))
 		if dirty.Value(i) {
-			u.dirty[id] = true
-			u.dirtyIDs = append(u.dirtyIDs, id)
+			u.markDirty(id)
 		}
 		if u.cfg.TTL > 0 {
 			// A snapshot taken without a TTL has no update times: its
@@ -195,7 +196,7 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 		}
 		for i, id := range ids {
 			if hasPrev.Value(i) {
-				u.hasPrev[id] = true
+				u.flags[id] |= updHasPrev
 				u.prev[j].set(id, prev, i)
 			}
 		}
