@@ -5,26 +5,26 @@ import (
 	"testing"
 )
 
-// TestGCPercentFor: Go's default up to 64 MiB live, then garbage of 64
-// MiB, then an eighth of the live heap.
-func TestGCPercentFor(t *testing.T) {
-	for live, want := range map[uint64]int{
-		0: 100, 10 << 20: 100, 64 << 20: 100, 128 << 20: 50, 256 << 20: 25, 512 << 20: 12, 4 << 30: 12,
+// TestGCHeadroomFor: Go's default up to 64 MiB live; above, garbage of
+// 64 MiB, an eighth of the live heap, or its scannable part, whichever is
+// largest, and a memory limit of the live heap and twice that.
+func TestGCHeadroomFor(t *testing.T) {
+	const mi = 1 << 20
+	for _, c := range []struct {
+		live, scan uint64
+		want       gcHeadroom
+	}{
+		{0, 0, gcHeadroom{100, math.MaxInt64}},
+		{64 * mi, 64 * mi, gcHeadroom{100, math.MaxInt64}},
+		{128 * mi, 1 * mi, gcHeadroom{50, 256 * mi}},
+		{256 * mi, 1 * mi, gcHeadroom{25, 384 * mi}},
+		{1024 * mi, 1 * mi, gcHeadroom{12, 1280 * mi}},
+		{4096 * mi, 1 * mi, gcHeadroom{12, 5120 * mi}},
+		{1024 * mi, 512 * mi, gcHeadroom{50, 2048 * mi}},   // half of it pointers
+		{1024 * mi, 1024 * mi, gcHeadroom{100, 3072 * mi}}, // all pointers: Go's default
 	} {
-		if got := gcPercentFor(live); got != want {
-			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", live>>20, got, want)
-		}
-	}
-}
-
-// TestGCLimitFor: no limit up to 64 MiB live, then the live heap and twice
-// the headroom.
-func TestGCLimitFor(t *testing.T) {
-	for live, want := range map[uint64]int64{
-		0: math.MaxInt64, 64 << 20: math.MaxInt64, 128 << 20: 256 << 20, 1 << 30: 1<<30 + 256<<20,
-	} {
-		if got := gcLimitFor(live); got != want {
-			t.Errorf("gcLimitFor(%d MiB) = %d, want %d", live>>20, got, want)
+		if got := gcHeadroomFor(c.live, c.scan); got != c.want {
+			t.Errorf("gcHeadroomFor(%d MiB live, %d MiB scannable) = %+v, want %+v", c.live/mi, c.scan/mi, got, c.want)
 		}
 	}
 }
