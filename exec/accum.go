@@ -170,7 +170,10 @@ func accumOutType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	return argType
 }
 
-// accumGrow returns s extended with zero values to length n.
+// accumGrow returns s extended with zero values to length n. A small
+// slice doubles its capacity; a large one (per-key state of many keys)
+// grows by a quarter, as append does, so that it holds little unused
+// room.
 func accumGrow[T any](s []T, n int) []T {
 	if n <= len(s) {
 		return s
@@ -181,10 +184,17 @@ func accumGrow[T any](s []T, n int) []T {
 		clear(s[old:])
 		return s
 	}
-	t := make([]T, n, max(n, 2*cap(s)))
+	c := 2 * cap(s)
+	if cap(s) >= accumGrowSlow {
+		c = cap(s) + cap(s)/4
+	}
+	t := make([]T, n, max(n, c))
 	copy(t, s)
 	return t
 }
+
+// accumGrowSlow is the capacity from which accumGrow grows by a quarter.
+const accumGrowSlow = 1 << 16
 
 // accumValue is the Go type of an aggregate's values: BIGINT, TIMESTAMP
 // and BOOLEAN as int64, DOUBLE as float64, VARCHAR as string.

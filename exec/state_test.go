@@ -45,9 +45,9 @@ func countByKey(t *testing.T, mem memory.Allocator, s *arrow.Schema) *WindowAgg 
 	return agg
 }
 
-// TestMaxStateBytes: 100 new keys a batch under a 96 KiB limit. The state
-// passes 80% of it at 600 keys (one warning, not one per batch) and the
-// limit at 900 keys: the query fails with an error naming the operator,
+// TestMaxStateBytes: 100 new keys a batch under an 88 KiB limit. The state
+// passes 80% of it at 1600 keys (one warning, not one per batch) and the
+// limit at 1700 keys: the query fails with an error naming the operator,
 // its keys and size, and the way out.
 func TestMaxStateBytes(t *testing.T) {
 	for _, serial := range []bool{true, false} {
@@ -57,7 +57,7 @@ func TestMaxStateBytes(t *testing.T) {
 		sink := &memSink{}
 		q := &Query{ID: 1, Input: Input{Table: "t", Source: &sliceSource{mem: mem, schema: s, rows: distinctKeys(3000)}, TimeCol: -1},
 			Pipeline: Pipeline{countByKey(t, mem, s)}, Sink: sink, BatchRows: 100, Serial: serial,
-			MaxStateBytes: 96 << 10, Log: slog.New(log)}
+			MaxStateBytes: 88 << 10, Log: slog.New(log)}
 		var sizes []string
 		q.OnBatch = func(b BatchInfo) {
 			if len(b.State) != 1 || b.State[0].Bytes != b.StateBytes || b.State[0].Keys != b.StateKeys {
@@ -66,21 +66,21 @@ func TestMaxStateBytes(t *testing.T) {
 			sizes = append(sizes, FormatBytes(b.StateBytes))
 		}
 		err := q.Run(context.Background())
-		want := "query 1: state of WindowAgg (GROUP BY k) holds 900 keys in 132.6 KiB, over max_state_bytes = 96 KiB: " +
-			"raise it with SET max_state_bytes = '192KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)"
+		want := "query 1: state of WindowAgg (GROUP BY k) holds 1700 keys in 100.9 KiB, over max_state_bytes = 88 KiB: " +
+			"raise it with SET max_state_bytes = '176KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)"
 		if err == nil || err.Error() != want {
 			t.Fatalf("serial %v: Run = %v\nwant %s", serial, err, want)
 		}
-		wantLog := []string{"warning: query 1: state of WindowAgg (GROUP BY k) holds 600 keys in 89.9 KiB, 93% of max_state_bytes = 96 KiB; the query fails past it"}
+		wantLog := []string{"warning: query 1: state of WindowAgg (GROUP BY k) holds 1600 keys in 75.9 KiB, 86% of max_state_bytes = 88 KiB; the query fails past it"}
 		if strings.Join(log.lines, "\n") != strings.Join(wantLog, "\n") {
 			t.Errorf("serial %v: warnings %q\nwant %q", serial, log.lines, wantLog)
 		}
-		if got := strings.Join(sizes, ", "); got != "12.5 KiB, 24.2 KiB, 47.5 KiB, 47.5 KiB, 63.1 KiB, 89.9 KiB, 89.9 KiB, 89.9 KiB" {
+		if got := strings.Join(sizes, ", "); got != "5.7 KiB, 10.5 KiB, 16.1 KiB, 20.1 KiB, 26.4 KiB, 29.7 KiB, 29.7 KiB, 37.7 KiB, 54.6 KiB, 54.6 KiB, 54.6 KiB, 54.6 KiB, 58.6 KiB, 58.6 KiB, 59.9 KiB, 75.9 KiB" {
 			t.Errorf("serial %v: state after each batch: %s", serial, got)
 		}
-		m := q.Metrics() // as of the last batch committed: the 900th key failed the next
+		m := q.Metrics() // as of the last batch committed: the 1700th key failed the next
 
-		if len(m.Operators) != 1 || m.Operators[0].Op != "WindowAgg (GROUP BY k)" || m.Operators[0].Keys != 800 || m.Operators[0].Bytes != 92008 {
+		if len(m.Operators) != 1 || m.Operators[0].Op != "WindowAgg (GROUP BY k)" || m.Operators[0].Keys != 1600 || m.Operators[0].Bytes != 77672 {
 			t.Errorf("serial %v: metrics operators %+v", serial, m.Operators)
 		}
 		if m.Status != "failed: "+want {
@@ -96,7 +96,7 @@ func TestMaxStateBytesTiny(t *testing.T) {
 	s := winTestSchema("k:int")
 	q := &Query{ID: 2, Input: Input{Table: "t", Source: &sliceSource{mem: mem, schema: s, rows: distinctKeys(1000)}, TimeCol: -1},
 		Pipeline: Pipeline{countByKey(t, mem, s)}, Sink: &memSink{}, BatchRows: 100, MaxStateBytes: 1024}
-	want := "query 2: state of WindowAgg (GROUP BY k) holds 100 keys in 12.5 KiB, over max_state_bytes = 1 KiB: " +
+	want := "query 2: state of WindowAgg (GROUP BY k) holds 100 keys in 5.7 KiB, over max_state_bytes = 1 KiB: " +
 		"raise it with SET max_state_bytes = '2KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)"
 	if err := q.Run(context.Background()); err == nil || err.Error() != want {
 		t.Fatalf("Run = %v\nwant %s", err, want)

@@ -60,7 +60,7 @@ func (w *WindowAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 	if !ok {
 		return WindowAggConfig{}, nil, false
 	}
-	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc, Unordered: true}
+	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc}
 	schema, err := partialSchema(pc)
 	if err != nil {
 		return WindowAggConfig{}, nil, false
@@ -80,7 +80,7 @@ func (u *UpdatingAgg) Phases() (WindowAggConfig, func() (Operator, error), bool)
 	if !ok {
 		return WindowAggConfig{}, nil, false
 	}
-	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc, Unordered: true}
+	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc}
 	schema, err := partialSchema(pc)
 	if err != nil {
 		return WindowAggConfig{}, nil, false

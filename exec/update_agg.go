@@ -69,13 +69,10 @@ type UpdatingAgg struct {
 	prev    []*updCol // per aggregate, its value at the group's last emission
 
 	// By group id.
-	live    []bool
+	flags   []updFlags
 	rows    []int64 // input rows held
-	hasPrev []bool  // the group was emitted: prev holds its values
-	prevIn  []bool  // the group was in the result (counted and passing Having)
-	touched []int64 // processing time of the last update, Unix ns
-	dirty   []bool
-	endOf   []int64 // window end, when windowed
+	touched []int64 // processing time of the last update, Unix ns (only with a TTL)
+	endOf   []int64 // window end (only when windowed)
 
 	dirtyIDs []uint32
 	ttlQueue []updTouch         // (id, time) in time order, for TTL
@@ -165,7 +162,8 @@ func (u *UpdatingAgg) Config() UpdatingAggConfig { return u.cfg }
 
 // Stats implements StateReporter.
 func (u *UpdatingAgg) Stats() WindowStats {
-	n := u.table.Bytes() + int64(cap(u.rows))*40
+	n := u.table.Bytes() + int64(cap(u.flags)) +
+		int64(cap(u.rows)+cap(u.touched)+cap(u.endOf))*8 + int64(cap(u.dirtyIDs))*4 + int64(cap(u.ttlQueue))*16
 	for j, a := range u.accs {
 		n += a.Size() + u.prev[j].size()
 	}
@@ -177,15 +175,26 @@ func (u *UpdatingAgg) Close() {
 	u.table, u.accs, u.prev = nil, nil, nil
 }
 
-// group makes id a live group, grown into every per-group slice.
+// group makes id a live group, grown into every per-group slice (touched
+// only with a TTL, endOf only when windowed).
 func (u *UpdatingAgg) group(id uint32, end int64) {
-	n := int(id) + 1
-	u.live, u.rows, u.hasPrev = accumGrow(u.live, n), accumGrow(u.rows, n), accumGrow(u.hasPrev, n)
-	u.prevIn, u.touched, u.dirty, u.endOf = accumGrow(u.prevIn, n), accumGrow(u.touched, n), accumGrow(u.dirty, n), accumGrow(u.endOf, n)
-	if u.live[id] {
+	if n := int(id) + 1; n > len(u.flags) {
+		u.flags, u.rows = accumGrow(u.flags, n), accumGrow(u.rows, n)
+		if u.cfg.TTL > 0 {
+			u.touched = accumGrow(u.touched, n)
+		}
+		if u.cfg.WindowEndKey > 0 {
+			u.endOf = accumGrow(u.endOf, n)
+		}
+	}
+	if u.flags[id]&updLive != 0 {
 		return
 	}
-	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id], u.endOf[id] = true, 0, false, false, end
+	u.flags[id] = u.flags[id]&updDirty | updLive
+	u.rows[id] = 0
+	if u.endOf != nil {
+		u.endOf[id] = end
+	}
 	if u.byEnd != nil {
 		u.byEnd[end] = append(u.byEnd[end], id)
 	}
@@ -252,14 +261,13 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 			u.rows[id]++
 			u.addG[i] = id
 		}
-		if !u.dirty[id] {
-			u.dirty[id] = true
-			u.dirtyIDs = append(u.dirtyIDs, id)
+		u.markDirty(id)
+		if u.cfg.TTL > 0 {
+			if u.touched[id] != now {
+				u.ttlQueue = append(u.ttlQueue, updTouch{id, now})
+			}
+			u.touched[id] = now
 		}
-		if u.cfg.TTL > 0 && u.touched[id] != now {
-			u.ttlQueue = append(u.ttlQueue, updTouch{id, now})
-		}
-		u.touched[id] = now
 	}
 	// Adds first: every retracted value was added before it (in an
 	// earlier batch or this one), so the multisets never go negative.
@@ -289,7 +297,7 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 	// Keys created only by ignored rows leave at once.
 	for i := 0; i < n && len(u.cfg.Keys) > 0; i++ {
 		id := u.ids[i]
-		if int(id) < len(u.live) && u.live[id] && u.rows[id] == 0 && !u.dirty[id] && !u.hasPrev[id] {
+		if int(id) < len(u.flags) && u.flags[id]&(updLive|updDirty|updHasPrev) == updLive && u.rows[id] == 0 {
 			u.drop(id)
 		}
 	}
@@ -298,7 +306,7 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 
 // freeIfEmpty frees id if Insert just created it for a late row.
 func (u *UpdatingAgg) freeIfEmpty(id uint32) {
-	if int(id) >= len(u.live) || !u.live[id] {
+	if !u.isLive(id) {
 		u.table.Free(id)
 	}
 }
@@ -312,5 +320,38 @@ func (u *UpdatingAgg) drop(id uint32) {
 	for _, c := range u.prev {
 		c.clear(id)
 	}
-	u.live[id], u.rows[id], u.hasPrev[id], u.prevIn[id] = false, 0, false, false
+	u.flags[id] &= updDirty
+	u.rows[id] = 0
+}
+
+// updFlags are a group's yes/no state, one byte per group.
+type updFlags uint8
+
+const (
+	updLive    updFlags = 1 << iota // the group is in the state
+	updHasPrev                      // the group was emitted: prev holds its values
+	updPrevIn                       // the group was in the result (counted and passing Having)
+	updDirty                        // the group changed since the last emission (in dirtyIDs)
+)
+
+// isLive reports whether group id is in the state.
+func (u *UpdatingAgg) isLive(id uint32) bool {
+	return int(id) < len(u.flags) && u.flags[id]&updLive != 0
+}
+
+// markDirty lists group id for the next emission, once.
+func (u *UpdatingAgg) markDirty(id uint32) {
+	if u.flags[id]&updDirty == 0 {
+		u.flags[id] |= updDirty
+		u.dirtyIDs = append(u.dirtyIDs, id)
+	}
+}
+
+// setFlag sets or clears flag f of group id.
+func (u *UpdatingAgg) setFlag(id uint32, f updFlags, on bool) {
+	if on {
+		u.flags[id] |= f
+	} else {
+		u.flags[id] &^= f
+	}
 }

@@ -19,10 +19,7 @@ func (u *UpdatingAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 			return nil, err
 		}
 		u.group(id, 0)
-		if !u.dirty[id] {
-			u.dirty[id] = true
-			u.dirtyIDs = append(u.dirtyIDs, id)
-		}
+		u.markDirty(id)
 	}
 	u.started = true
 	out, err := u.emit()
@@ -34,7 +31,14 @@ func (u *UpdatingAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	return out, nil
 }
 
-// emit builds the changelog rows of the dirty groups and clears them.
+// updEmitRows is how many groups an emission handles at a time: the
+// changes of more groups come out in several batches, of at most twice
+// this many rows (a -U and a +U per group), so that a micro-batch that
+// touches millions of keys does not build them all at once.
+const updEmitRows = 8192
+
+// emit builds the changelog rows of the dirty groups, in key order, and
+// clears them.
 func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	ids := u.dirtyIDs
 	if len(ids) == 0 {
@@ -42,11 +46,33 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	}
 	defer func() {
 		for _, id := range ids {
-			u.dirty[id] = false
+			u.flags[id] &^= updDirty
 		}
 		u.dirtyIDs = u.dirtyIDs[:0]
+		if cap(u.dirtyIDs) > 4*updEmitRows {
+			u.dirtyIDs = nil // a burst of new keys: do not hold its list
+		}
 	}()
 	u.table.SortIDs(ids)
+	var out []arrow.RecordBatch
+	for lo := 0; lo < len(ids); lo += updEmitRows {
+		b, err := u.emitGroups(ids[lo:min(lo+updEmitRows, len(ids))])
+		if err != nil {
+			for _, o := range out {
+				o.Release()
+			}
+			return nil, err
+		}
+		if b != nil {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// emitGroups builds the changelog rows of the dirty groups ids (sorted),
+// or nil if they have none, and records their emitted values.
+func (u *UpdatingAgg) emitGroups(ids []uint32) (arrow.RecordBatch, error) {
 	// The new values of every dirty group (row i for ids[i]), and whether
 	// it passes Having.
 	cols := u.table.Keys(ids, u.mem)
@@ -82,7 +108,7 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 	var out updOut
 	for i, id := range ids {
 		newIn := (global || u.rows[id] > 0) && pass[i]
-		switch oldIn := u.prevIn[id]; {
+		switch oldIn := u.flags[id]&updPrevIn != 0; {
 		case oldIn && newIn:
 			if !u.samePrev(id, vals, i) {
 				out.add(id, -1, vector.UpdateBefore)
@@ -107,12 +133,10 @@ func (u *UpdatingAgg) emit() ([]arrow.RecordBatch, error) {
 		for j, c := range u.prev {
 			c.set(id, vals[j], i)
 		}
-		u.hasPrev[id], u.prevIn[id] = true, pass[i]
+		u.flags[id] |= updHasPrev
+		u.setFlag(id, updPrevIn, pass[i])
 	}
-	if batch == nil {
-		return nil, nil
-	}
-	return []arrow.RecordBatch{batch}, nil
+	return batch, nil
 }
 
 // updOut lists the rows of an emission: group, row of the new values (-1
@@ -170,7 +194,7 @@ func (u *UpdatingAgg) evictWindows() {
 			continue
 		}
 		for _, id := range ids {
-			if u.live[id] && u.endOf[id] == end {
+			if u.isLive(id) && u.endOf[id] == end {
 				u.drop(id)
 			}
 		}
@@ -187,7 +211,7 @@ func (u *UpdatingAgg) expire() {
 	k := 0
 	for ; k < len(u.ttlQueue) && u.ttlQueue[k].t <= limit; k++ {
 		e := u.ttlQueue[k]
-		if int(e.id) < len(u.live) && u.live[e.id] && u.touched[e.id] == e.t && !u.dirty[e.id] {
+		if u.isLive(e.id) && u.touched[e.id] == e.t && u.flags[e.id]&updDirty == 0 {
 			if len(u.cfg.Keys) == 0 {
 				continue // the global row never expires
 			}

@@ -41,7 +41,7 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	}
 	var ids []uint32
 	for id := range uint32(u.table.NumIDs()) {
-		if u.table.Alive(id) && int(id) < len(u.live) && u.live[id] {
+		if u.table.Alive(id) && u.isLive(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -52,11 +52,12 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	prevIn, hasPrev, dirty := array.NewBooleanBuilder(u.mem), array.NewBooleanBuilder(u.mem), array.NewBooleanBuilder(u.mem)
 	for _, id := range ids {
 		rows.Append(u.rows[id])
-		prevIn.Append(u.prevIn[id])
-		hasPrev.Append(u.hasPrev[id])
-		dirty.Append(u.dirty[id])
-		touched.Append(u.touched[id])
-		end.Append(u.endOf[id])
+		f := u.flags[id]
+		prevIn.Append(f&updPrevIn != 0)
+		hasPrev.Append(f&updHasPrev != 0)
+		dirty.Append(f&updDirty != 0)
+		touched.Append(updAt(u.touched, id))
+		end.Append(updAt(u.endOf, id))
 	}
 	for _, b := range []array.Builder{rows, prevIn, hasPrev, dirty, touched, end} {
 		cols = append(cols, b.NewArray())
@@ -65,7 +66,7 @@ func (u *UpdatingAgg) Snapshot(w io.Writer) error {
 	for j, acc := range u.accs {
 		b := array.NewBuilder(u.mem, u.outType[j])
 		for _, id := range ids {
-			if u.hasPrev[id] {
+			if u.flags[id]&updHasPrev != 0 {
 				u.prev[j].appendTo(b, id)
 			} else {
 				b.AppendNull()
@@ -155,6 +156,7 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 	} else if ids, err = u.table.Insert(rec.Columns()[:nk], nil); err != nil {
 		return err
 	}
+	now := u.clock.Now().UnixNano()
 	c := rec.Columns()[nk:]
 	rows, ok1 := c[0].(*array.Int64)
 	prevIn, ok2 := c[1].(*array.Boolean)
@@ -167,13 +169,20 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 	}
 	for i, id := range ids {
 		u.group(id, end.Value(i))
-		u.rows[id], u.prevIn[id], u.touched[id] = rows.Value(i), prevIn.Value(i), touched.Value(i)
+		u.rows[id] = rows.Value(i)
+		u.setFlag(id, updPrevIn, prevIn.Value(i))
 		if dirty.Value(i) {
-			u.dirty[id] = true
-			u.dirtyIDs = append(u.dirtyIDs, id)
+			u.markDirty(id)
 		}
 		if u.cfg.TTL > 0 {
-			u.ttlQueue = append(u.ttlQueue, updTouch{id, u.touched[id]})
+			// A snapshot taken without a TTL has no update times: its
+			// keys count as updated now.
+			t := touched.Value(i)
+			if t == 0 {
+				t = now
+			}
+			u.touched[id] = t
+			u.ttlQueue = append(u.ttlQueue, updTouch{id, t})
 		}
 	}
 	c = c[len(updSnapGroupCols):]
@@ -187,7 +196,7 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 		}
 		for i, id := range ids {
 			if hasPrev.Value(i) {
-				u.hasPrev[id] = true
+				u.flags[id] |= updHasPrev
 				u.prev[j].set(id, prev, i)
 			}
 		}
@@ -204,4 +213,13 @@ func (u *UpdatingAgg) restoreBatch(rec arrow.RecordBatch) error {
 		c = c[k:]
 	}
 	return nil
+}
+
+// updAt is s[id], or 0 for a per-group slice the operator does not keep
+// (touched without a TTL, endOf without a window).
+func updAt(s []int64, id uint32) int64 {
+	if int(id) < len(s) {
+		return s[id]
+	}
+	return 0
 }

@@ -89,9 +89,6 @@ type WindowAggConfig struct {
 	Aggs     []AggSpec        // the aggregates
 	Window   WindowSpec       // the window
 	Alloc    memory.Allocator // for output batches; nil means the Go allocator
-	// Unordered emits a window's rows in no particular order instead of
-	// by key (a partial aggregation, whose rows are merged again).
-	Unordered bool
 }
 
 // WindowStats describes a WindowAgg's state.
@@ -146,13 +143,16 @@ type WindowAgg struct {
 	width  int64 // pane width: gcd(size, slide)
 	span   int64 // panes per window
 
-	table *vector.GroupTable
-	accs  []accumulator
-	args  []int // argument column of each accumulator, -1 for none
+	table    *vector.GroupTable
+	keyTypes []arrow.DataType
+	accs     []accumulator
+	args     []int            // argument column of each accumulator, -1 for none
+	argTypes []arrow.DataType // its type, nil for none
 
 	wm        int64 // highest watermark advanced to
 	nextStart int64 // windows starting before it are emitted (or were empty)
 	finished  bool  // Advance(MaxWatermark) happened
+	ident     bool  // plain GROUP BY in the identity layout (window_state.go)
 	closed    bool
 
 	winPanes
@@ -238,7 +238,8 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("window aggregate: %w", err)
 	}
-	w.table = table
+	w.table, w.keyTypes = table, keyTypes
+	w.ident = !w.win
 	for _, a := range cfg.Aggs {
 		var argType arrow.DataType
 		arg := -1
@@ -257,6 +258,7 @@ func NewWindowAgg(cfg WindowAggConfig) (*WindowAgg, error) {
 		}
 		w.accs = append(w.accs, acc)
 		w.args = append(w.args, arg)
+		w.argTypes = append(w.argTypes, argType)
 		fields = append(fields, arrow.Field{Name: a.Name, Type: accumOutType(a.Func, argType), Nullable: true})
 	}
 	w.schema = arrow.NewSchema(fields, nil)

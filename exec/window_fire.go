@@ -11,8 +11,8 @@ import (
 	"github.com/weirdb/weir/vector"
 )
 
-// winOutRows is the row count past which Advance starts a new output batch
-// (windows are never split across batches).
+// winOutRows is the row count past which Advance starts a new output
+// batch; a window of more keys is split into batches of this many rows.
 const winOutRows = 8192
 
 // winOutput collects the rows of the windows fired by one Advance.
@@ -44,6 +44,11 @@ func (w *WindowAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 		return nil, nil
 	}
 	w.wm = wm
+	if wm == MaxWatermark {
+		// Every window fires and the state goes (dropState): the table's
+		// index is not needed to emit, and its memory can hold the output.
+		w.table.DropIndex()
+	}
 	if !w.win {
 		if wm == MaxWatermark {
 			w.finished = true
@@ -116,41 +121,47 @@ func (w *WindowAgg) fireRun(s int64) {
 		w.table.SortIDs(w.sorted)
 		w.changed = false
 	}
-	for _, a := range w.accs {
-		a.evalGroups(w.sorted)
+	for lo := 0; lo < len(w.sorted); lo += winOutRows {
+		hi := min(lo+winOutRows, len(w.sorted))
+		for _, a := range w.accs {
+			a.evalGroups(w.sorted[lo:hi])
+		}
+		w.appendRows(s, w.sorted[lo:hi])
 	}
-	w.appendRows(s, w.sorted)
 }
 
 // emitPane emits a window made of the single pane pn, starting at s,
-// straight from its cells.
+// straight from its cells, in batches of winOutRows rows. The pane is
+// about to be dropped: its groups and cells are sorted in place, by key.
 func (w *WindowAgg) emitPane(pn *winPane, s int64) {
-	if len(pn.gids) == 0 {
-		return
+	gids, cells := pn.gids, pn.cells
+	if w.ident { // every group, each in its own cell
+		gids = make([]uint32, w.nCells)
+		for g := range gids {
+			gids[g] = uint32(g)
+		}
+		cells = gids
+		w.table.SortIDs(gids)
+	} else {
+		w.table.SortIDsWith(gids, cells)
 	}
-	w.paneKeys = append(w.paneKeys[:0], pn.gids...)
-	if !w.cfg.Unordered {
-		w.table.SortIDs(w.paneKeys)
+	for lo := 0; lo < len(gids); lo += winOutRows {
+		hi := min(lo+winOutRows, len(gids))
+		for _, a := range w.accs {
+			a.evalCells(cells[lo:hi])
+		}
+		w.appendRows(s, gids[lo:hi])
 	}
-	for k, g := range pn.gids {
-		w.gidCell[g] = pn.cells[k]
-	}
-	w.order = w.order[:0]
-	for _, g := range w.paneKeys {
-		w.order = append(w.order, w.gidCell[g])
-	}
-	for _, a := range w.accs {
-		a.evalCells(w.order)
-	}
-	w.appendRows(s, w.paneKeys)
 }
 
 // appendRows records the key and window of rows the accumulators have just
 // appended values for, and cuts a batch when enough rows are collected.
 func (w *WindowAgg) appendRows(s int64, gids []uint32) {
 	o := &w.out
-	for range gids {
-		o.starts = append(o.starts, s)
+	if w.win {
+		for range gids {
+			o.starts = append(o.starts, s)
+		}
 	}
 	o.gids = append(o.gids, gids...)
 	o.rows += len(gids)
@@ -159,7 +170,8 @@ func (w *WindowAgg) appendRows(s int64, gids []uint32) {
 	}
 }
 
-// flush builds a batch of the collected rows.
+// flush builds a batch of the collected rows; the scratch it collected
+// them in is dropped if a large window made it grow past a batch.
 func (w *WindowAgg) flush() {
 	o := &w.out
 	if o.rows == 0 {
@@ -181,6 +193,9 @@ func (w *WindowAgg) flush() {
 	}
 	o.done = append(o.done, b)
 	o.starts, o.gids, o.rows = o.starts[:0], o.gids[:0], 0
+	if cap(o.gids) > 4*winOutRows {
+		o.starts, o.gids = nil, nil
+	}
 }
 
 // winTimes is a Timestamp array of starts[i]+add (saturating).

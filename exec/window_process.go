@@ -147,6 +147,7 @@ func (w *WindowAgg) groupIDs(b arrow.RecordBatch, n int) ([]uint32, error) {
 // assignPlain puts every row in the single pane of a plain GROUP BY.
 func (w *WindowAgg) assignPlain(ids, cells []uint32) {
 	if w.finished {
+		w.materialize() // dropped rows free their keys
 		w.stats.LateRows += int64(len(ids))
 		for i := range cells {
 			cells[i] = winNoCell
@@ -155,6 +156,14 @@ func (w *WindowAgg) assignPlain(ids, cells []uint32) {
 		return
 	}
 	pn := w.paneAt(0)
+	if w.ident {
+		w.growIdent(w.table.NumIDs())
+		for i, gid := range ids {
+			w.cellRows[gid]++
+			cells[i] = gid
+		}
+		return
+	}
 	for i, gid := range ids {
 		c := w.lastCell[gid]
 		if w.lastPane[gid] != 0 {

@@ -248,6 +248,7 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 	if w.closed {
 		return errors.New("window aggregate: Snapshot after Close")
 	}
+	w.materialize()
 	// The live keys, in id order, and each one's row in the groups stream.
 	nids := w.table.NumIDs()
 	gids := make([]uint32, 0, w.table.Len())
@@ -294,7 +295,7 @@ func (w *WindowAgg) Snapshot(wr io.Writer) error {
 	err = w.snapStream(bw, fields, len(gids), func(lo, hi int) []arrow.Array {
 		ids := gids[lo:hi]
 		out := w.table.Keys(ids, w.mem)
-		out = append(out, accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.winRows, ids))
+		out = append(out, accumFixed(w.mem, arrow.PrimitiveTypes.Int64, w.runRows(ids), nil))
 		return append(out, w.stateArrays(true, ids)...)
 	})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 // damaged one with an error. After an error the operator's state is
 // undefined: Close it.
 func (w *WindowAgg) Restore(r io.Reader) (err error) {
+	w.materialize() // a fresh operator: nothing to build
 	defer func() {
 		// Arrays are checked as they are read; this is the last line of
 		// defence against a damaged snapshot the checks let through.
@@ -195,6 +196,12 @@ func (w *WindowAgg) restoreGroups(r io.Reader, h *winSnapHeader) ([]uint32, erro
 		}
 		// Kept to check the rebuilt running window against.
 		for i, v := range rec.Column(nk).(*array.Int64).Int64Values() {
+			if w.span == 1 {
+				if v != 0 {
+					return nil, errors.New("corrupt groups: rows in a running window of one pane")
+				}
+				continue
+			}
 			w.winRows[ids[i]] = v
 		}
 		gids = append(gids, ids...)
@@ -337,9 +344,11 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, gids []uint32) error {
 	}
 	// The stored running values and row counts, set aside while the
 	// running window is merged again from zero.
-	rows := make([]int64, len(gids))
-	for i, g := range gids {
-		rows[i], w.winRows[g] = w.winRows[g], 0
+	rows := w.runRows(gids)
+	if w.span > 1 {
+		for _, g := range gids {
+			w.winRows[g] = 0
+		}
 	}
 	var saved [][]arrow.Array
 	if w.span > 1 {
@@ -363,7 +372,7 @@ func (w *WindowAgg) rebuild(h *winSnapHeader, gids []uint32) error {
 	}
 	w.nIn = h.Merged
 	for i, g := range gids {
-		if w.winRows[g] != rows[i] {
+		if w.span > 1 && w.winRows[g] != rows[i] {
 			return fmt.Errorf("corrupt snapshot: %d rows of group %d in the running window, the panes have %d", rows[i], i, w.winRows[g])
 		}
 	}

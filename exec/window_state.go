@@ -3,6 +3,8 @@ package exec
 import (
 	"math"
 	"sort"
+
+	"github.com/weirdb/weir/vector"
 )
 
 // winNoCell marks a dropped row in a batch's cell vector.
@@ -35,19 +37,19 @@ type winPanes struct {
 }
 
 // winGroups is the per-group state of a WindowAgg, indexed by group id.
+// The running window (winRows, alivePos and the accumulators' group
+// level) exists only when a window spans several panes (span > 1): a
+// single-pane window is emitted straight from its cells.
 type winGroups struct {
 	lastPane []int64  // the latest pane the group has a cell in, or MinInt64
 	lastCell []uint32 // its cell there
 	refs     []int32  // live cells of the group
-	winRows  []int64  // rows of the group in the running window
-	alivePos []int32  // position in alive
+	winRows  []int64  // rows of the group in the running window (span > 1)
+	alivePos []int32  // position in alive (span > 1)
 	alive    []uint32 // groups with winRows > 0
 	changed  bool     // alive changed since sorted was computed from it
 	zero     []uint32 // scratch: groups that left the window
 	sorted   []uint32 // the running window's groups in key order, unless changed
-	gidCell  []uint32 // scratch: group -> cell of the pane being emitted
-	paneKeys []uint32 // scratch: a pane's groups in key order
-	order    []uint32 // scratch: their cells
 }
 
 // winSlowRow is a row that fell in a pane already merged into the running
@@ -59,7 +61,7 @@ type winSlowRow struct {
 
 // growGroups sizes the per-group state for n group ids.
 func (w *WindowAgg) growGroups(n int) {
-	if n <= len(w.lastPane) {
+	if w.ident || n <= len(w.lastPane) {
 		return
 	}
 	old := len(w.lastPane)
@@ -69,12 +71,26 @@ func (w *WindowAgg) growGroups(n int) {
 	}
 	w.lastCell = accumGrow(w.lastCell, n)
 	w.refs = accumGrow(w.refs, n)
+	if w.span == 1 {
+		return
+	}
 	w.winRows = accumGrow(w.winRows, n)
 	w.alivePos = accumGrow(w.alivePos, n)
-	w.gidCell = accumGrow(w.gidCell, n)
 	for _, a := range w.accs {
 		a.growGroups(n)
 	}
+}
+
+// runRows is the rows of groups ids in the running window (0 without
+// one).
+func (w *WindowAgg) runRows(ids []uint32) []int64 {
+	rows := make([]int64, len(ids))
+	if w.span > 1 {
+		for i, g := range ids {
+			rows[i] = w.winRows[g]
+		}
+	}
+	return rows
 }
 
 // paneAt returns the pane of index p, creating it (in order) if missing.
@@ -142,6 +158,9 @@ func (w *WindowAgg) newCell(pn *winPane, gid uint32) uint32 {
 		w.nCells++
 		if w.nCells > len(w.cellGid) {
 			n := max(64, 2*len(w.cellGid))
+			if len(w.cellGid) >= accumGrowSlow {
+				n = len(w.cellGid) + len(w.cellGid)/4 // as accumGrow
+			}
 			w.cellGid = accumGrow(w.cellGid, n)
 			w.cellRows = accumGrow(w.cellRows, n)
 			for _, a := range w.accs {
@@ -225,8 +244,13 @@ func (w *WindowAgg) dropFront() {
 }
 
 // freePending frees the dropped panes: their cells, and the keys that no
-// longer have any.
+// longer have any. When the input has ended and no pane is left, the whole
+// state goes at once instead.
 func (w *WindowAgg) freePending() {
+	if w.finished && len(w.panes) == 0 && w.nCells > 0 {
+		w.dropState()
+		return
+	}
 	for _, pn := range w.pending {
 		for k, g := range pn.gids {
 			w.freeCells = append(w.freeCells, pn.cells[k])
@@ -251,5 +275,71 @@ func (w *WindowAgg) panesBytes() int64 {
 }
 
 func (w *WindowAgg) groupsBytes() int64 {
-	return int64(cap(w.lastPane))*8 + int64(cap(w.lastCell)+cap(w.refs)+cap(w.alivePos)+cap(w.alive)+cap(w.gidCell)+cap(w.sorted))*4 + int64(cap(w.winRows))*8
+	return int64(cap(w.lastPane))*8 + int64(cap(w.lastCell)+cap(w.refs)+cap(w.alivePos)+cap(w.alive)+cap(w.sorted))*4 + int64(cap(w.winRows))*8
+}
+
+// The identity layout of a plain GROUP BY (ident): as long as no key has
+// been freed and no snapshot read, group ids are handed out 0, 1, 2, ...
+// and each gets its one cell in the single pane when it is created, so
+// cell id == group id. The operator then keeps none of what maps one to
+// the other (lastPane, lastCell, refs, cellGid, the pane's gids and
+// cells): per key there is only the group table, the cell's row count and
+// the accumulators' cells. materialize builds the general layout when
+// something needs it (a snapshot, a restore, a key freed).
+
+// growIdent makes cells, one per group, for group ids below n.
+func (w *WindowAgg) growIdent(n int) {
+	if n <= w.nCells {
+		return
+	}
+	w.cellRows = accumGrow(w.cellRows, n)
+	for _, a := range w.accs {
+		a.growCells(n)
+	}
+	for c := w.nCells; c < n; c++ {
+		w.newCells = append(w.newCells, uint32(c))
+	}
+	w.nCells = n
+}
+
+// materialize leaves the identity layout for the general one.
+func (w *WindowAgg) materialize() {
+	if !w.ident {
+		return
+	}
+	w.ident = false
+	n := w.nCells
+	w.growGroups(n)
+	w.cellGid = accumGrow(w.cellGid, len(w.cellRows))
+	if n == 0 {
+		return
+	}
+	pn := w.panes[0] // the cells are in pane 0, which is alive
+	pn.gids, pn.cells = make([]uint32, n), make([]uint32, n)
+	for g := range uint32(n) {
+		pn.gids[g], pn.cells[g], w.cellGid[g] = g, g, g
+		w.lastPane[g], w.lastCell[g], w.refs[g] = 0, g, 1
+	}
+}
+
+// dropState empties the state at once: the group table, the per-group and
+// per-cell state and the accumulators start anew, holding no memory. It
+// is for the end of input, when every key would otherwise be freed one by
+// one (a GROUP BY of 10 million keys would grow free lists of 10 million
+// ids to hand out to no one).
+func (w *WindowAgg) dropState() {
+	table, err := vector.NewGroupTable(w.keyTypes)
+	if err != nil {
+		return // cannot happen: NewWindowAgg made a table of these types; keep the old one
+	}
+	accs := make([]accumulator, len(w.accs))
+	for i, spec := range w.cfg.Aggs {
+		if accs[i], err = newAccumulator(spec, w.argTypes[i]); err != nil {
+			return // cannot happen, as above
+		}
+	}
+	w.table, w.accs = table, accs
+	w.winGroups = winGroups{}
+	w.winPanes = winPanes{panes: w.panes[:0], hi: w.hi, fired: w.fired}
+	w.ident = false
 }

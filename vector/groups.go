@@ -26,6 +26,11 @@ import (
 // be handed to a new key by a later Insert. Memory is proportional to the
 // peak number of keys alive at once (string bytes are compacted when half
 // of them belong to freed keys); the hash slot array never shrinks.
+// A key's hash is not stored: growing and Free compute it again from the
+// stored key. Per key the table holds its stored values (8 bytes per
+// fixed-width column, offset and length for a string, a valid and an
+// alive flag) and 10.7 to 21.3 bytes of slots (8-byte slots, kept between
+// 3/8 and 3/4 full).
 //
 // The table lives on the Go heap; the allocator passed to Keys is used only
 // for the arrays it returns. A GroupTable is not safe for concurrent use.
@@ -36,10 +41,9 @@ type GroupTable struct {
 	mask  uint64
 	limit int // grow when more than limit ids are alive
 
-	hashes []uint64 // by id: the key's hash
-	alive  []bool   // by id
-	free   []uint32 // freed ids, reused LIFO
-	n      int      // alive ids
+	alive []bool   // by id; its length is NumIDs
+	free  []uint32 // freed ids, reused LIFO
+	n     int      // alive ids
 
 	hbuf  []uint64
 	in    []groupIn
@@ -113,7 +117,7 @@ func NewGroupTable(types []arrow.DataType) (*GroupTable, error) {
 func (g *GroupTable) initSlots(n int) {
 	g.slots = make([]uint64, n)
 	g.mask = uint64(n - 1)
-	g.limit = n / 2
+	g.limit = n / 4 * 3
 }
 
 // Len is the number of keys alive (inserted and not freed).
@@ -121,14 +125,14 @@ func (g *GroupTable) Len() int { return g.n }
 
 // NumIDs is one more than the largest id ever handed out: every id is
 // below it, so per-group state can live in slices of this length.
-func (g *GroupTable) NumIDs() int { return len(g.hashes) }
+func (g *GroupTable) NumIDs() int { return len(g.alive) }
 
 // Alive reports whether id names a key (inserted and not freed).
 func (g *GroupTable) Alive(id uint32) bool { return int(id) < len(g.alive) && g.alive[id] }
 
 // Bytes is an estimate of the memory the table holds.
 func (g *GroupTable) Bytes() int64 {
-	b := int64(cap(g.slots))*8 + int64(cap(g.hashes))*8 + int64(cap(g.alive)) + int64(cap(g.free))*4 + int64(cap(g.hbuf))*8
+	b := int64(cap(g.slots))*8 + int64(cap(g.alive)) + int64(cap(g.free))*4 + int64(cap(g.hbuf))*8
 	for i := range g.cols {
 		c := &g.cols[i]
 		b += int64(cap(c.vals))*8 + int64(cap(c.lens))*4 + int64(cap(c.valid)) + int64(cap(c.arena))
@@ -145,6 +149,7 @@ func (g *GroupTable) Insert(cols []arrow.Array, ids []uint32) ([]uint32, error) 
 	if err := g.checkCols(cols); err != nil {
 		return ids, err
 	}
+	g.ensureIndex()
 	n := 0
 	if len(cols) > 0 {
 		n = cols[0].Len()
@@ -228,8 +233,8 @@ func (g *GroupTable) InsertEmpty() (uint32, error) {
 		return 0, fmt.Errorf("group table: an empty key given, the table has %d key columns", len(g.cols))
 	}
 	if g.n == 0 {
-		if len(g.hashes) == 0 {
-			g.hashes, g.alive = append(g.hashes, 0), append(g.alive, false)
+		if len(g.alive) == 0 {
+			g.alive = append(g.alive, false)
 		}
 		g.alive[0] = true
 		g.n = 1
@@ -357,7 +362,7 @@ func (g *GroupTable) probe(h uint64, i int) uint32 {
 					pos = (pos + 1) & g.mask
 				}
 			}
-			id := g.add(h, i)
+			id := g.add(i)
 			g.slots[pos] = tag<<32 | uint64(id+1)
 			return id
 		}
@@ -415,19 +420,83 @@ func (g *GroupTable) probeString(h uint64, v string, i int) uint32 {
 	}
 }
 
-func (g *GroupTable) grow() {
-	old := g.slots
-	g.initSlots(2 * len(old))
-	for _, s := range old {
-		if s == 0 {
-			continue
-		}
-		pos := g.hashes[uint32(s)-1] & g.mask
-		for g.slots[pos] != 0 {
-			pos = (pos + 1) & g.mask
-		}
-		g.slots[pos] = s
+// grow doubles the slot array.
+func (g *GroupTable) grow() { g.rehash(2 * len(g.slots)) }
+
+// DropIndex frees the table's hash index (its slots) and keeps the keys:
+// Keys, Compare and SortIDs go on working, and the next Insert or Free
+// builds the index again. It is for a table about to be read in full and
+// then dropped, as a GROUP BY's at end of input: the memory of the index
+// can hold the output.
+func (g *GroupTable) DropIndex() {
+	g.slots, g.mask, g.limit = nil, 0, 0
+}
+
+// ensureIndex builds the index after DropIndex.
+func (g *GroupTable) ensureIndex() {
+	if g.slots != nil {
+		return
 	}
+	n := 16
+	for n/4*3 <= g.n {
+		n *= 2
+	}
+	g.rehash(n)
+}
+
+// rehash makes a slot array of n slots and puts every alive key back, in
+// id order (reading the stored keys in sequence), its hash computed again.
+func (g *GroupTable) rehash(n int) {
+	g.initSlots(n)
+	const chunk = 1024
+	var hs [chunk]uint64
+	for lo := 0; lo < len(g.alive); lo += chunk {
+		hi := min(lo+chunk, len(g.alive))
+		h := hs[:hi-lo]
+		g.hashStored(lo, h)
+		for i, v := range h {
+			id := lo + i
+			if !g.alive[id] {
+				continue
+			}
+			pos := v & g.mask
+			for g.slots[pos] != 0 {
+				pos = (pos + 1) & g.mask
+			}
+			g.slots[pos] = v>>32<<32 | uint64(id+1)
+		}
+	}
+}
+
+// hashStored sets h[i] to the hash of the stored key of id lo+i, as
+// hashCol computes it for the same key in an input (for freed ids it is
+// the hash of whatever is stored).
+func (g *GroupTable) hashStored(lo int, h []uint64) {
+	for i := range h {
+		h[i] = 0x243f6a8885a308d3
+	}
+	for k := range g.cols {
+		c := &g.cols[k]
+		for i := range h {
+			id := uint32(lo + i)
+			x := uint64(groupNullHash)
+			switch {
+			case c.kind == groupNull || !c.valid[id]:
+			case c.kind == groupString:
+				x = maphash.String(g.seed, c.stringAt(id))
+			default:
+				x = uint64(c.vals[id])
+			}
+			h[i] = groupMix((h[i] ^ x) * 0x9e3779b97f4a7c15)
+		}
+	}
+}
+
+// home is the slot position the key of alive id hashes to.
+func (g *GroupTable) home(id uint32) uint64 {
+	var h [1]uint64
+	g.hashStored(int(id), h[:])
+	return h[0] & g.mask
 }
 
 // equal reports whether the stored key id equals row i of the input.
@@ -456,16 +525,14 @@ func (g *GroupTable) equal(id uint32, i int) bool {
 }
 
 // add stores row i's key under a new or recycled id.
-func (g *GroupTable) add(h uint64, i int) uint32 {
+func (g *GroupTable) add(i int) uint32 {
 	var id uint32
 	if k := len(g.free); k > 0 {
 		id = g.free[k-1]
 		g.free = g.free[:k-1]
-		g.hashes[id] = h
 		g.alive[id] = true
 	} else {
-		id = uint32(len(g.hashes))
-		g.hashes = append(g.hashes, h)
+		id = uint32(len(g.alive))
 		g.alive = append(g.alive, true)
 		for k := range g.cols {
 			c := &g.cols[k]
@@ -506,14 +573,16 @@ func (g *GroupTable) Free(id uint32) {
 	if !g.Alive(id) {
 		return
 	}
-	g.alive[id] = false
 	g.n--
 	if len(g.cols) == 0 {
+		g.alive[id] = false
 		return // the empty key is always id 0
 	}
 	g.free = append(g.free, id)
+	g.ensureIndex()
 	// Remove the slot by backward-shift deletion (linear probing).
-	pos := g.hashes[id] & g.mask
+	pos := g.home(id)
+	g.alive[id] = false
 	for uint32(g.slots[pos]) != id+1 {
 		pos = (pos + 1) & g.mask
 	}
@@ -525,7 +594,7 @@ func (g *GroupTable) Free(id uint32) {
 		if s == 0 {
 			break
 		}
-		home := g.hashes[uint32(s)-1] & g.mask
+		home := g.home(uint32(s) - 1)
 		var stays bool // home lies cyclically in (i, j]
 		if i <= j {
 			stays = i < home && home <= j
@@ -699,25 +768,65 @@ func groupCompareFloat(a, b int64) int {
 }
 
 // SortIDs sorts alive ids by their keys, in the order of Compare.
-func (g *GroupTable) SortIDs(ids []uint32) {
+func (g *GroupTable) SortIDs(ids []uint32) { g.SortIDsWith(ids, nil) }
+
+// SortIDsWith sorts alive ids by their keys, in the order of Compare, and
+// with (nil, or as long as ids) along with them: with[i] moves where
+// ids[i] goes.
+func (g *GroupTable) SortIDsWith(ids, with []uint32) {
 	if len(ids) < 2 || len(g.cols) == 0 {
 		return
 	}
+	ps := g.pairs[:0]
 	if len(g.cols) == 1 && g.cols[0].kind != groupString {
-		g.sortFixed(&g.cols[0], ids)
-		return
+		ps = g.sortFixed(&g.cols[0], ids, with, ps)
+	} else if with == nil {
+		slices.SortFunc(ids, g.Compare)
+	} else {
+		ps = slices.Grow(ps[:0], len(ids))
+		for i, id := range ids {
+			p := groupSortPair{id: id}
+			if with != nil {
+				p.with = with[i]
+			}
+			ps = append(ps, p)
+		}
+		slices.SortFunc(ps, func(a, b groupSortPair) int { return g.Compare(a.id, b.id) })
+		for i, p := range ps {
+			ids[i] = p.id
+			if with != nil {
+				with[i] = p.with
+			}
+		}
 	}
-	slices.SortFunc(ids, g.Compare)
+	// Keep the scratch for the next sort unless it is large: a table
+	// sorted once in full (the end of a GROUP BY) must not hold a second
+	// copy of its ids.
+	g.pairs = nil
+	if cap(ps) <= groupKeepPairs {
+		g.pairs = ps[:0]
+	}
 }
 
-// sortFixed sorts ids by a single fixed-width key column: NULL first, then
-// by a uint64 image of the value whose order is the value order.
-func (g *GroupTable) sortFixed(c *groupCol, ids []uint32) {
-	ps := g.pairs[:0]
+// groupKeepPairs is the largest sort scratch a table keeps between sorts.
+const groupKeepPairs = 1 << 16
+
+// sortFixed sorts ids (and with) by a single fixed-width key column: NULL
+// first, then by a uint64 image of the value whose order is the value
+// order. ps is scratch; it returns it.
+func (g *GroupTable) sortFixed(c *groupCol, ids, with []uint32, ps []groupSortPair) []groupSortPair {
+	ps = slices.Grow(ps[:0], len(ids))
 	nulls := 0
-	for _, id := range ids {
+	for i, id := range ids {
+		var w uint32
+		if with != nil {
+			w = with[i]
+		}
 		if !c.valid[id] {
 			ids[nulls] = id
+			if with != nil {
+				with[nulls] = w
+			}
 			nulls++
 			continue
 		}
@@ -731,17 +840,22 @@ func (g *GroupTable) sortFixed(c *groupCol, ids []uint32) {
 		} else {
 			v ^= 1 << 63 // signed to unsigned order
 		}
-		ps = append(ps, groupSortPair{v, id})
+		ps = append(ps, groupSortPair{v, id, w})
 	}
 	slices.SortFunc(ps, func(a, b groupSortPair) int { return cmp.Compare(a.k, b.k) })
 	for i, p := range ps {
 		ids[nulls+i] = p.id
+		if with != nil {
+			with[nulls+i] = p.with
+		}
 	}
-	g.pairs = ps
+	return ps
 }
 
-// groupSortPair is an id with an unsigned image of its key for sorting.
+// groupSortPair is an id (and what moves with it) with an unsigned image
+// of its key for sorting.
 type groupSortPair struct {
-	k  uint64
-	id uint32
+	k    uint64
+	id   uint32
+	with uint32
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -319,5 +320,84 @@ func TestGroupTableMismatchedColumns(t *testing.T) {
 	g2, _ := NewGroupTable([]arrow.DataType{Int64, Int64})
 	if _, err := g2.Insert([]arrow.Array{i, s}, nil); err == nil || err.Error() != "group table: key column 1 is VARCHAR, want BIGINT" {
 		t.Errorf("Insert(mixed) = %v", err)
+	}
+}
+
+// TestGroupTableSortIDsWith checks that what sorts along with the ids
+// follows them, for a fixed-width key with NULLs and for a string key.
+func TestGroupTableSortIDsWith(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		typ  arrow.DataType
+		js   string
+	}{
+		{"int", Int64, `[30, null, 10, 0, 20]`},
+		{"string", String, `["d", null, "b", "a", "c"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := groupTestMem(t)
+			col := groupTestArray(t, mem, tc.typ, tc.js)
+			defer col.Release()
+			g, err := NewGroupTable([]arrow.DataType{tc.typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, err := g.Insert([]arrow.Array{col}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with := make([]uint32, len(ids))
+			for i, id := range ids {
+				with[i] = 100 + id
+			}
+			g.SortIDsWith(ids, with)
+			if want := []uint32{1, 3, 2, 4, 0}; !slices.Equal(ids, want) {
+				t.Fatalf("ids %v, want %v", ids, want)
+			}
+			for i, id := range ids {
+				if with[i] != 100+id {
+					t.Fatalf("with %v does not follow ids %v", with, ids)
+				}
+			}
+		})
+	}
+}
+
+// TestGroupTableDropIndex: after DropIndex the keys are still there, and
+// Insert and Free build the index again: known keys keep their ids.
+func TestGroupTableDropIndex(t *testing.T) {
+	mem := groupTestMem(t)
+	g, err := NewGroupTable([]arrow.DataType{String})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := groupTestArray(t, mem, String, `["a", "b", null, "c"]`)
+	defer in.Release()
+	ids, err := g.Insert([]arrow.Array{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.DropIndex()
+	if g.Bytes() >= 16*8 || g.Len() != 4 {
+		t.Fatalf("after DropIndex: %d bytes, %d keys", g.Bytes(), g.Len())
+	}
+	sorted := slices.Clone(ids)
+	g.SortIDs(sorted)
+	if want := []uint32{2, 0, 1, 3}; !slices.Equal(sorted, want) {
+		t.Fatalf("sorted %v, want %v", sorted, want)
+	}
+	again := groupTestArray(t, mem, String, `["c", null, "d"]`)
+	defer again.Release()
+	got, err := g.Insert([]arrow.Array{again}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint32{3, 2, 4}; !slices.Equal(got, want) {
+		t.Fatalf("ids %v, want %v", got, want)
+	}
+	g.DropIndex()
+	g.Free(0)
+	if got, err = g.Insert([]arrow.Array{again}, got); err != nil || !slices.Equal(got, []uint32{3, 2, 4}) || g.Len() != 4 {
+		t.Fatalf("after Free: ids %v (%v), %d keys", got, err, g.Len())
 	}
 }

@@ -196,6 +196,7 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	// one that comes while the script is read or planned.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	exec.BoundGCHeadroom() // a large state takes its size in memory, not twice it
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {

@@ -24,7 +24,7 @@ SELECT w, COUNT(*) AS n FROM t GROUP BY w;
 `)
 	// One partition: the sizes below are those of one instance's state.
 	stdout, stderr, code := runWeir(t, dir, "run", "--parallelism", "1", "q.sql")
-	want := "weir: query 1 failed: state of WindowAgg (GROUP BY w) holds 5000 keys in 716.7 KiB, over max_state_bytes = 64 KiB: " +
+	want := "weir: query 1 failed: state of WindowAgg (GROUP BY w) holds 5000 keys in 293 KiB, over max_state_bytes = 64 KiB: " +
 		"raise it with SET max_state_bytes = '128KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)\n"
 	if code != 1 || stderr != want || stdout != "" {
 		t.Errorf("exit %d\nstderr %q\nwant   %q\nstdout %q", code, stderr, want, stdout)
@@ -63,7 +63,7 @@ func TestShellStateLimit(t *testing.T) {
 	writeFile(t, dir, "words.txt", "a\nb\nc\na\n")
 	script := `CREATE TABLE t (w VARCHAR) WITH (connector = 'file', path = 'words.txt', format = 'text');
 SET parallelism = 1;
-SET max_state_bytes = '1KiB';
+SET max_state_bytes = '256';
 SELECT w, COUNT(*) AS n FROM t GROUP BY w;
 SET max_state_bytes = 0;
 SELECT COUNT(*) AS n FROM t;
@@ -76,8 +76,8 @@ SELECT COUNT(*) AS n FROM t;
 		t.Errorf("stdout %q", out)
 	}
 	for _, s := range []string{
-		"set max_state_bytes = 1KiB\n",
-		"query 1 failed: state of WindowAgg (GROUP BY w) holds 3 keys in 1.7 KiB, over max_state_bytes = 1 KiB: raise it with SET max_state_bytes = '2KiB', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)\n",
+		"set max_state_bytes = 256\n",
+		"query 1 failed: state of WindowAgg (GROUP BY w) holds 3 keys in 352 B, over max_state_bytes = 256 B: raise it with SET max_state_bytes = '512', or bound the state (a shorter window, fewer distinct keys, or SET state_ttl = '1h' to expire idle keys)\n",
 		"query 2 finished (4 rows in, 1 rows out)\n",
 	} {
 		if !strings.Contains(errOut, s) {
