@@ -73,11 +73,14 @@ type checkpointMeta struct {
 	Ops         []int             `json:"ops"` // graph node indexes with a snapshot file
 	// Partitions is the number of partitions the query's keyed state is
 	// split into (its parallelism), 0 when no state is partitioned.
-	Partitions int    `json:"partitions,omitempty"`
-	RowsIn     int64  `json:"rows_in"`
-	RowsOut    int64  `json:"rows_out"`
-	Finished   bool   `json:"finished"`
-	Time       string `json:"time"`
+	Partitions int `json:"partitions,omitempty"`
+	// Parallelism is the parallelism of the run that took the checkpoint
+	// (0: written before parallelism was recorded).
+	Parallelism int    `json:"parallelism,omitempty"`
+	RowsIn      int64  `json:"rows_in"`
+	RowsOut     int64  `json:"rows_out"`
+	Finished    bool   `json:"finished"`
+	Time        string `json:"time"`
 }
 
 // inputCheckpoint is one input's part of a checkpoint.
@@ -158,7 +161,8 @@ func (r *runner) restore() error {
 	q := r.q
 	g := r.plan.g
 	if n := graphPartitions(g); m.Partitions != n {
-		return fmt.Errorf("the checkpoint in %s was taken at parallelism %d, this run has parallelism %d: a checkpoint restores only at the parallelism it was taken at (keyed state is split by key hash into that many partitions); run with --parallelism %d, or --reset to start over", c.Dir, max(1, m.Partitions), max(1, n), max(1, m.Partitions))
+		was := max(1, m.Parallelism, m.Partitions)
+		return fmt.Errorf("the checkpoint in %s was taken at parallelism %d, this run has parallelism %d: its keyed state is split by key hash into %d partition(s), this run's into %d, so it restores only at the parallelism it was taken at; run with --parallelism %d, or --reset to start over", c.Dir, was, max(1, q.Parallelism), max(1, m.Partitions), max(1, n), was)
 	}
 	ins := m.Inputs
 	if ins == nil && len(g.Inputs) == 1 { // a checkpoint of an older version
@@ -231,7 +235,7 @@ func (r *runner) maybeCheckpoint() error {
 func (r *runner) checkpoint(finished bool) error {
 	q := r.q
 	m := checkpointMeta{Fingerprint: q.Checkpoint.Fingerprint, Watermark: r.wm,
-		RowsIn: q.rowsIn.Load(), Finished: finished, Partitions: graphPartitions(r.plan.g)}
+		RowsIn: q.rowsIn.Load(), Finished: finished, Partitions: graphPartitions(r.plan.g), Parallelism: q.Parallelism}
 	for i, in := range r.plan.g.Inputs {
 		ic := inputCheckpoint{Table: in.Table, MaxTs: r.ins[i].maxTs, Watermark: r.ins[i].wm}
 		if sk, ok := in.Source.(connectors.Seeker); ok {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -56,6 +55,7 @@ type Partitioned struct {
 	mem   memory.Allocator
 	// scratch of each splitting worker, reused between batches
 	scratch []splitScratch
+	workers workers
 }
 
 // splitScratch is one worker's space for splitting a batch: each row's
@@ -157,17 +157,11 @@ func (p *Partitioned) process(port int, b arrow.RecordBatch, call func(Operator,
 	if k == 1 {
 		splits[0], errs[0] = p.split(0, port, b)
 	} else {
-		var wg sync.WaitGroup
-		for i := range k {
+		p.workers.do(k, func(i int) {
 			part := b.NewSlice(int64(n*i/k), int64(n*(i+1)/k))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer part.Release()
-				splits[i], errs[i] = p.split(i, port, part)
-			}()
-		}
-		wg.Wait()
+			defer part.Release()
+			splits[i], errs[i] = p.split(i, port, part)
+		})
 	}
 	b.Release()
 	for _, err := range errs {
@@ -259,15 +253,7 @@ func (p *Partitioned) run(parallel bool, f func(i int) ([]arrow.RecordBatch, err
 	outs := make([][]arrow.RecordBatch, len(p.parts))
 	errs := make([]error, len(p.parts))
 	if parallel {
-		var wg sync.WaitGroup
-		for i := range p.parts {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				outs[i], errs[i] = f(i)
-			}()
-		}
-		wg.Wait()
+		p.workers.do(len(p.parts), func(i int) { outs[i], errs[i] = f(i) })
 	} else {
 		for i := range p.parts {
 			outs[i], errs[i] = f(i)
@@ -312,6 +298,7 @@ func (p *Partitioned) Advance(wm int64) ([]arrow.RecordBatch, error) {
 
 // Close implements Operator.
 func (p *Partitioned) Close() {
+	p.workers.close()
 	for _, op := range p.parts {
 		op.Close()
 	}

@@ -81,6 +81,9 @@ type Query struct {
 	// Log receives the query's warnings (its state nearing
 	// MaxStateBytes); nil discards them.
 	Log *slog.Logger
+	// Parallelism is the number of workers the query was planned for
+	// (recorded in checkpoints; 0 or 1: one).
+	Parallelism int
 	// Serial keeps the whole query on one goroutine; by default, on a
 	// machine with more than one core, decoding and the operators before
 	// the first aggregation run on one goroutine and the rest on another.

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,7 +15,8 @@ import (
 // as one instance would give. A small batch goes to the first instance
 // whole.
 type Sliced struct {
-	parts []Operator
+	parts   []Operator
+	workers workers
 }
 
 // NewSliced returns the parallel form of parts, N fresh instances of the
@@ -54,16 +54,9 @@ func (s *Sliced) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 	k = len(cuts) - 1
 	outs := make([][]arrow.RecordBatch, k)
 	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for i := range k {
-		part := b.NewSlice(int64(cuts[i]), int64(cuts[i+1]))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			outs[i], errs[i] = opProcess(s.parts[i], part)
-		}()
-	}
-	wg.Wait()
+	s.workers.do(k, func(i int) {
+		outs[i], errs[i] = opProcess(s.parts[i], b.NewSlice(int64(cuts[i]), int64(cuts[i+1])))
+	})
 	b.Release()
 	var out []arrow.RecordBatch
 	for _, o := range outs {
@@ -124,6 +117,7 @@ func (s slicedProcTime) SetProcTime(ms int64) {
 
 // Close implements Operator.
 func (s *Sliced) Close() {
+	s.workers.close()
 	for _, op := range s.parts {
 		op.Close()
 	}

@@ -265,8 +265,11 @@ func (p *Prepared) Explain() string {
 		mode = "updating"
 	}
 	fmt.Fprintf(&b, "mode: %s\n", mode)
-	if n := p.sess.Parallelism(); n > 1 {
-		fmt.Fprintf(&b, "parallelism: %d (filters, projections and UNNEST over slices of each batch; GROUP BY, join and top-N state in %d partitions by key hash)\n", n, n)
+	switch n := p.sess.Parallelism(); {
+	case n == 2:
+		b.WriteString("parallelism: 2 (two pipelined stages; sources decode on 2 workers)\n")
+	case n >= partitionedFrom:
+		fmt.Fprintf(&b, "parallelism: %d (two pipelined stages; sources decode on %d workers; filters, projections and UNNEST over slices of each batch; GROUP BY, join and top-N state in %d partitions by key hash)\n", n, n, n)
 	}
 	return b.String()
 }
@@ -454,6 +457,8 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	q.BatchRows, _ = strconv.Atoi(s.Settings["batch_size"])
 	q.Interval, _ = sql.ParseInterval(s.Settings["batch_interval"])
 	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
+	// Parallelism 1 is one worker: the whole query on one goroutine.
+	q.Serial, q.Parallelism = par == 1, par
 	s.nextID++
 	q.ID = s.nextID
 	return q, nil

@@ -97,7 +97,7 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(1, 2))
 	const kills = 20
-	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
+	killRuns(t, crash, kills, "2", func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	ck := filepath.Join(crash, "ck", "q1")
 	if left, _ := filepath.Glob(filepath.Join(ck, ".tmp-chk-*")); len(left) != 0 {
 		t.Errorf("unfinished checkpoints left behind: %v", left)
@@ -126,19 +126,19 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 	t.Logf("%d kills, %d rows and %d changelog rows, identical to the uninterrupted run", kills, len(got), len(gotUpd))
 }
 
-// killRuns runs `weir run q.sql --checkpoint-dir ck --parallelism 2` in
-// dir kills times (its reference runs have parallelism 2 too),
+// killRuns runs `weir run q.sql --checkpoint-dir ck --parallelism par` in
+// dir kills times (each test's reference run has the same parallelism),
 // SIGKILLing each run delay(i) after it has written a checkpoint of its
 // own (so every run is cut short however fast the machine, often in the
-// middle of its next checkpoint), then lets a last run finish. Every run
-// has parallelism 2: keyed state split into two partitions, each batch
-// split between two workers.
-func killRuns(t *testing.T, dir string, kills int, delay func(i int) time.Duration) {
+// middle of its next checkpoint), then lets a last run finish. At
+// parallelism 2 a run has two pipelined stages; from 3 on its keyed state
+// is split into partitions too.
+func killRuns(t *testing.T, dir string, kills int, par string, delay func(i int) time.Duration) {
 	t.Helper()
 	ck := filepath.Join(dir, "ck", "q1")
 	for i := 0; i < kills; i++ {
 		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2")
+		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par)
 		cmd.Dir = dir
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -156,7 +156,7 @@ func killRuns(t *testing.T, dir string, kills int, delay func(i int) time.Durati
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 	}
-	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2"); code != 0 {
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par); code != 0 {
 		t.Fatalf("final run: exit %d\n%s", code, errOut)
 	}
 }
@@ -186,14 +186,16 @@ func TestCheckpointFingerprint(t *testing.T) {
 func TestCheckpointParallelism(t *testing.T) {
 	dir := t.TempDir()
 	writeCrashInput(t, dir)
-	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2"); code != 0 {
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "3"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	_, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "3")
-	if code == 0 || !strings.Contains(errOut, "was taken at parallelism 2, this run has parallelism 3") || !strings.Contains(errOut, "run with --parallelism 2, or --reset") {
-		t.Errorf("other parallelism: exit %d, stderr %s", code, errOut)
+	for _, other := range []string{"2", "4"} {
+		_, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", other)
+		if code == 0 || !strings.Contains(errOut, "was taken at parallelism 3, this run has parallelism "+other) || !strings.Contains(errOut, "run with --parallelism 3, or --reset") {
+			t.Errorf("parallelism %s: exit %d, stderr %s", other, code, errOut)
+		}
 	}
-	_, errOut, code = runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "2")
+	_, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", "3")
 	if code != 0 || !strings.Contains(errOut, "at the end of its input") {
 		t.Errorf("same parallelism: exit %d, stderr %s", code, errOut)
 	}

@@ -34,7 +34,7 @@ func TestJoinCrashRecovery(t *testing.T) {
 		writeCrashInput(t, d)
 		writeFile(t, d, "q.sql", joinCrashScript)
 	}
-	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "4", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	want := fileLines(t, filepath.Join(ref, "join.jsonl"))
@@ -48,7 +48,7 @@ func TestJoinCrashRecovery(t *testing.T) {
 		t.Fatalf("reference run wrote %d changelog rows, %d retractions: too few to test", len(want), retractions)
 	}
 	const kills = 6
-	killRuns(t, crash, kills, func(i int) time.Duration { return time.Duration(i*2) * time.Millisecond })
+	killRuns(t, crash, kills, "4", func(i int) time.Duration { return time.Duration(i*2) * time.Millisecond })
 	got := fileLines(t, filepath.Join(crash, "join.jsonl"))
 	if len(got) != len(want) {
 		t.Errorf("%d changelog rows after %d kills, want %d", len(got), kills, len(want))

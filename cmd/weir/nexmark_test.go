@@ -148,7 +148,7 @@ func TestNexmarkCrashRecovery(t *testing.T) {
 	if len(want) < 100 {
 		t.Fatalf("reference run wrote only %d rows", len(want))
 	}
-	killRuns(t, crash, 5, func(int) time.Duration { return 0 })
+	killRuns(t, crash, 5, "2", func(int) time.Duration { return 0 })
 	got := sortedLines(t, filepath.Join(crash, "out.jsonl"))
 	if len(got) != len(want) {
 		t.Fatalf("%d rows after the kills, want %d", len(got), len(want))

@@ -58,7 +58,7 @@ func TestSessionCumulateCrashRecovery(t *testing.T) {
 	ref, crash := t.TempDir(), t.TempDir()
 	writeSessionCrashInput(t, ref)
 	writeSessionCrashInput(t, crash)
-	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "4", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	outs := []string{"sessions.jsonl", "cumulate.jsonl"}
@@ -71,7 +71,7 @@ func TestSessionCumulateCrashRecovery(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	const kills = 8
-	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
+	killRuns(t, crash, kills, "4", func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	for _, o := range outs {
 		got := sortedLines(t, filepath.Join(crash, o))
 		if !slices.Equal(got, want[o]) {

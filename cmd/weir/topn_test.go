@@ -46,7 +46,7 @@ func TestTopNCrashRecovery(t *testing.T) {
 		writeCrashInput(t, d)
 		writeFile(t, d, "q.sql", topnCrashScript)
 	}
-	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "2", "q.sql"); code != 0 {
+	if _, errOut, code := runWeir(t, ref, "run", "--parallelism", "4", "q.sql"); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errOut)
 	}
 	outs := []string{"top.jsonl", "last.jsonl", "win.jsonl"}
@@ -63,7 +63,7 @@ func TestTopNCrashRecovery(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	const kills = 8
-	killRuns(t, crash, kills, func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
+	killRuns(t, crash, kills, "4", func(int) time.Duration { return time.Duration(r.IntN(15)) * time.Millisecond })
 	for _, o := range outs {
 		var got []string
 		if o == "win.jsonl" {
