@@ -286,7 +286,13 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 		m.Ops = append(m.Ops, i)
 	}
 	if ck, ok := q.Sink.(connectors.Checkpointer); ok {
-		st, err := ck.Checkpoint()
+		var st []byte
+		var err error
+		if s.sink != nil {
+			st, err = s.sink.checkpoint()
+		} else {
+			st, err = ck.Checkpoint()
+		}
 		if err != nil {
 			return fmt.Errorf("checkpoint: sink: %w", err)
 		}

@@ -53,13 +53,22 @@ type backStage struct {
 	closed bool
 	// limits holds the state of the operators to MaxStateBytes.
 	limits stateCheck
+	// sink, when not nil, writes the output on a goroutine of its own.
+	sink *sinkStage
 }
 
 const stageQueue = 4
 
 func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
 	s := &backStage{q: q, plan: plan}
+	if async {
+		s.sink = newSinkStage(q.Sink)
+	}
 	s.stage = newGraphStage(plan, plan.cut, len(plan.g.Nodes), func(_ Port, b arrow.RecordBatch) error {
+		if s.sink != nil {
+			q.rowsOut.Add(b.NumRows())
+			return s.sink.write(b)
+		}
 		return q.write([]arrow.RecordBatch{b})
 	})
 	s.ops = s.stage.ops()
@@ -91,6 +100,11 @@ func (s *backStage) send(m stageMsg) error {
 
 func (s *backStage) loop() {
 	defer close(s.done)
+	defer func() { // every write reached the sink before the stage ends
+		if err := s.sink.close(); err != nil && s.err == nil {
+			s.err = err
+		}
+	}()
 	for m := range s.ch {
 		if s.err != nil { // failed: drain what the front still sends
 			if m.batch != nil {
@@ -157,11 +171,13 @@ func (s *backStage) handle(m stageMsg) error {
 func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	q := s.q
 	s.epoch++
-	if bt, ok := q.Sink.(connectors.BatchTimer); ok {
-		bt.BatchTime(info.Time)
-	}
-	if err := q.Sink.Commit(s.epoch); err != nil {
-		return err
+	if s.sink == nil {
+		if bt, ok := q.Sink.(connectors.BatchTimer); ok {
+			bt.BatchTime(info.Time)
+		}
+		if err := q.Sink.Commit(s.epoch); err != nil {
+			return err
+		}
 	}
 	per, st := measure(s.ops)
 	q.state.Store(&st)
@@ -183,6 +199,15 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 	info.StateKeys, info.StatePanes, info.StateBytes = st.Keys, st.Panes, st.StateBytes
 	info.State = per
 	q.log.add(info)
+	if s.sink != nil {
+		// The sink stage commits after the batch's writes, then reports
+		// the batch, so that OnBatch sees the sink as the batch left it.
+		return s.sink.commit(s.epoch, info.Time, func() {
+			if q.OnBatch != nil {
+				q.OnBatch(info)
+			}
+		})
+	}
 	if q.OnBatch != nil {
 		q.OnBatch(info)
 	}

@@ -2,6 +2,7 @@ package vector
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -780,6 +781,8 @@ func (g *GroupTable) SortIDsWith(ids, with []uint32) {
 	ps := g.pairs[:0]
 	if len(g.cols) == 1 && g.cols[0].kind != groupString {
 		ps = g.sortFixed(&g.cols[0], ids, with, ps)
+	} else if len(g.cols) == 1 && g.cols[0].kind == groupString {
+		ps = g.sortString(&g.cols[0], ids, with, ps)
 	} else if with == nil {
 		slices.SortFunc(ids, g.Compare)
 	} else {
@@ -843,6 +846,45 @@ func (g *GroupTable) sortFixed(c *groupCol, ids, with []uint32, ps []groupSortPa
 		ps = append(ps, groupSortPair{v, id, w})
 	}
 	slices.SortFunc(ps, func(a, b groupSortPair) int { return cmp.Compare(a.k, b.k) })
+	for i, p := range ps {
+		ids[nulls+i] = p.id
+		if with != nil {
+			with[nulls+i] = p.with
+		}
+	}
+	return ps
+}
+
+// sortString sorts ids (and with) by a single VARCHAR key column: NULL
+// first, then bytewise, comparing the first eight bytes as one integer and
+// the whole strings only when those are equal. ps is scratch; it returns
+// it.
+func (g *GroupTable) sortString(c *groupCol, ids, with []uint32, ps []groupSortPair) []groupSortPair {
+	ps = slices.Grow(ps[:0], len(ids))
+	nulls := 0
+	for i, id := range ids {
+		var w uint32
+		if with != nil {
+			w = with[i]
+		}
+		if !c.valid[id] {
+			ids[nulls] = id
+			if with != nil {
+				with[nulls] = w
+			}
+			nulls++
+			continue
+		}
+		var pre [8]byte
+		copy(pre[:], c.stringAt(id))
+		ps = append(ps, groupSortPair{binary.BigEndian.Uint64(pre[:]), id, w})
+	}
+	slices.SortFunc(ps, func(a, b groupSortPair) int {
+		if r := cmp.Compare(a.k, b.k); r != 0 {
+			return r
+		}
+		return cmp.Compare(c.stringAt(a.id), c.stringAt(b.id))
+	})
 	for i, p := range ps {
 		ids[nulls+i] = p.id
 		if with != nil {

@@ -401,3 +401,48 @@ func TestGroupTableDropIndex(t *testing.T) {
 		t.Fatalf("after Free: ids %v (%v), %d keys", got, err, g.Len())
 	}
 }
+
+// TestGroupTableSortStringsByCompare: sorting a VARCHAR key column (by an
+// eight-byte prefix, then the whole string) gives Compare's order, over
+// strings that share prefixes, hold zero bytes, are longer than eight
+// bytes or NULL.
+func TestGroupTableSortStringsByCompare(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "b", "\x00", "ab", "abcdefgh", "é", "z"}
+	for round := 0; round < 50; round++ {
+		mem := groupTestMem(t)
+		b := array.NewStringBuilder(mem)
+		for i := 0; i < 200; i++ {
+			if r.IntN(20) == 0 {
+				b.AppendNull()
+				continue
+			}
+			var s strings.Builder
+			for n := r.IntN(5); n > 0; n-- {
+				s.WriteString(alphabet[r.IntN(len(alphabet))])
+			}
+			b.Append(s.String())
+		}
+		col := b.NewArray()
+		b.Release()
+		g, err := NewGroupTable([]arrow.DataType{String})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := g.Insert([]arrow.Array{col}, nil)
+		col.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		want := slices.Clone(ids)
+		slices.SortStableFunc(want, g.Compare)
+		g.SortIDs(ids)
+		for i := range ids {
+			if g.Compare(ids[i], want[i]) != 0 {
+				t.Fatalf("round %d: position %d holds id %d, Compare's order has %d", round, i, ids[i], want[i])
+			}
+		}
+	}
+}
