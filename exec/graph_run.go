@@ -301,6 +301,13 @@ func (s *graphStage) advance(in []int64) error {
 	}
 	wm := s.p.watermarks(in)
 	for k := s.lo; k < s.hi; k++ {
+		if sa, ok := s.p.g.Nodes[k].Op.(StreamingAdvance); ok {
+			from := FromNode(k)
+			if err := opAdvanceEach(sa, wm[k], func(b arrow.RecordBatch) error { return s.deliver(from, b) }); err != nil {
+				return err
+			}
+			continue
+		}
 		out, err := opAdvance(s.p.g.Nodes[k].Op, wm[k])
 		if err != nil {
 			return err
@@ -310,6 +317,17 @@ func (s *graphStage) advance(in []int64) error {
 		}
 	}
 	return nil
+}
+
+// opAdvanceEach is sa.AdvanceEach, with a panic turned into a
+// *PanicError.
+func opAdvanceEach(sa StreamingAdvance, wm int64, emit func(arrow.RecordBatch) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(OpName(sa.(Operator)), v)
+		}
+	}()
+	return sa.AdvanceEach(wm, emit)
 }
 
 // opProcessFrom is m.ProcessFrom, with a panic turned into a *PanicError.

@@ -169,6 +169,10 @@ type WindowAgg struct {
 	slow    []winSlowRow
 	dropped []int32
 	masked  []uint32 // cells of a FILTER'ed aggregate
+	// emit, during AdvanceEach, takes each output batch as it is built;
+	// emitErr is its first error.
+	emit    func(arrow.RecordBatch) error
+	emitErr error
 }
 
 var _ Operator = (*WindowAgg)(nil)

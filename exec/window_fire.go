@@ -191,7 +191,7 @@ func (w *WindowAgg) flush() {
 	for _, c := range cols {
 		c.Release()
 	}
-	o.done = append(o.done, b)
+	w.hand(b)
 	o.starts, o.gids, o.rows = o.starts[:0], o.gids[:0], 0
 	if cap(o.gids) > 4*winOutRows {
 		o.starts, o.gids = nil, nil
