@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"math"
+	"runtime"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,6 +11,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/weirdb/weir/vector"
 )
+
+// bigIndexBytes is the size of a group table past which dropping its
+// index at the end of the input is followed by a collection.
+const bigIndexBytes = 64 << 20
 
 // winOutRows is the row count past which Advance starts a new output
 // batch; a window of more keys is split into batches of this many rows.
@@ -47,7 +52,13 @@ func (w *WindowAgg) Advance(wm int64) ([]arrow.RecordBatch, error) {
 	if wm == MaxWatermark {
 		// Every window fires and the state goes (dropState): the table's
 		// index is not needed to emit, and its memory can hold the output.
+		big := w.table.Bytes() > bigIndexBytes
 		w.table.DropIndex()
+		if big {
+			// Collect it now, so that the sort of the result and the
+			// result reuse its memory instead of adding to it.
+			runtime.GC()
+		}
 	}
 	if !w.win {
 		if wm == MaxWatermark {
