@@ -15,11 +15,15 @@ import (
 // extreme's count drops to 0. BIGINT, TIMESTAMP and BOOLEAN (0/1) use
 // T = int64. NaN orders above every other DOUBLE, as in windows.
 type gaccMinMax[T accumValue] struct {
-	isMax    bool
-	typ      arrow.DataType
-	groups   []gaccMinMaxGroup[T]
-	distinct int64 // distinct values held, over all groups
-	bytes    int64 // string bytes held, over all groups
+	isMax bool
+	// appendOnly: values are never retracted (the input is not a
+	// changelog), so a group keeps only its extreme, not a count per
+	// value.
+	appendOnly bool
+	typ        arrow.DataType
+	groups     []gaccMinMaxGroup[T]
+	distinct   int64 // distinct values held, over all groups
+	bytes      int64 // string bytes held, over all groups
 }
 
 // gaccMinMaxGroup is one group's multiset of values.
@@ -94,6 +98,22 @@ func (s *gaccMinMaxGroup[T]) add(a *gaccMinMax[T], v T, d int64) {
 		s.nan += d
 		return
 	}
+	if a.appendOnly {
+		if !s.ok || a.better(v, s.best) {
+			if str, isS := any(v).(string); isS {
+				if s.ok {
+					a.bytes -= int64(len(any(s.best).(string)))
+				} else {
+					a.distinct++
+				}
+				a.bytes += int64(len(str))
+			} else if !s.ok {
+				a.distinct++
+			}
+			s.best, s.ok = v, true
+		}
+		return
+	}
 	if s.counts == nil {
 		s.counts = make(map[T]int64)
 	}
@@ -134,8 +154,14 @@ func (a *gaccMinMax[T]) Update(groups []uint32, values arrow.Array) error {
 
 // Retract implements GroupsAccumulator.
 func (a *gaccMinMax[T]) Retract(groups []uint32, values arrow.Array) error {
+	if a.appendOnly {
+		return fmt.Errorf("MIN/MAX over an append-only input cannot retract a value")
+	}
 	return a.fold(groups, values, -1)
 }
+
+// setAppendOnly implements appendOnlyAccumulator.
+func (a *gaccMinMax[T]) setAppendOnly() { a.appendOnly = true }
 
 // value is group g's extreme; nan reports that it is NaN, ok that it
 // exists.
@@ -206,6 +232,10 @@ func (a *gaccMinMax[T]) State(mem memory.Allocator, groups []uint32) ([]arrow.Ar
 			vals.(*array.Float64Builder).Append(math.NaN())
 			cnts.Append(s.nan)
 		}
+		if a.appendOnly && s.ok {
+			gaccAppend(vals, s.best)
+			cnts.Append(1)
+		}
 		for v, n := range s.counts {
 			gaccAppend(vals, v)
 			cnts.Append(n)
@@ -256,6 +286,12 @@ func (a *gaccMinMax[T]) Reset(groups []uint32) {
 			for v := range a.groups[g].counts {
 				a.distinct--
 				if str, isS := any(v).(string); isS {
+					a.bytes -= int64(len(str))
+				}
+			}
+			if s := &a.groups[g]; a.appendOnly && s.ok {
+				a.distinct--
+				if str, isS := any(s.best).(string); isS {
 					a.bytes -= int64(len(str))
 				}
 			}

@@ -26,6 +26,12 @@ func groupKeys(what string, input *arrow.Schema, keys []int, names []string, ski
 	return fields, types, nil
 }
 
+// appendOnlyAccumulator is implemented by accumulators that keep less
+// state when nothing is retracted (MIN and MAX: the extreme alone).
+type appendOnlyAccumulator interface {
+	setAppendOnly()
+}
+
 // groupAccumulators builds one GroupsAccumulator per aggregate over input,
 // after checking its argument and FILTER columns (neither may be skip,
 // the op column; -1 for none), and returns them with their output fields.
@@ -46,6 +52,9 @@ func groupAccumulators(input *arrow.Schema, aggs []AggSpec, skip int) ([]GroupsA
 		acc, err := NewGroupsAccumulator(a, argType)
 		if err != nil {
 			return nil, nil, err
+		}
+		if ao, ok := acc.(appendOnlyAccumulator); ok && skip < 0 {
+			ao.setAppendOnly() // no op column: nothing is ever retracted
 		}
 		accs = append(accs, acc)
 		fields = append(fields, arrow.Field{Name: a.Name, Type: GroupsAccumulatorType(a, argType), Nullable: true})
