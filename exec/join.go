@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"time"
 
@@ -142,6 +143,51 @@ type joinSide struct {
 	// expiry holds the rows by the watermark that frees them
 	// (HashJoinConfig.Expire), earliest first.
 	expiry expiryHeap
+	// byRow finds a changelog side's rows by a hash of their values, so
+	// that retracting a row does not search every row of its key (all
+	// the auctions of a window, when the key is the window); the ids
+	// sharing a hash are in insertion order.
+	byRow map[uint64][]int32
+}
+
+// rowSeed hashes packed rows for joinSide.byRow.
+var rowSeed = maphash.MakeSeed()
+
+// indexRow records entry id, holding packed row p, in byRow.
+func (s *joinSide) indexRow(id int32, p string) {
+	if s.op < 0 {
+		return
+	}
+	if s.byRow == nil {
+		s.byRow = map[uint64][]int32{}
+	}
+	h := maphash.String(rowSeed, p)
+	s.byRow[h] = append(s.byRow[h], id)
+	s.bytes += joinIndexBytes
+}
+
+// joinIndexBytes is about what byRow holds per row: a map entry and an id.
+const joinIndexBytes = 32
+
+// unindexRow forgets entry id, holding packed row p, in byRow.
+func (s *joinSide) unindexRow(id int32, p string) {
+	if s.byRow == nil {
+		return
+	}
+	h := maphash.String(rowSeed, p)
+	ids := s.byRow[h]
+	for i, x := range ids {
+		if x == id {
+			ids = append(ids[:i], ids[i+1:]...)
+			s.bytes -= joinIndexBytes
+			break
+		}
+	}
+	if len(ids) == 0 {
+		delete(s.byRow, h)
+	} else {
+		s.byRow[h] = ids
+	}
 }
 
 // joinRef names a row held by a side: its entry id and insertion number
@@ -437,6 +483,7 @@ func (s *joinSide) addTo(b *joinBucket, p string) int32 {
 	b.tail = id
 	s.rows++
 	s.bytes += s.store.size(e)
+	s.indexRow(id, p)
 	return id
 }
 
@@ -460,6 +507,16 @@ func (s *joinSide) remove(key string, r joinRow) (matches int32, ok bool) {
 		return 0, false
 	}
 	packed := packRow(r)
+	if s.byRow != nil {
+		for _, id := range s.byRow[maphash.String(rowSeed, packed)] {
+			if e := s.store.at(id); s.store.packed(e) == packed {
+				matches = e.matches
+				s.drop(key, id)
+				return matches, true
+			}
+		}
+		return 0, false
+	}
 	for id := b.head; id >= 0; id = s.store.at(id).next {
 		if e := s.store.at(id); s.store.packed(e) == packed {
 			matches = e.matches
@@ -490,6 +547,9 @@ func (s *joinSide) drop(key string, id int32) {
 	}
 	s.rows--
 	s.bytes -= s.store.size(e)
+	if s.byRow != nil {
+		s.unindexRow(id, s.store.packed(e))
+	}
 	s.store.release(id)
 }
 
@@ -638,6 +698,7 @@ func (j *HashJoin) Close() {
 	for _, s := range j.sides {
 		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string]*joinBucket{}, nil, nil, 0, 0
 		s.store = joinStore{width: len(s.fields)}
+		s.byRow = nil
 	}
 }
 
