@@ -61,7 +61,7 @@ the summary is printed.`,
 	}
 	cmd.Flags().StringArrayVarP(&f.exprs, "execute", "e", nil, "run these SQL statements instead of a script (repeatable)")
 	cmd.Flags().StringVar(&f.format, "format", "", "output format of SELECT results: table, csv or jsonl (default table on a terminal, jsonl otherwise)")
-	cmd.Flags().IntVar(&f.parallelism, "parallelism", 0, "workers per query: sources decode and keyed operators run in that many partitions (default 0: the number of cores; SET parallelism overrides)")
+	cmd.Flags().IntVar(&f.parallelism, "parallelism", 0, "workers per query: 1 runs it on one goroutine, 2 as pipelined stages with sources decoding on both, 3 and up also splits operators into that many partitions (default 0: the number of cores; SET parallelism overrides)")
 	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
 	cmd.Flags().BoolVar(&f.progress, "progress", true, "show a one-line live status on stderr when it is a terminal")
 	cmd.Flags().BoolVar(&f.stats, "stats", false, "when each query ends, print its rows in and out, micro-batches and peak state size on stderr")
