@@ -167,7 +167,7 @@ func (p *Partitioned) process(port int, b arrow.RecordBatch, call func(Operator,
 	for _, err := range errs {
 		if err != nil {
 			for _, s := range splits {
-				releaseBatchList(s)
+				releaseBatches(s)
 			}
 			return nil, err
 		}
@@ -237,7 +237,7 @@ func (p *Partitioned) split(w, port int, b arrow.RecordBatch) ([]arrow.RecordBat
 		default:
 			t, err := takeBatch(p.mem, b, idx)
 			if err != nil {
-				releaseBatchList(out)
+				releaseBatches(out)
 				return nil, err
 			}
 			out[i] = t
@@ -324,14 +324,6 @@ func (p *Partitioned) Stats() WindowStats {
 func (p *Partitioned) WaitsForWatermark() bool {
 	w, ok := p.parts[0].(Windowed)
 	return ok && w.WaitsForWatermark()
-}
-
-func releaseBatchList(bs []arrow.RecordBatch) {
-	for _, b := range bs {
-		if b != nil {
-			b.Release()
-		}
-	}
 }
 
 // graphPartitions is the number of partitions the keyed state of g is

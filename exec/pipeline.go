@@ -61,6 +61,8 @@ func (p Pipeline) Close() {
 
 func releaseBatches(bs []arrow.RecordBatch) {
 	for _, b := range bs {
-		b.Release()
+		if b != nil {
+			b.Release()
+		}
 	}
 }

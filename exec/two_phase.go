@@ -30,8 +30,6 @@ type Combinable interface {
 // aggs does not combine exactly.
 func combine(in *arrow.Schema, nkeys int, aggs []AggSpec) (partial, final []AggSpec, ok bool) {
 	for i, a := range aggs {
-		p := a
-		p.Name = a.Name
 		f := AggSpec{Arg: nkeys + i, Name: a.Name}
 		switch {
 		case a.Distinct:
@@ -45,7 +43,7 @@ func combine(in *arrow.Schema, nkeys int, aggs []AggSpec) (partial, final []AggS
 		default:
 			return nil, nil, false
 		}
-		partial, final = append(partial, p), append(final, f)
+		partial, final = append(partial, a), append(final, f)
 	}
 	return partial, final, true
 }
@@ -53,41 +51,44 @@ func combine(in *arrow.Schema, nkeys int, aggs []AggSpec) (partial, final []AggS
 // Phases implements Combinable for a GROUP BY with keys and no window.
 func (w *WindowAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 	c := w.cfg
-	if w.win || len(c.Keys) == 0 || vector.IsChangelog(c.Input) {
+	if w.win {
 		return WindowAggConfig{}, nil, false
 	}
-	part, fin, ok := combine(c.Input, len(c.Keys), c.Aggs)
-	if !ok {
-		return WindowAggConfig{}, nil, false
-	}
-	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc}
-	schema, err := partialSchema(pc)
-	if err != nil {
-		return WindowAggConfig{}, nil, false
-	}
-	fc := WindowAggConfig{Input: schema, Keys: seq(len(c.Keys)), KeyNames: c.KeyNames, Aggs: fin, Alloc: c.Alloc}
-	return pc, func() (Operator, error) { return NewWindowAgg(fc) }, true
+	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
+		return NewWindowAgg(WindowAggConfig{Input: in, Keys: keys, KeyNames: c.KeyNames, Aggs: aggs, Alloc: c.Alloc})
+	})
 }
 
 // Phases implements Combinable for an updating GROUP BY with keys over
 // an append-only input.
 func (u *UpdatingAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 	c := u.cfg
-	if len(c.Keys) == 0 || vector.IsChangelog(c.Input) {
+	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
+		fc := c
+		fc.Input, fc.Keys, fc.Aggs = in, keys, aggs
+		return NewUpdatingAgg(fc)
+	})
+}
+
+// phases splits a GROUP BY of aggs by keys over input into its partial
+// aggregation's configuration and a factory of its final one, which
+// newFinal makes given the partial rows' schema, their key columns and
+// the combining aggregates.
+func phases(input *arrow.Schema, keys []int, names []string, aggs []AggSpec, mem memory.Allocator,
+	newFinal func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error)) (WindowAggConfig, func() (Operator, error), bool) {
+	if len(keys) == 0 || vector.IsChangelog(input) {
 		return WindowAggConfig{}, nil, false
 	}
-	part, fin, ok := combine(c.Input, len(c.Keys), c.Aggs)
+	part, fin, ok := combine(input, len(keys), aggs)
 	if !ok {
 		return WindowAggConfig{}, nil, false
 	}
-	pc := WindowAggConfig{Input: c.Input, Keys: c.Keys, KeyNames: c.KeyNames, Aggs: part, Alloc: c.Alloc}
+	pc := WindowAggConfig{Input: input, Keys: keys, KeyNames: names, Aggs: part, Alloc: mem}
 	schema, err := partialSchema(pc)
 	if err != nil {
 		return WindowAggConfig{}, nil, false
 	}
-	fc := c
-	fc.Input, fc.Keys, fc.Aggs = schema, seq(len(c.Keys)), fin
-	return pc, func() (Operator, error) { return NewUpdatingAgg(fc) }, true
+	return pc, func() (Operator, error) { return newFinal(schema, seq(len(keys)), fin) }, true
 }
 
 func seq(n int) []int {

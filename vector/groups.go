@@ -818,41 +818,16 @@ const groupKeepPairs = 1 << 16
 // first, then by a uint64 image of the value whose order is the value
 // order. ps is scratch; it returns it.
 func (g *GroupTable) sortFixed(c *groupCol, ids, with []uint32, ps []groupSortPair) []groupSortPair {
-	ps = slices.Grow(ps[:0], len(ids))
-	nulls := 0
-	for i, id := range ids {
-		var w uint32
-		if with != nil {
-			w = with[i]
-		}
-		if !c.valid[id] {
-			ids[nulls] = id
-			if with != nil {
-				with[nulls] = w
-			}
-			nulls++
-			continue
-		}
+	return sortByImage(c, ids, with, ps, func(id uint32) uint64 {
 		v := uint64(c.vals[id])
 		if c.kind == groupFloat {
 			if v>>63 != 0 { // negative: flip all bits
-				v = ^v
-			} else {
-				v |= 1 << 63
+				return ^v
 			}
-		} else {
-			v ^= 1 << 63 // signed to unsigned order
+			return v | 1<<63
 		}
-		ps = append(ps, groupSortPair{v, id, w})
-	}
-	slices.SortFunc(ps, func(a, b groupSortPair) int { return cmp.Compare(a.k, b.k) })
-	for i, p := range ps {
-		ids[nulls+i] = p.id
-		if with != nil {
-			with[nulls+i] = p.with
-		}
-	}
-	return ps
+		return v ^ 1<<63 // signed to unsigned order
+	}, nil)
 }
 
 // sortString sorts ids (and with) by a single VARCHAR key column: NULL
@@ -860,6 +835,17 @@ func (g *GroupTable) sortFixed(c *groupCol, ids, with []uint32, ps []groupSortPa
 // the whole strings only when those are equal. ps is scratch; it returns
 // it.
 func (g *GroupTable) sortString(c *groupCol, ids, with []uint32, ps []groupSortPair) []groupSortPair {
+	return sortByImage(c, ids, with, ps, func(id uint32) uint64 {
+		var pre [8]byte
+		copy(pre[:], c.stringAt(id))
+		return binary.BigEndian.Uint64(pre[:])
+	}, func(a, b uint32) int { return cmp.Compare(c.stringAt(a), c.stringAt(b)) })
+}
+
+// sortByImage sorts ids (and with) by column c: NULL keys first, then by
+// image, an unsigned image of each key whose order is the keys' order
+// except where tie (nil: never) must decide between equal images.
+func sortByImage(c *groupCol, ids, with []uint32, ps []groupSortPair, image func(uint32) uint64, tie func(a, b uint32) int) []groupSortPair {
 	ps = slices.Grow(ps[:0], len(ids))
 	nulls := 0
 	for i, id := range ids {
@@ -875,15 +861,13 @@ func (g *GroupTable) sortString(c *groupCol, ids, with []uint32, ps []groupSortP
 			nulls++
 			continue
 		}
-		var pre [8]byte
-		copy(pre[:], c.stringAt(id))
-		ps = append(ps, groupSortPair{binary.BigEndian.Uint64(pre[:]), id, w})
+		ps = append(ps, groupSortPair{image(id), id, w})
 	}
 	slices.SortFunc(ps, func(a, b groupSortPair) int {
-		if r := cmp.Compare(a.k, b.k); r != 0 {
+		if r := cmp.Compare(a.k, b.k); r != 0 || tie == nil {
 			return r
 		}
-		return cmp.Compare(c.stringAt(a.id), c.stringAt(b.id))
+		return tie(a.id, b.id)
 	})
 	for i, p := range ps {
 		ids[nulls+i] = p.id

@@ -3,7 +3,6 @@ package vector
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"math/bits"
 	"unsafe"
 
@@ -40,18 +39,8 @@ const (
 	hashPrime = 0x9e3779b97f4a7c15
 )
 
-// hashMix is a 64-bit finaliser (murmur3's fmix64).
-func hashMix(x uint64) uint64 {
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
-	return x
-}
-
 // hashFold combines a running row hash with one column value's hash.
-func hashFold(h, v uint64) uint64 { return hashMix(h*hashPrime ^ v) }
+func hashFold(h, v uint64) uint64 { return groupMix(h*hashPrime ^ v) }
 
 func hashCol(c arrow.Array, h []uint64) error {
 	switch a := c.(type) {
@@ -66,15 +55,7 @@ func hashCol(c arrow.Array, h []uint64) error {
 				h[i] = hashFold(h[i], hashNull)
 				continue
 			}
-			var b uint64
-			switch {
-			case v == 0:
-			case v != v:
-				b = 0x7ff8000000000001
-			default:
-				b = math.Float64bits(v)
-			}
-			h[i] = hashFold(h[i], hashMix(b))
+			h[i] = hashFold(h[i], groupMix(uint64(groupFloatBits(v))))
 		}
 	case *array.Boolean:
 		for i := range h {
@@ -82,9 +63,9 @@ func hashCol(c arrow.Array, h []uint64) error {
 			case a.IsNull(i):
 				h[i] = hashFold(h[i], hashNull)
 			case a.Value(i):
-				h[i] = hashFold(h[i], hashMix(1))
+				h[i] = hashFold(h[i], groupMix(1))
 			default:
-				h[i] = hashFold(h[i], hashMix(2))
+				h[i] = hashFold(h[i], groupMix(2))
 			}
 		}
 	case *array.String:
@@ -109,7 +90,7 @@ func hashCol(c arrow.Array, h []uint64) error {
 func hashInts(a arrow.Array, vals []int64, h []uint64) {
 	if a.NullN() == 0 {
 		for i, v := range vals {
-			h[i] = hashFold(h[i], hashMix(uint64(v)))
+			h[i] = hashFold(h[i], groupMix(uint64(v)))
 		}
 		return
 	}
@@ -117,7 +98,7 @@ func hashInts(a arrow.Array, vals []int64, h []uint64) {
 		if a.IsNull(i) {
 			h[i] = hashFold(h[i], hashNull)
 		} else {
-			h[i] = hashFold(h[i], hashMix(uint64(v)))
+			h[i] = hashFold(h[i], groupMix(uint64(v)))
 		}
 	}
 }
@@ -137,5 +118,5 @@ func hashString(s string) uint64 {
 		hi, lo := bits.Mul64(x^binary.LittleEndian.Uint64(t[:])^0xe7037ed1a0b428db, 0xa0761d6478bd642f)
 		x = hi ^ lo
 	}
-	return hashMix(x)
+	return groupMix(x)
 }
