@@ -81,6 +81,21 @@ type Checkpointer interface {
 	Restore(state []byte) error
 }
 
+// Completer is implemented by sources and sinks that act once a
+// checkpoint is durable: a sink that hands its output to another system
+// in a transaction (Kafka, PostgreSQL) commits it then, a source that
+// belongs to a consumer group tells the group its position then.
+//
+// A sink's CheckpointComplete is called from the goroutine that calls
+// Write, with the state its Checkpoint returned. A source's is called
+// from another goroutine than Next (it may run while Next does), with the
+// position its Position returned for that checkpoint. Restore (Seek)
+// after a crash may see a state whose CheckpointComplete never ran: the
+// connector then finishes that work itself. An error fails the query.
+type Completer interface {
+	CheckpointComplete(state []byte) error
+}
+
 // Aborter is implemented by checkpointing sinks that must not publish
 // anything when the query fails before it restored its checkpoint (a
 // checkpoint of another parallelism, a changed query): the output of the
@@ -172,6 +187,21 @@ type SinkSpec struct {
 	// Checkpointed is set when the query takes checkpoints: a sink that is
 	// a Checkpointer then publishes output only at checkpoints.
 	Checkpointed bool
+	// StateDir, when not empty, is a directory of the sink's own for
+	// durable state that checkpoints rely on (output waiting for its
+	// checkpoint to complete). It is set only when the query is
+	// checkpointed.
+	StateDir string
+	// Key lists the columns that identify a row of the result, in order:
+	// the sink table's PRIMARY KEY (...) NOT ENFORCED, or, when it
+	// declares none, the query's own key (the window bounds and GROUP BY
+	// columns of an aggregation) when the planner knows one; nil
+	// otherwise. Upserting sinks key their writes by it.
+	Key []string
+	// Query names the query in its script ("q1", "q2", ...); with Table it
+	// identifies the sink across restarts of the same script (a Kafka
+	// transactional id, a progress row).
+	Query string
 }
 
 // SourceFactory builds a source; it validates the options and fails with a

@@ -316,6 +316,9 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	}
 	syncDir(dir)
 	q.checkpoints.Add(1)
+	if err := s.checkpointComplete(m); err != nil {
+		return err
+	}
 	// Keep the last two.
 	entries, _ := os.ReadDir(dir)
 	var names []string
@@ -328,6 +331,37 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	for len(names) > 2 {
 		os.RemoveAll(filepath.Join(dir, names[0]))
 		names = names[1:]
+	}
+	return nil
+}
+
+// checkpointComplete tells the sink and the sources that implement
+// connectors.Completer that the checkpoint m is durable.
+func (s *backStage) checkpointComplete(m *checkpointMeta) error {
+	q := s.q
+	if _, ok := q.Sink.(connectors.Completer); ok {
+		st := m.Sink
+		if st == nil {
+			st = []byte{}
+		}
+		var err error
+		if s.sink != nil {
+			err = s.sink.checkpointComplete(st)
+		} else {
+			err = q.Sink.(connectors.Completer).CheckpointComplete(st)
+		}
+		if err != nil {
+			return fmt.Errorf("checkpoint: sink: %w", err)
+		}
+	}
+	for i, in := range s.plan.g.Inputs {
+		c, ok := in.Source.(connectors.Completer)
+		if !ok || i >= len(m.Inputs) || m.Inputs[i].Source == nil {
+			continue
+		}
+		if err := c.CheckpointComplete(m.Inputs[i].Source); err != nil {
+			return fmt.Errorf("checkpoint: source %s: %w", in.Table, err)
+		}
 	}
 	return nil
 }

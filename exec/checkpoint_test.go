@@ -2,9 +2,11 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,5 +79,67 @@ func TestResumedAtEnd(t *testing.T) {
 	if !q.ResumedAtEnd() || len(again.batches) != 0 || !again.closed || q.Metrics().Status != "finished" {
 		t.Errorf("second run: ResumedAtEnd %v, %d batches written, closed %v, status %q",
 			q.ResumedAtEnd(), len(again.batches), again.closed, q.Metrics().Status)
+	}
+}
+
+// completingSink is a checkpointing sink that records, in order, its
+// checkpoints and the completions the query tells it of.
+type completingSink struct {
+	memSink
+	events []string
+}
+
+func (c *completingSink) Checkpoint() ([]byte, error) {
+	c.events = append(c.events, fmt.Sprintf("checkpoint %d", len(c.batches)))
+	return []byte(fmt.Sprintf("s%d", len(c.batches))), nil
+}
+func (c *completingSink) Restore([]byte) error { return nil }
+func (c *completingSink) CheckpointComplete(st []byte) error {
+	c.events = append(c.events, "complete "+string(st))
+	return nil
+}
+
+// completingSource is a slice source with a position that records the
+// completions it is told of.
+type completingSource struct {
+	sliceSource
+	mu       sync.Mutex
+	complete []string
+}
+
+func (c *completingSource) Position() ([]byte, error) { return []byte(fmt.Sprint("left ", len(c.rows))), nil }
+func (c *completingSource) Seek([]byte) error         { return nil }
+func (c *completingSource) CheckpointComplete(pos []byte) error {
+	c.mu.Lock()
+	c.complete = append(c.complete, string(pos))
+	c.mu.Unlock()
+	return nil
+}
+
+// TestCheckpointComplete: a Completer sink is told of each checkpoint
+// once it is durable (after its Checkpoint, with the state it returned,
+// and with the checkpoint on disk), and so is a Completer source, with
+// the position saved; at every parallelism.
+func TestCheckpointComplete(t *testing.T) {
+	for _, par := range []int{1, 2} {
+		t.Run(fmt.Sprint(par), func(t *testing.T) {
+			dir := t.TempDir()
+			mem := winTestMem(t)
+			s := winTestSchema("ts:ts", "v:int")
+			src := &completingSource{sliceSource: sliceSource{mem: mem, schema: s, rows: [][]any{{int64(1), int64(1)}, {int64(2), int64(2)}}}}
+			sink := &completingSink{}
+			defer releaseSink(&sink.memSink)
+			q := &Query{Input: Input{Table: "t", Source: src, TimeCol: -1}, Pipeline: Pipeline{NewLimit(s, 10)}, Sink: sink,
+				Checkpoint: &Checkpointing{Dir: dir, Fingerprint: "f"}, Parallelism: par}
+			if err := q.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.Join(sink.events, ", "), "checkpoint 1, complete s1"; got != want {
+				t.Errorf("sink saw %q, want %q", got, want)
+			}
+			if got := strings.Join(src.complete, ","); got != "left 0" {
+				t.Errorf("source was told of positions %q, want \"left 0\"", got)
+			}
+		})
 	}
 }

@@ -31,6 +31,9 @@ type sinkMsg struct {
 	batchTime time.Time
 	after     func() // called after the commit
 	reply     chan sinkState
+	// complete, when set, is a durable checkpoint's sink state for
+	// connectors.Completer; the result is sent on reply.
+	complete []byte
 }
 
 // sinkState is the sink's part of a checkpoint.
@@ -87,6 +90,13 @@ func (s *sinkStage) handle(m sinkMsg) {
 		if err == nil && m.after != nil {
 			m.after()
 		}
+	case m.complete != nil:
+		var st sinkState
+		if c, ok := s.sink.(connectors.Completer); ok {
+			st.err = c.CheckpointComplete(m.complete)
+		}
+		s.fail(st.err)
+		m.reply <- st
 	case m.reply != nil:
 		var st sinkState
 		if ck, ok := s.sink.(connectors.Checkpointer); ok {
@@ -139,6 +149,14 @@ func (s *sinkStage) checkpoint() ([]byte, error) {
 	s.ch <- sinkMsg{reply: reply}
 	st := <-reply
 	return st.state, st.err
+}
+
+// checkpointComplete tells the sink that the checkpoint holding state is
+// durable, after the writes before it.
+func (s *sinkStage) checkpointComplete(state []byte) error {
+	reply := make(chan sinkState, 1)
+	s.ch <- sinkMsg{complete: state, reply: reply}
+	return (<-reply).err
 }
 
 // close waits for every request and returns the sink's first error.
