@@ -31,6 +31,10 @@ type Table struct {
 	Options map[string]string
 	// Watermark is nil when the table declares none.
 	Watermark *Watermark
+	// PrimaryKey lists the columns of PRIMARY KEY (...) [NOT ENFORCED],
+	// nil when none is declared. It is never checked: a sink keys its
+	// writes by it (upserts, Kafka record keys).
+	PrimaryKey []string
 	// SQL is the CREATE TABLE (or CREATE VIEW) text, kept for DESCRIBE and
 	// EXPLAIN.
 	SQL string

@@ -106,6 +106,10 @@ type ConfigSpec struct {
 	// options would make it. A sink without it takes only append-only
 	// rows.
 	Changelog func(opts map[string]string) error
+	// Guarantee, for a sink, says in a few words what a table with options
+	// opts delivers across failures, checkpointed or not ("exactly once",
+	// "at least once"); EXPLAIN shows it.
+	Guarantee func(opts map[string]string, checkpointed bool) string
 }
 
 // IsBounded reports whether a table with options opts always reads to

@@ -235,7 +235,7 @@ func (p *Prepared) Explain() string {
 	b.WriteString("physical plan:\n")
 	sink := "ConsoleSink"
 	if p.Into != nil {
-		sink = sinkDesc(p.Into)
+		sink = p.sinkDesc()
 	}
 	nodes, scans := p.graphOrder()
 	if len(scans) == 1 && linearOrder(nodes) {
@@ -321,7 +321,7 @@ func linearOrder(nodes []Node) bool {
 
 func sourceDesc(t *catalog.Table) string {
 	desc := fmt.Sprintf("Source %s (connector=%s", t.Name, t.Connector())
-	for _, k := range []string{"format", "path"} {
+	for _, k := range []string{"format", "path", "topic", "table"} {
 		if v := t.Options[k]; v != "" {
 			desc += fmt.Sprintf(", %s=%s", k, v)
 		}
@@ -329,8 +329,19 @@ func sourceDesc(t *catalog.Table) string {
 	return desc + ")"
 }
 
-func sinkDesc(t *catalog.Table) string {
-	return "Sink " + strings.TrimPrefix(sourceDesc(t), "Source ")
+// sinkDesc describes the query's sink: its connector and main options,
+// the key its writes are keyed by (when known), and the delivery
+// guarantee the sink declares for this run.
+func (p *Prepared) sinkDesc() string {
+	t := p.Into
+	desc := "Sink " + strings.TrimPrefix(sourceDesc(t), "Source ")
+	if key := sinkKey(t, p.Plan); len(key) > 0 {
+		desc += " key=[" + strings.Join(key, ", ") + "]"
+	}
+	if spec, ok := p.sess.Registry.SinkConfig(t.Connector()); ok && spec.Guarantee != nil {
+		desc += "; " + spec.Guarantee(t.Options, p.sess.CheckpointDir != "")
+	}
+	return desc
 }
 
 func physName(n Node) string {
@@ -444,7 +455,12 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	sink := console
 	if p.Into != nil {
-		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
+		qid := fmt.Sprintf("q%d", s.nextID+1)
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options,
+			Checkpointed: s.CheckpointDir != "", Key: sinkKey(p.Into, p.Plan), Query: qid}
+		if spec.Checkpointed {
+			spec.StateDir = filepath.Join(s.CheckpointDir, qid, "sink")
+		}
 		var err error
 		if sink, err = s.Registry.OpenSink(spec); err != nil {
 			return fail(err)

@@ -187,6 +187,9 @@ func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Res
 		return nil, err
 	}
 	t := &catalog.Table{Name: name, Schema: schema, Options: opts, SQL: stmt.Text}
+	if t.PrimaryKey, err = primaryKey(stmt, n, fields); err != nil {
+		return nil, err
+	}
 	if w := stmt.Watermark; w != nil {
 		idx := schema.FieldIndices(w.Column)
 		if len(idx) == 0 {

@@ -37,6 +37,7 @@ func (r *rewriter) createTable() *Error {
 			return err
 		}
 		r.columnTypes(i, end)
+		r.notEnforced(i, end)
 		i = end + 1
 	}
 	depth := 0
@@ -62,6 +63,18 @@ func (r *rewriter) createTable() *Error {
 		}
 	}
 	return nil
+}
+
+// notEnforced removes NOT ENFORCED after PRIMARY KEY in the column list
+// between the parentheses at open and close (Flink's spelling: Weir never
+// enforces a key either, it tells sinks how to key their writes).
+func (r *rewriter) notEnforced(open, close int) {
+	for j := open + 1; j+1 < close; j++ {
+		if r.toks[j].kw("NOT") && r.toks[j+1].kw("ENFORCED") {
+			r.replace(j, j+1, "")
+			j++
+		}
+	}
 }
 
 // watermarkItem finds WATERMARK FOR items in the column list between

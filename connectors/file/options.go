@@ -44,6 +44,12 @@ func SinkConfig() connectors.ConfigSpec {
 		}, connectors.CSVOptions()),
 		Check:     checkSinkOptions,
 		Changelog: AcceptsChangelog,
+		Guarantee: func(_ map[string]string, checkpointed bool) string {
+			if checkpointed {
+				return "exactly once (output published at each checkpoint)"
+			}
+			return "no recovery (without checkpoints a restart writes the file anew)"
+		},
 	}
 }
 
