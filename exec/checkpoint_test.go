@@ -107,8 +107,10 @@ type completingSource struct {
 	complete []string
 }
 
-func (c *completingSource) Position() ([]byte, error) { return []byte(fmt.Sprint("left ", len(c.rows))), nil }
-func (c *completingSource) Seek([]byte) error         { return nil }
+func (c *completingSource) Position() ([]byte, error) {
+	return []byte(fmt.Sprint("left ", len(c.rows))), nil
+}
+func (c *completingSource) Seek([]byte) error { return nil }
 func (c *completingSource) CheckpointComplete(pos []byte) error {
 	c.mu.Lock()
 	c.complete = append(c.complete, string(pos))
