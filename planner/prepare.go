@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -395,6 +396,64 @@ func physName(n Node) string {
 // console receives a bare SELECT's rows; it is ignored for INSERT INTO,
 // whose sink is opened from the registry.
 func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
+	return p.build(console, nil)
+}
+
+// Task is one instance of a query that runs split by input partition,
+// one instance per partition (see AlignedWith).
+type Task struct {
+	// ID is the query's id, from ReserveID.
+	ID int
+	// Name names the task within its query ("p3"): its sink's name and its
+	// state directories carry it (q1/p3), so that a task's state can move
+	// between processes that share the checkpoint directory.
+	Name string
+	// Options override tables' options, by table name as declared; a
+	// value "" removes the option.
+	Options map[string]map[string]string
+}
+
+// ReserveID gives the query its id without building it, for a query that
+// runs as tasks (BuildTask).
+func (p *Prepared) ReserveID() int {
+	p.sess.nextID++
+	return p.sess.nextID
+}
+
+// BuildTask builds one task of the query, as Build does, except that its
+// tables' options are overridden by the task's, its sources are its own
+// (never shared with other queries), and its state directories and sink's
+// name are the task's.
+func (p *Prepared) BuildTask(console connectors.Sink, task Task) (*exec.Query, error) {
+	return p.build(console, &task)
+}
+
+// taskOptions returns t's options with task's overrides for t applied.
+func taskOptions(t *catalog.Table, task *Task) map[string]string {
+	if task == nil || task.Options[t.Name] == nil {
+		return t.Options
+	}
+	opts := maps.Clone(t.Options)
+	for k, v := range task.Options[t.Name] {
+		if v == "" {
+			delete(opts, k)
+		} else {
+			opts[k] = v
+		}
+	}
+	return opts
+}
+
+// stateName is the query's name in its checkpoint directory: q1, or q1/p3
+// for a task.
+func (p *Prepared) stateName(task *Task) string {
+	if task != nil {
+		return fmt.Sprintf("q%d/%s", task.ID, task.Name)
+	}
+	return fmt.Sprintf("q%d", p.sess.nextID+1)
+}
+
+func (p *Prepared) build(console connectors.Sink, task *Task) (*exec.Query, error) {
 	s := p.sess
 	nodes, scans := p.graphOrder()
 	for _, scan := range scans {
@@ -443,7 +502,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	for i, scan := range scans {
-		in, src, dead, err := p.input(q, scan, i, log)
+		in, src, dead, err := p.input(q, scan, i, log, task)
 		if dead != nil {
 			q.Closers = append(q.Closers, dead)
 		}
@@ -455,11 +514,11 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	sink := console
 	if p.Into != nil {
-		qid := fmt.Sprintf("q%d", s.nextID+1)
-		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options,
-			Checkpointed: s.CheckpointDir != "", Key: sinkKey(p.Into, p.Plan), Query: qid}
+		name := p.stateName(task)
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: taskOptions(p.Into, task),
+			Checkpointed: s.CheckpointDir != "", Key: sinkKey(p.Into, p.Plan), Query: strings.ReplaceAll(name, "/", "-")}
 		if spec.Checkpointed {
-			spec.StateDir = filepath.Join(s.CheckpointDir, qid, "sink")
+			spec.StateDir = filepath.Join(s.CheckpointDir, name, "sink")
 		}
 		var err error
 		if sink, err = s.Registry.OpenSink(spec); err != nil {
@@ -475,6 +534,10 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	q.MaxStateBytes, q.Log = s.maxStateBytes(), log
 	// Parallelism 1 is one worker: the whole query on one goroutine.
 	q.Serial, q.Parallelism = par == 1, par
+	if task != nil {
+		q.ID = task.ID
+		return q, nil
+	}
 	s.nextID++
 	q.ID = s.nextID
 	return q, nil
@@ -483,7 +546,7 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 // input opens the source of the idx-th table the query reads and
 // describes it for the runner. dead, when not nil, is the table's
 // dead-letter file, to be closed when the query ends.
-func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (exec.Input, connectors.Source, io.Closer, error) {
+func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger, task *Task) (exec.Input, connectors.Source, io.Closer, error) {
 	s, t := p.sess, scan.Table
 	bad := s.BadRow
 	if bad == nil {
@@ -498,7 +561,7 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 		return exec.Input{}, nil, dead, err
 	}
 	count := func(b connectors.BadRow) error { q.CountBadRow(); return policy(b) }
-	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: t.Options, Alloc: s.Alloc, BadRow: count, Log: log}
+	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: taskOptions(t, task), Alloc: s.Alloc, BadRow: count, Log: log}
 	if t.Watermark != nil {
 		// Decoders make a row without its event time a bad row.
 		spec.Schema = format.WithEventTime(t.Schema, t.Watermark.Column)
@@ -508,7 +571,7 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 		if idx > 0 {
 			dir = fmt.Sprintf("source%d", idx)
 		}
-		spec.StateDir = filepath.Join(s.CheckpointDir, fmt.Sprintf("q%d", s.nextID+1), dir)
+		spec.StateDir = filepath.Join(s.CheckpointDir, p.stateName(task), dir)
 	}
 	spec.Contains = scan.Contains // see pushContainsToSource
 	spec.Parallelism = s.Parallelism()
@@ -524,7 +587,11 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger) (
 		}
 		in.IdleTimeout = d
 	}
-	src, err := s.openSource(spec)
+	open := s.openSource
+	if task != nil {
+		open = s.Registry.OpenSource // a task's source is its own
+	}
+	src, err := open(spec)
 	if err != nil {
 		return in, nil, dead, err
 	}

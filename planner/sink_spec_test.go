@@ -64,3 +64,70 @@ INSERT INTO plain SELECT word FROM words3`)
 		}
 	}
 }
+
+// TestBuildTask: a task of a query has the query's id, its own state
+// directories and sink name, and its tables' options overridden.
+func TestBuildTask(t *testing.T) {
+	var got []connectors.SinkSpec
+	var srcOpts []map[string]string
+	reg := connectors.NewRegistry()
+	reg.RegisterSource("datagen", func(spec connectors.SourceSpec) (connectors.Source, error) {
+		srcOpts = append(srcOpts, spec.Options)
+		return datagen.NewSource(spec)
+	}, datagen.Config())
+	reg.RegisterSink("capture", func(spec connectors.SinkSpec) (connectors.Sink, error) {
+		got = append(got, spec)
+		return nil, nil
+	}, connectors.ConfigSpec{Options: connectors.Declare([]connectors.Option{{Name: "mark", Type: connectors.String}})})
+	s := NewSession(reg)
+	s.CheckpointDir = t.TempDir()
+	stmts, err := sql.Parse(`
+CREATE TABLE words (word VARCHAR) WITH (connector = 'datagen', seed = '5');
+CREATE TABLE sunk (w VARCHAR) WITH (connector = 'capture', mark = 'a');
+INSERT INTO sunk SELECT word FROM words`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p *Prepared
+	for _, st := range stmts {
+		res, err := s.Execute(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Query != nil {
+			p = res.Query
+		}
+	}
+	id := p.ReserveID()
+	for _, name := range []string{"p0", "p3"} {
+		q, err := p.BuildTask(nil, Task{ID: id, Name: name, Options: map[string]map[string]string{
+			"words": {"seed": "", "rows_per_second": "7"}, "sunk": {"mark": name}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.ID != id {
+			t.Errorf("task %s has id %d, want %d", name, q.ID, id)
+		}
+		for _, in := range q.Inputs() {
+			in.Source.Close()
+		}
+	}
+	if s.nextID != id {
+		t.Errorf("building tasks moved the next query id to %d", s.nextID+1)
+	}
+	for i, name := range []string{"p0", "p3"} {
+		spec := got[i]
+		if want := "q1-" + name; spec.Query != want || spec.Options["mark"] != name {
+			t.Errorf("task %s: sink named %q with mark %q", name, spec.Query, spec.Options["mark"])
+		}
+		if dir := filepath.Join(s.CheckpointDir, "q1", name, "sink"); spec.StateDir != dir {
+			t.Errorf("task %s: sink state in %q, want %q", name, spec.StateDir, dir)
+		}
+		if o := srcOpts[i]; o["seed"] != "" || o["rows_per_second"] != "7" {
+			t.Errorf("task %s: source options %v", name, o)
+		}
+	}
+	if s.Catalog.Lookup("words").Options["seed"] != "5" {
+		t.Error("a task changed the table's own options")
+	}
+}
