@@ -145,3 +145,37 @@ func TestCheckpointComplete(t *testing.T) {
 		})
 	}
 }
+
+// abortingSink records whether it was aborted.
+type abortingSink struct {
+	completingSink
+	aborted bool
+}
+
+func (a *abortingSink) Abort() { a.aborted = true }
+
+// TestAbandon: a query abandoned and then cancelled writes no last
+// checkpoint and aborts its sink; one only cancelled checkpoints.
+func TestAbandon(t *testing.T) {
+	for _, abandon := range []bool{false, true} {
+		dir := t.TempDir()
+		mem := winTestMem(t)
+		s := winTestSchema("ts:ts", "v:int")
+		sink := &abortingSink{}
+		defer releaseSink(&sink.memSink)
+		q := &Query{Input: Input{Table: "t", Source: &sliceSource{mem: mem, schema: s, rows: [][]any{{int64(1), int64(1)}}}, TimeCol: -1},
+			Pipeline: Pipeline{NewLimit(s, 10)}, Sink: sink, Checkpoint: &Checkpointing{Dir: dir, Fingerprint: "f"}}
+		ctx, cancel := context.WithCancel(context.Background())
+		if abandon {
+			q.Abandon()
+		}
+		cancel()
+		if err := q.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := os.ReadDir(dir)
+		if got, want := len(entries), map[bool]int{false: 1, true: 0}[abandon]; got != want || sink.aborted != abandon {
+			t.Errorf("abandon %v: %d checkpoints, sink aborted %v", abandon, got, sink.aborted)
+		}
+	}
+}

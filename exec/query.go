@@ -96,6 +96,7 @@ type Query struct {
 	state                    atomic.Pointer[WindowStats]
 	operators                atomic.Pointer[[]OperatorState]
 	status                   atomic.Value // string
+	abandoned                atomic.Bool
 	log                      batchLog
 }
 
@@ -153,6 +154,13 @@ func (q *Query) graph() *Graph {
 
 // Inputs are the query's sources, in input order.
 func (q *Query) Inputs() []Input { return q.graph().Inputs }
+
+// Abandon makes a query stopped by cancelling its context end without a
+// last checkpoint and without publishing what its sink holds: the
+// process lost its input to another (a Kafka partition whose group
+// session expired), which resumes from the last checkpoint. Call it
+// before cancelling.
+func (q *Query) Abandon() { q.abandoned.Store(true) }
 
 // Discard releases a query that will not run: its operators, sources,
 // sink and closers.
@@ -310,9 +318,14 @@ func (q *Query) Run(ctx context.Context) (err error) {
 		if err == nil && q.Checkpoint != nil {
 			err = r.checkpoint(true)
 		}
-	} else if err == nil && q.Checkpoint != nil {
+	} else if err == nil && q.Checkpoint != nil && !q.abandoned.Load() {
 		// Stopped (SIGINT, SIGTERM): the batch in flight is done; save it.
 		err = r.checkpoint(false)
+	}
+	if q.abandoned.Load() {
+		if a, ok := q.Sink.(connectors.Aborter); ok {
+			a.Abort() // publish nothing more: another process owns the input now
+		}
 	}
 	if berr := r.back.close(); err == nil {
 		err = berr

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/vector"
 )
@@ -119,3 +120,16 @@ func columnOrigin(n Node, c int) (table, col string, ok bool) {
 	}
 	return "", "", false
 }
+
+// Tables returns the tables the query reads, each once, in input order.
+func (p *Prepared) Tables() []*catalog.Table {
+	_, scans := p.graphOrder()
+	ts := make([]*catalog.Table, len(scans))
+	for i, s := range scans {
+		ts[i] = s.Table
+	}
+	return ts
+}
+
+// NextID is the id the session's next query will have.
+func (s *Session) NextID() int { return s.nextID + 1 }

@@ -136,6 +136,9 @@ type job struct {
 	queries  []*exec.Query
 	consoles map[*exec.Query]*consoleSink
 	prepared map[*exec.Query]*planner.Prepared
+	// scaled are the queries split across the processes of a Kafka
+	// consumer group, run as a task per partition (scaledQuery).
+	scaled []*scaledQuery
 }
 
 func (j *job) close() {
@@ -169,6 +172,14 @@ func planFormats(sess *planner.Session, script string, out io.Writer, fmtName, q
 			r := res
 			j.printed = append(j.printed, func() error { return printRows(out, fmtName, r.Columns, r.Rows) })
 		case planner.ResultQuery:
+			if t, err := groupTable(res.Query, sess.NextID()); err != nil || t != nil {
+				if err != nil {
+					j.close()
+					return nil, err
+				}
+				j.scaled = append(j.scaled, &scaledQuery{p: res.Query, id: res.Query.ReserveID(), table: t, log: sess.Log})
+				continue
+			}
 			var console *consoleSink
 			if res.Query.Into == nil {
 				if console, err = newConsoleSink(out, queryFmt, res.Query.Schema(), maxRows); err != nil {
@@ -273,7 +284,7 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 			return err
 		}
 	}
-	if len(j.queries) == 0 {
+	if len(j.queries) == 0 && len(j.scaled) == 0 {
 		return nil
 	}
 
@@ -291,6 +302,15 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	} else if f.reset {
 		j.close()
 		return fmt.Errorf("--reset needs --checkpoint-dir")
+	}
+	for _, sq := range j.scaled {
+		if f.checkpointDir == "" {
+			j.close()
+			return fmt.Errorf("query %d reads table %s of Kafka consumer group %q: its partitions move between the group's processes with their state, which needs --checkpoint-dir (a directory every process of the group shares)", sq.id, sq.table.Name, sq.table.Options["group"])
+		}
+		every, batches := sq.p.CheckpointSettings()
+		sq.ckDir, sq.every = f.checkpointDir, exec.Checkpointing{Every: every, EveryBatches: batches, Fingerprint: sq.p.Fingerprint()}
+		sq.onBatch = func(q *exec.Query, b exec.BatchInfo) { status.update(q.ID, statusText(q, b, q.Interval)) }
 	}
 	for _, q := range j.queries {
 		for _, table := range q.TablesWithoutWatermark() {
@@ -319,6 +339,14 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 			errs[i] = q.Run(ctx)
 		}()
 	}
+	scaledErrs := make([]error, len(j.scaled))
+	for i, sq := range j.scaled {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scaledErrs[i] = sq.run(ctx)
+		}()
+	}
 	wg.Wait()
 	status.done()
 	bad.summary()
@@ -341,6 +369,12 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		}
 		if errs[i] == nil && q.ResumedAtEnd() {
 			fmt.Fprintf(stderr, "weir: query %d: the checkpoint in %s is at the end of its input: nothing left to do (run with --reset to start over)\n", q.ID, q.Checkpoint.Dir)
+		}
+	}
+	for i, sq := range j.scaled {
+		if scaledErrs[i] != nil {
+			fmt.Fprintf(stderr, "weir: %s\n", failureText(sq.id, scaledErrs[i]))
+			failed = true
 		}
 	}
 	if failed {
