@@ -182,4 +182,3 @@ func sinkMust(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
