@@ -78,7 +78,7 @@ func sinkRecordLines(rs []sinkTestRecord) string {
 // primary key: -U is skipped, -D is a tombstone. With debezium-json every
 // change is an envelope.
 func TestSinkUpsert(t *testing.T) {
-	brokers := sinkTestCluster(t, 1, "up", "dbz")
+	brokers := sinkTestCluster(t, 1, "up", "dbz", "upcsv")
 	batch := func() arrow.RecordBatch {
 		return countsBatch([]string{"a", "b", "a", "a", "b"}, []int64{1, 1, 1, 2, 1},
 			vector.Insert, vector.Insert, vector.UpdateBefore, vector.UpdateAfter, vector.Delete)
@@ -93,6 +93,15 @@ a => {"word":"a","n":2}
 b => <nil>`
 	if got := sinkRecordLines(sinkTestRead(t, brokers, "up")); got != want {
 		t.Errorf("upsert: got\n%s\nwant\n%s", got, want)
+	}
+
+	s = openTestSink(t, updatingCounts, map[string]string{"brokers": brokers, "topic": "upcsv", "format": "csv"}, []string{"word"}, "")
+	sinkMust(t, s.Write(batch()))
+	sinkMust(t, s.Commit(1))
+	sinkMust(t, s.Close())
+	want = "a => a,1\nb => b,1\na => a,2\nb => <nil>"
+	if got := sinkRecordLines(sinkTestRead(t, brokers, "upcsv")); got != want {
+		t.Errorf("upsert csv: got\n%s\nwant\n%s", got, want)
 	}
 
 	s = openTestSink(t, updatingCounts, map[string]string{"brokers": brokers, "topic": "dbz", "format": "debezium-json"}, []string{"word"}, "")
