@@ -72,9 +72,11 @@ type Sink struct {
 	restored bool         // Restore was called
 	cleaned  bool         // stale spill files were removed
 
-	// At least once: the first error of an asynchronous produce.
+	// At least once: the first error of an asynchronous produce, which
+	// promise (s.produced) records.
 	mu      sync.Mutex
 	sendErr error
+	promise func(*kgo.Record, error)
 
 	err    error // returned again by every call
 	closed bool
@@ -123,6 +125,7 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
 	}
 	s := &Sink{table: spec.Table, set: set, dir: spec.StateDir, enc: enc, cl: cl}
+	s.promise = s.produced
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	ctx, cancel := context.WithTimeout(s.ctx, sinkStartTimeout)
 	s.parts, err = sinkPartitions(ctx, cl, set.brokers, set.topic)
@@ -194,7 +197,7 @@ func (s *Sink) Write(batch arrow.RecordBatch) error {
 	}
 	return s.fail(s.enc.encode(batch, func(key, value []byte) error {
 		r := &kgo.Record{Key: cloneBytes(key), Value: cloneBytes(value)}
-		s.cl.Produce(s.ctx, r, s.produced)
+		s.cl.Produce(s.ctx, r, s.promise)
 		return nil
 	}))
 }

@@ -19,7 +19,7 @@ import (
 
 // sinkTestCluster starts a kfake cluster on 127.0.0.1 with the topics
 // given, each of partitions partitions, and returns its brokers option.
-func sinkTestCluster(t *testing.T, partitions int32, topics ...string) string {
+func sinkTestCluster(t testing.TB, partitions int32, topics ...string) string {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...))
 	if err != nil {
@@ -151,7 +151,7 @@ func sinkLines(vals ...string) arrow.RecordBatch {
 }
 
 // openTestSink opens a Kafka sink of table "out" for query "q1".
-func openTestSink(t *testing.T, schema *arrow.Schema, opts map[string]string, key []string, stateDir string) *Sink {
+func openTestSink(t testing.TB, schema *arrow.Schema, opts map[string]string, key []string, stateDir string) *Sink {
 	t.Helper()
 	o := map[string]string{"connector": "kafka"}
 	for k, v := range opts {
@@ -176,7 +176,7 @@ func (s *Sink) crash() {
 	s.cl.Close()
 }
 
-func sinkMust(t *testing.T, err error) {
+func sinkMust(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
