@@ -112,6 +112,9 @@ type sinkState struct {
 // NewSink returns a sink to the Kafka topic spec's options name; it checks
 // that the brokers answer and the topic exists.
 func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
+	if spec.Schema == nil {
+		return nil, fmt.Errorf("table %s: the Kafka sink needs the query's schema", spec.Table)
+	}
 	set, err := readSinkOptions(spec)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", spec.Table, err)
