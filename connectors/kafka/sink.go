@@ -5,8 +5,10 @@ package kafka
 // A table with connector = 'kafka' as a query's sink writes one record per
 // row to option topic on option brokers: the value in option format
 // (json, csv, text or debezium-json), the key the JSON object of the key
-// columns (option key, by default the table's PRIMARY KEY), or the plain
-// text of one VARCHAR key column, or none.
+// columns (option key, by default the result's key: the table's PRIMARY
+// KEY (...) NOT ENFORCED, or else the window bounds and GROUP BY columns
+// of an aggregation), or the plain text of one VARCHAR key column, or
+// none.
 //
 // An updating result is written as upserts, as Flink's upsert-kafka
 // does: the key is the PRIMARY KEY (...) NOT ENFORCED of the sink table;

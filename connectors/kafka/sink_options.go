@@ -34,7 +34,7 @@ func SinkConfig() connectors.ConfigSpec {
 			{Name: "format", Type: connectors.Enum, Values: SinkFormats, Default: "json",
 				Doc: "each record's value: json (an object), csv (one line), text (the one VARCHAR column) or debezium-json (a change in Debezium's envelope)"},
 			{Name: "key", Type: connectors.String,
-				Doc: "columns whose values form each record's key, separated by commas: a JSON object of them, or the text of one VARCHAR column; by default the PRIMARY KEY"},
+				Doc: "columns whose values form each record's key, separated by commas: a JSON object of them, or the text of one VARCHAR column; by default the result's key (PRIMARY KEY, or the window bounds and GROUP BY columns)"},
 			{Name: "transactional_id", Type: connectors.String,
 				Doc: "exactly-once: the Kafka transactional id, unique to this sink; by default weir-<query>-<table>"},
 			{Name: "delivery", Type: connectors.Enum, Values: []string{DeliveryExactlyOnce, DeliveryAtLeastOnce},
