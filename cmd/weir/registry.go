@@ -6,6 +6,7 @@ import (
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/kafka"
 	"github.com/weirdb/weir/connectors/nexmark"
 	"github.com/weirdb/weir/connectors/socket"
 )
@@ -21,6 +22,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	r.RegisterSink("blackhole", blackhole.NewSink, blackhole.Config())
+	r.RegisterSink("kafka", kafka.NewSink, kafka.SinkConfig())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
 	// shows it as pushed on the Scan).
 	r.RegisterContains("file", file.ContainsPushdown)
