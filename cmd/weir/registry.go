@@ -7,6 +7,7 @@ import (
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
 	"github.com/weirdb/weir/connectors/nexmark"
+	"github.com/weirdb/weir/connectors/postgres"
 	"github.com/weirdb/weir/connectors/socket"
 )
 
@@ -21,6 +22,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	r.RegisterSink("blackhole", blackhole.NewSink, blackhole.Config())
+	r.RegisterSink("postgres", postgres.NewSink, postgres.Config())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
 	// shows it as pushed on the Scan).
 	r.RegisterContains("file", file.ContainsPushdown)
