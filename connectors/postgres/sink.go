@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -138,9 +139,17 @@ func (s *Sink) errorf(format string, args ...any) error {
 	return fmt.Errorf("table %s: postgres sink: %s", s.table, fmt.Sprintf(format, args...))
 }
 
-// redact returns err with the DSN's password, if any, replaced.
+// redact returns err on one line (pgx lists each address it tried on a
+// line of its own; repeats are dropped), with the DSN's password, if any,
+// replaced.
 func redact(err error, dsn string) error {
-	msg := err.Error()
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(parts, l) {
+			parts = append(parts, l)
+		}
+	}
+	msg := strings.Join(parts, " ")
 	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
 		msg = strings.ReplaceAll(msg, cfg.Password, "xxxxx")
 	}
