@@ -444,7 +444,11 @@ func (p *Prepared) Build(console connectors.Sink) (*exec.Query, error) {
 	}
 	sink := console
 	if p.Into != nil {
-		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != ""}
+		spec := connectors.SinkSpec{Table: p.Into.Name, Schema: p.Plan.Schema(), Options: p.Into.Options, Checkpointed: s.CheckpointDir != "",
+			Query: fmt.Sprintf("q%d", s.nextID+1)}
+		if s.CheckpointDir != "" {
+			spec.StateDir = filepath.Join(s.CheckpointDir, spec.Query, "sink")
+		}
 		var err error
 		if sink, err = s.Registry.OpenSink(spec); err != nil {
 			return fail(err)
