@@ -25,6 +25,7 @@ const connectTimeout = 5 * time.Second
 // writes exactly once.
 type Sink struct {
 	table  string // the sink table's name, for messages
+	schema *arrow.Schema
 	opts   options
 	target string // opts.table, quoted for SQL
 	log    *slog.Logger
@@ -65,7 +66,7 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{table: spec.Table, opts: o, target: o.table.Sanitize(), log: slog.Default(),
+	s := &Sink{table: spec.Table, schema: spec.Schema, opts: o, target: o.table.Sanitize(), log: slog.Default(),
 		op: vector.OpIndex(spec.Schema), checkpointed: spec.Checkpointed, stateDir: spec.StateDir}
 	if err := s.layout(spec); err != nil {
 		return nil, err
@@ -77,7 +78,9 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 	if err != nil {
 		return nil, s.errorf("option dsn: %v", redact(err, o.dsn))
 	}
-	cfg.ConnectTimeout = connectTimeout
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > connectTimeout {
+		cfg.ConnectTimeout = connectTimeout
+	}
 	s.cfg = cfg
 	ctx, cancel := context.WithTimeout(context.Background(), 4*connectTimeout)
 	defer cancel()
@@ -188,7 +191,7 @@ func (s *Sink) Write(batch arrow.RecordBatch) error {
 		return nil
 	}
 	if s.spill == nil {
-		w, err := createSpill(s.stateDir, s.n+1, batch.Schema())
+		w, err := createSpill(s.stateDir, s.n+1, s.schema)
 		if err != nil {
 			return s.fail(s.errorf("%v", err))
 		}

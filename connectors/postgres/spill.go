@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/jackc/pgx/v5"
 )
@@ -36,10 +37,11 @@ func spillNumber(name string) (int64, bool) {
 
 // spillWriter appends batches to a spill file as an Arrow IPC stream.
 type spillWriter struct {
-	f    *os.File
-	buf  *bufio.Writer
-	w    *ipc.Writer
-	name string
+	f      *os.File
+	buf    *bufio.Writer
+	w      *ipc.Writer
+	schema *arrow.Schema
+	name   string
 }
 
 // createSpill creates (or truncates) the spill file of checkpoint n.
@@ -50,14 +52,35 @@ func createSpill(dir string, n int64, schema *arrow.Schema) (*spillWriter, error
 		return nil, fmt.Errorf("spill file: %w", err)
 	}
 	buf := bufio.NewWriterSize(f, 1<<20)
-	return &spillWriter{f: f, buf: buf, w: ipc.NewWriter(buf, ipc.WithSchema(schema)), name: name}, nil
+	return &spillWriter{f: f, buf: buf, w: ipc.NewWriter(buf, ipc.WithSchema(schema)), schema: schema, name: name}, nil
 }
 
 func (w *spillWriter) write(b arrow.RecordBatch) error {
+	if !b.Schema().Equal(w.schema) {
+		if !sameTypes(b.Schema(), w.schema) {
+			return fmt.Errorf("a batch of columns %s, want %s", b.Schema(), w.schema)
+		}
+		// The same columns, told apart only by nullability or metadata.
+		b = array.NewRecordBatch(w.schema, b.Columns(), b.NumRows())
+		defer b.Release()
+	}
 	if err := w.w.Write(b); err != nil {
 		return fmt.Errorf("spill file %s: %w", w.f.Name(), err)
 	}
 	return nil
+}
+
+// sameTypes reports whether a and b have the same column types in order.
+func sameTypes(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		if !arrow.TypeEqual(a.Field(i).Type, b.Field(i).Type) {
+			return false
+		}
+	}
+	return true
 }
 
 // finish ends the stream, fsyncs and closes the file, and returns its size.
