@@ -166,7 +166,6 @@ func (s *Sink) retry(what string, f func(ctx context.Context, conn *pgx.Conn) er
 			cancel()
 			if err != nil {
 				s.conn = nil
-				err = redact(err, s.opts.dsn)
 			}
 		}
 		if err == nil {
@@ -180,6 +179,7 @@ func (s *Sink) retry(what string, f func(ctx context.Context, conn *pgx.Conn) er
 			s.conn.Close(ctx)
 			s.conn = nil
 		}
+		err = redact(err, s.opts.dsn)
 		if !transient {
 			return s.errorf("%s: %v", what, err)
 		}

@@ -183,6 +183,12 @@ func TestStartErrors(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "table sink: postgres sink: option dsn: ") || strings.Contains(err.Error(), "sekrit") {
 		t.Errorf("bad DSN: %v", err)
 	}
+	nodb := strings.Replace(dsn, "/weir_test_", "/nosuch_", 1)
+	_, err = newSink(t, nodb, "sink", wordSchema, nil, "")
+	if err == nil || !strings.HasPrefix(err.Error(), "table sink: postgres sink: cannot connect to PostgreSQL (option dsn): ") ||
+		!strings.Contains(err.Error(), `database "nosuch_`) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("no such database: %v", err)
+	}
 	_, err = newSink(t, limited, "sink", wordSchema, nil, "", "table", "owned")
 	if want := `table sink: postgres sink: the role reader has no INSERT privilege on table "owned": GRANT INSERT ON "owned" TO reader`; err == nil || err.Error() != want {
 		t.Errorf("no privilege:\n got %v\nwant %s", err, want)
@@ -252,5 +258,33 @@ func TestRetryAfterLostConnection(t *testing.T) {
 	if !strings.Contains(log.String(), "table counts: postgres sink: writing micro-batch 1 failed (") ||
 		!strings.Contains(log.String(), "retry 1 of 4 in 1ms") {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestRetryGivesUp: a server that stays unreachable fails the query after
+// the last attempt, with a line that says how many were made; each retry
+// was logged.
+func TestRetryGivesUp(t *testing.T) {
+	dsn := pgtest.Start(t)
+	s := mustSink(t, dsn, "counts", wordSchema, nil, "")
+	defer s.Close()
+	log := logTo(s)
+	firstRetry = time.Millisecond
+	defer func() { firstRetry = 500 * time.Millisecond }()
+	s.conn.Close(context.Background())
+	s.conn = nil
+	s.cfg.Port = 1 // nothing listens there
+	if err := s.Write(batch(t, wordSchema, []any{"a", 1})); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Commit(1)
+	if err == nil || !strings.HasPrefix(err.Error(), "table counts: postgres sink: writing micro-batch 1: PostgreSQL unreachable after 5 attempts: failed to connect") {
+		t.Errorf("Commit: %v", err)
+	}
+	if n := strings.Count(log.String(), "level=WARN"); n != 4 {
+		t.Errorf("%d retries logged, want 4:\n%s", n, log)
+	}
+	if err2 := s.Commit(2); err2 != err {
+		t.Errorf("the next Commit: %v, want the first error again", err2)
 	}
 }
