@@ -7,7 +7,8 @@
 //	              ('postgres://user:pw@host:5432/db') or key=value string
 //	              (required)
 //	table         the target table, 'name' or 'schema.name' (default the
-//	              sink table's name); a part in double quotes keeps its case
+//	              sink table's name), read as PostgreSQL reads a name:
+//	              lower-cased unless in double quotes
 //	create        'true' (default): create the table if it is missing
 //	batch_size    upserts and deletes sent in one round trip (default 1000)
 //	progress_key  the sink's row in weir_sink_progress (default

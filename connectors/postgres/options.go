@@ -19,7 +19,7 @@ func Config() connectors.ConfigSpec {
 			{Name: "dsn", Type: connectors.String, Required: true,
 				Doc: "the server and database: a libpq URL (postgres://user@host:5432/db) or key=value string"},
 			{Name: "table", Type: connectors.String,
-				Doc: "the target table, possibly schema-qualified (default: the sink table's name)"},
+				Doc: "the target table, possibly schema-qualified, lower-cased unless in double quotes (default: the sink table's name)"},
 			{Name: "create", Type: connectors.Bool, Default: "true",
 				Doc: "create the target table if it is missing, with a PRIMARY KEY on the result's key"},
 			{Name: "batch_size", Type: connectors.Int, Default: "1000",
@@ -94,9 +94,9 @@ func parseOptions(spec connectors.SinkSpec) (options, error) {
 	return o, nil
 }
 
-// parseTableName splits "schema.table" (or "table"); a part in double
-// quotes keeps its case and may hold dots, an unquoted part is taken as
-// written.
+// parseTableName splits "schema.table" (or "table") as PostgreSQL reads
+// a name: a part in double quotes keeps its case and may hold dots, an
+// unquoted part is lower-cased.
 func parseTableName(s string) (pgx.Identifier, error) {
 	var parts []string
 	var cur strings.Builder
@@ -112,6 +112,8 @@ func parseTableName(s string) (pgx.Identifier, error) {
 		case c == '.' && !quoted:
 			parts = append(parts, cur.String())
 			cur.Reset()
+		case !quoted && c >= 'A' && c <= 'Z':
+			cur.WriteByte(c + 'a' - 'A')
 		default:
 			cur.WriteByte(c)
 		}

@@ -214,10 +214,19 @@ func (s *Sink) Commit(epoch int64) error {
 			return err
 		}
 	}
-	if s.checkpointed || len(s.pending) == 0 {
+	if s.checkpointed {
 		return nil
 	}
-	err := s.retry(fmt.Sprintf("writing micro-batch %d", epoch), func(ctx context.Context, conn *pgx.Conn) error {
+	return s.flush(fmt.Sprintf("writing micro-batch %d", epoch))
+}
+
+// flush writes the pending rows of a sink without checkpoints in one
+// transaction; what says what for messages.
+func (s *Sink) flush(what string) error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	err := s.retry(what, func(ctx context.Context, conn *pgx.Conn) error {
 		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			return s.apply(ctx, tx, sliceIter(s.pending))
 		})
@@ -237,8 +246,8 @@ func (s *Sink) Close() error {
 		return nil
 	}
 	var err error
-	if !s.checkpointed && len(s.pending) > 0 && s.err == nil {
-		err = s.Commit(0)
+	if !s.checkpointed && s.err == nil {
+		err = s.flush("writing the last rows")
 	}
 	s.closed = true
 	for _, b := range s.pending {

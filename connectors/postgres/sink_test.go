@@ -224,9 +224,11 @@ func TestOptions(t *testing.T) {
 			t.Errorf("%v:\n got %s\nwant %s", c.opts, got, c.want)
 		}
 	}
-	id, err := parseTableName(`s."Odd.Name"`)
-	if err != nil || id.Sanitize() != `"s"."Odd.Name"` {
-		t.Errorf("parseTableName: %v %v", id, err)
+	for in, want := range map[string]string{`S."Odd.Name"`: `"s"."Odd.Name"`, "Counts": `"counts"`, `"A""b"`: `"A""b"`} {
+		id, err := parseTableName(in)
+		if err != nil || id.Sanitize() != want {
+			t.Errorf("parseTableName(%s) = %v, %v; want %s", in, id.Sanitize(), err, want)
+		}
 	}
 }
 
