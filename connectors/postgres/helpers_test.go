@@ -30,7 +30,7 @@ var wordSchema = arrow.NewSchema([]arrow.Field{
 
 // batch builds a batch of schema from rows; a changelog schema's rows
 // end with their kind ("+I", "-U", "+U", "-D").
-func batch(t *testing.T, schema *arrow.Schema, rows ...[]any) arrow.RecordBatch {
+func batch(t testing.TB, schema *arrow.Schema, rows ...[]any) arrow.RecordBatch {
 	t.Helper()
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
@@ -62,7 +62,7 @@ func batch(t *testing.T, schema *arrow.Schema, rows ...[]any) arrow.RecordBatch 
 	return b.NewRecordBatch()
 }
 
-func kindOf(t *testing.T, s string) vector.RowKind {
+func kindOf(t testing.TB, s string) vector.RowKind {
 	for k := vector.Insert; k <= vector.Delete; k++ {
 		if k.String() == s {
 			return k
@@ -73,7 +73,7 @@ func kindOf(t *testing.T, s string) vector.RowKind {
 }
 
 // newSink opens a sink of table name over dsn; extra options are pairs.
-func newSink(t *testing.T, dsn, name string, schema *arrow.Schema, key []string, stateDir string, opts ...string) (*Sink, error) {
+func newSink(t testing.TB, dsn, name string, schema *arrow.Schema, key []string, stateDir string, opts ...string) (*Sink, error) {
 	t.Helper()
 	o := map[string]string{"connector": "postgres", "dsn": dsn}
 	for i := 0; i+1 < len(opts); i += 2 {
