@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -171,10 +172,21 @@ func TestStartErrors(t *testing.T) {
 	dsn := pgtest.Start(t)
 	conn := connect(t, dsn)
 	exec1(t, conn, "CREATE TABLE owned (word text, n bigint)")
-	exec1(t, conn, "CREATE ROLE reader LOGIN")
-	limited := strings.Replace(dsn, "postgres://postgres@", "postgres://reader@", 1)
+	// Roles belong to the whole server: one of this test's own.
+	exec1(t, conn, "DROP ROLE IF EXISTS weir_reader")
+	exec1(t, conn, "CREATE ROLE weir_reader LOGIN")
+	t.Cleanup(func() {
+		conn.Exec(context.Background(), "DROP OWNED BY weir_reader")
+		conn.Exec(context.Background(), "DROP ROLE IF EXISTS weir_reader")
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User("weir_reader")
+	limited := u.String()
 
-	_, err := newSink(t, "postgres://weir:sekrit@127.0.0.1:1/db?connect_timeout=2", "sink", wordSchema, nil, "")
+	_, err = newSink(t, "postgres://weir:sekrit@127.0.0.1:1/db?connect_timeout=2", "sink", wordSchema, nil, "")
 	if err == nil || !strings.HasPrefix(err.Error(), "table sink: postgres sink: cannot connect to PostgreSQL (option dsn): ") ||
 		strings.Contains(err.Error(), "sekrit") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("unreachable server: %v", err)
@@ -190,7 +202,7 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("no such database: %v", err)
 	}
 	_, err = newSink(t, limited, "sink", wordSchema, nil, "", "table", "owned")
-	if want := `table sink: postgres sink: the role reader has no INSERT privilege on table "owned": GRANT INSERT ON "owned" TO reader`; err == nil || err.Error() != want {
+	if want := `table sink: postgres sink: the role weir_reader has no INSERT privilege on table "owned": GRANT INSERT ON "owned" TO weir_reader`; err == nil || err.Error() != want {
 		t.Errorf("no privilege:\n got %v\nwant %s", err, want)
 	}
 	_, err = newSink(t, dsn, "sink", vector.WithOpColumn(wordSchema), nil, "")

@@ -6,7 +6,8 @@
 // Start gives a fresh database on it.
 //
 // With WEIR_TEST_PG_DSN set, Start uses that server instead (it must let
-// the DSN's user create databases). Without PostgreSQL installed, Start
+// the DSN's user create databases, version 13 or later); each test's
+// database is dropped when the test ends. Without PostgreSQL installed, Start
 // skips the test, or fails it when CI=true.
 //
 // The server stops when the test binary's TestMain returns through Main,
@@ -87,6 +88,17 @@ func Start(t testing.TB) string {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("pgtest: create database %s: %v", name, err)
+	}
+	if os.Getenv(EnvDSN) != "" {
+		// Not our server: leave it as we found it.
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if conn, err := pgx.Connect(ctx, admin); err == nil {
+				conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+				conn.Close(ctx)
+			}
+		})
 	}
 	cfg, err := pgx.ParseConfig(admin)
 	if err != nil {
