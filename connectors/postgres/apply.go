@@ -34,7 +34,9 @@ func sliceIter(bs []arrow.RecordBatch) batchIter {
 
 // apply writes the rows of next in tx: with COPY when the sink only
 // inserts, else as upserts and deletes by key, the last change of each
-// key only (a -U row is skipped: the +U after it overwrites the row).
+// key only, as Flink's JDBC sink does: +I and +U upsert, -D and -U delete
+// (the +U after a -U of the same key overwrites its delete; a -U whose
+// +U has another key deletes the old row).
 func (s *Sink) apply(ctx context.Context, tx pgx.Tx, next batchIter) error {
 	if len(s.key) == 0 {
 		_, err := tx.CopyFrom(ctx, s.opts.table, s.cols, &copySource{s: s, next: next})
@@ -64,9 +66,6 @@ func (s *Sink) apply(ctx context.Context, tx pgx.Tx, next batchIter) error {
 			if ops != nil {
 				kind = vector.RowKind(ops[r])
 			}
-			if kind == vector.UpdateBefore {
-				continue
-			}
 			vals := s.row(b, r)
 			for i, k := range s.key {
 				keyVals[i] = vals[k]
@@ -78,7 +77,7 @@ func (s *Sink) apply(ctx context.Context, tx pgx.Tx, next batchIter) error {
 				changes[ks] = c
 				order = append(order, ks)
 			}
-			c.vals, c.del = vals, kind == vector.Delete
+			c.vals, c.del = vals, kind.Retracts()
 		}
 	}
 	batch := &pgx.Batch{}

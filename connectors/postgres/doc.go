@@ -31,9 +31,10 @@
 // Without a key, rows are inserted with COPY. With one, each row is an
 // upsert (INSERT ... ON CONFLICT (key) DO UPDATE SET ...). An updating
 // result (a changelog, vector.IsChangelog) needs a key: +I and +U rows
-// are upserted, -D rows deleted by key, -U rows skipped (the +U after
-// one overwrites the row); without a key it is refused at start. Of the
-// changes to one key in a transaction only the last is sent.
+// are upserted, -D and -U rows deleted by key; without a key it is
+// refused at start. Of the changes to one key in a transaction only the
+// last is sent, as Flink's JDBC sink does, so the +U that follows a -U
+// of the same key overwrites it and no delete is sent.
 //
 // Exactly once. When the query checkpoints, Write appends rows to a spill
 // file in the sink's state directory (spill-<N>.arrow, an Arrow IPC

@@ -43,8 +43,8 @@ func TestAppendInserts(t *testing.T) {
 }
 
 // TestUpsertChangelog: an updating result is upserted (+I, +U) and deleted
-// (-D) by key; -U rows are skipped; several changes to one key in a
-// transaction end in the last.
+// (-D, and -U unless its +U has the same key) by key; several changes to
+// one key in a transaction end in the last.
 func TestUpsertChangelog(t *testing.T) {
 	dsn := pgtest.Start(t)
 	conn := connect(t, dsn)
@@ -61,6 +61,10 @@ func TestUpsertChangelog(t *testing.T) {
 			[]string{"a|3", "c|7"}},
 		{[][]any{{"b", 5, "+I"}, {"c", 7, "-D"}, {"c", 8, "+I"}},
 			[]string{"a|3", "b|5", "c|8"}},
+		// A -U whose +U has another key (the sink's key is not the
+		// result's) deletes the old row.
+		{[][]any{{"b", 5, "-U"}, {"e", 5, "+U"}},
+			[]string{"a|3", "c|8", "e|5"}},
 	}
 	for i, st := range steps {
 		if err := s.Write(batch(t, cl, st.rows...)); err != nil {
