@@ -80,27 +80,52 @@ func (s *Sink) apply(ctx context.Context, tx pgx.Tx, next batchIter) error {
 			c.vals, c.del = vals, kind.Retracts()
 		}
 	}
-	batch := &pgx.Batch{}
+	var ups, dels [][]any
 	for _, ks := range order {
 		c := changes[ks]
-		if c.del {
-			args := make([]any, len(s.key))
-			for i, k := range s.key {
-				args[i] = c.vals[k]
-			}
-			batch.Queue(s.del, args...)
-		} else {
-			batch.Queue(s.insert, c.vals...)
+		if !c.del {
+			ups = append(ups, c.vals)
+			continue
 		}
-		if batch.Len() >= s.opts.batchSize {
-			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-				return err
-			}
-			batch = &pgx.Batch{}
+		k := make([]any, len(s.key))
+		for i, j := range s.key {
+			k[i] = c.vals[j]
+		}
+		dels = append(dels, k)
+	}
+	return s.applyChanges(ctx, tx, ups, dels)
+}
+
+// applyChanges upserts the rows ups and deletes the keys dels (at most
+// one change per key in all) in tx, in a few round trips whatever their
+// number: each set is copied into a temporary table of the connection's
+// (emptied at commit), then merged into the target by one statement.
+func (s *Sink) applyChanges(ctx context.Context, tx pgx.Tx, ups, dels [][]any) error {
+	if len(ups) == 0 && len(dels) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, s.stageDDL); err != nil {
+		return err
+	}
+	if len(ups) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{stageTable}, s.cols, pgx.CopyFromRows(ups)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, s.upsert); err != nil {
+			return err
 		}
 	}
-	if batch.Len() > 0 {
-		return tx.SendBatch(ctx, batch).Close()
+	if len(dels) > 0 {
+		keyCols := make([]string, len(s.key))
+		for i, j := range s.key {
+			keyCols[i] = s.cols[j]
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{stageDelTable}, keyCols, pgx.CopyFromRows(dels)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, s.del); err != nil {
+			return err
+		}
 	}
 	return nil
 }

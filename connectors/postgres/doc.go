@@ -10,7 +10,6 @@
 //	              sink table's name), read as PostgreSQL reads a name:
 //	              lower-cased unless in double quotes
 //	create        'true' (default): create the table if it is missing
-//	batch_size    upserts and deletes sent in one round trip (default 1000)
 //	progress_key  the sink's row in weir_sink_progress (default
 //	              '<query>/<sink table>')
 //
@@ -29,7 +28,10 @@
 // Rows. The key is connectors.SinkSpec.Key: the sink table's PRIMARY KEY
 // (...) NOT ENFORCED, or the query's window bounds and GROUP BY columns.
 // Without a key, rows are inserted with COPY. With one, each row is an
-// upsert (INSERT ... ON CONFLICT (key) DO UPDATE SET ...). An updating
+// upsert (INSERT ... ON CONFLICT (key) DO UPDATE SET ...): the rows of a
+// transaction are copied into a temporary table (weir_stage, and
+// weir_stage_delete for deletes; ON COMMIT DELETE ROWS) and merged into
+// the target by one INSERT ... SELECT and one DELETE ... USING. An updating
 // result (a changelog, vector.IsChangelog) needs a key: +I and +U rows
 // are upserted, -D and -U rows deleted by key; without a key it is
 // refused at start. Of the changes to one key in a transaction only the

@@ -22,8 +22,6 @@ func Config() connectors.ConfigSpec {
 				Doc: "the target table, possibly schema-qualified, lower-cased unless in double quotes (default: the sink table's name)"},
 			{Name: "create", Type: connectors.Bool, Default: "true",
 				Doc: "create the target table if it is missing, with a PRIMARY KEY on the result's key"},
-			{Name: "batch_size", Type: connectors.Int, Default: "1000",
-				Doc: "statements sent to the server in one round trip when upserting or deleting"},
 			{Name: "progress_key", Type: connectors.String,
 				Doc: "the sink's row in weir_sink_progress (default: <query>/<sink table>)"},
 		}),
@@ -33,14 +31,8 @@ func Config() connectors.ConfigSpec {
 }
 
 // checkOptions checks, when the table is created, what the options'
-// types cannot: a positive batch_size and a table name of one or two
-// parts.
+// types cannot: a table name of one or two parts.
 func checkOptions(_ *arrow.Schema, opts map[string]string) error {
-	if v := opts["batch_size"]; v != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 1 {
-			return fmt.Errorf("option batch_size: want a positive whole number, got '%s'", v)
-		}
-	}
 	if v, ok := opts["table"]; ok {
 		if _, err := parseTableName(v); err != nil {
 			return fmt.Errorf("option table: %v", err)
@@ -54,13 +46,12 @@ type options struct {
 	dsn         string
 	table       pgx.Identifier
 	create      bool
-	batchSize   int
 	progressKey string
 }
 
 // parseOptions reads spec's options; errors name the option.
 func parseOptions(spec connectors.SinkSpec) (options, error) {
-	o := options{dsn: spec.Options["dsn"], create: true, batchSize: 1000}
+	o := options{dsn: spec.Options["dsn"], create: true}
 	if strings.TrimSpace(o.dsn) == "" {
 		return o, fmt.Errorf("table %s: connector 'postgres' needs option dsn (e.g. 'postgres://user@127.0.0.1:5432/db')", spec.Table)
 	}
@@ -79,13 +70,6 @@ func parseOptions(spec connectors.SinkSpec) (options, error) {
 			return o, fmt.Errorf("table %s: option create: want 'true' or 'false', got '%s'", spec.Table, v)
 		}
 		o.create = b
-	}
-	if v := spec.Options["batch_size"]; v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return o, fmt.Errorf("table %s: option batch_size: want a positive whole number, got '%s'", spec.Table, v)
-		}
-		o.batchSize = n
 	}
 	o.progressKey = spec.Options["progress_key"]
 	if o.progressKey == "" {

@@ -35,8 +35,9 @@ type Sink struct {
 	cols     []string // the target columns they go to
 	getters  []getter // one per data column
 	key      []int    // positions in data of the key columns; nil: insert only
-	insert   string   // INSERT ... ON CONFLICT ... (keyed)
-	del      string   // DELETE ... WHERE key (keyed)
+	stageDDL string   // creates the temporary tables of a keyed sink
+	upsert   string   // INSERT ... SELECT ... ON CONFLICT ... (keyed)
+	del      string   // DELETE ... USING the keys to delete (keyed)
 	progress string   // the progress table, quoted
 
 	cfg  *pgx.ConnConfig

@@ -138,7 +138,7 @@ FROM information_schema.columns WHERE table_name = 'types'`,
 func TestExistingTable(t *testing.T) {
 	dsn := pgtest.Start(t)
 	conn := connect(t, dsn)
-	exec1(t, conn, "CREATE TABLE ok (extra int DEFAULT 0, N bigint, Word text PRIMARY KEY)")
+	exec1(t, conn, `CREATE TABLE ok (extra int DEFAULT 0, "N" bigint, "Word" text PRIMARY KEY)`)
 	exec1(t, conn, "CREATE TABLE nokey (word text, n bigint)")
 	exec1(t, conn, "CREATE TABLE short (word text PRIMARY KEY)")
 	s := mustSink(t, dsn, "x", wordSchema, []string{"word"}, "", "table", "ok")
@@ -148,7 +148,7 @@ func TestExistingTable(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	wantRows(t, conn, "SELECT word, n, extra FROM ok", "a|1|0")
+	wantRows(t, conn, `SELECT "Word", "N", extra FROM ok`, "a|1|0")
 
 	for _, c := range []struct {
 		table string
@@ -228,11 +228,10 @@ func TestOptions(t *testing.T) {
 		opts map[string]string
 		want string
 	}{
-		{map[string]string{"dsn": "x", "batch_size": "0"}, "option batch_size: want a positive whole number, got '0'"},
 		{map[string]string{"dsn": "x", "table": `"a.b`}, `option table: unclosed quote in '"a.b'`},
 		{map[string]string{"dsn": "x", "create": "maybe"}, "option create: want 'true' or 'false', got 'maybe'"},
 		{map[string]string{"dsn": "x", "tabel": "t"}, "unknown option 'tabel' for connector 'postgres' (did you mean 'table'?)"},
-		{map[string]string{"dsn": "x", "table": `s."Odd.Name"`, "batch_size": "10"}, ""},
+		{map[string]string{"dsn": "x", "table": `s."Odd.Name"`, "create": "false"}, ""},
 	} {
 		c.opts["connector"] = "postgres"
 		_, err := r.CheckOptions(wordSchema, c.opts)

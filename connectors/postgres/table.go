@@ -155,33 +155,45 @@ func (s *Sink) checkPrivileges(ctx context.Context) error {
 	return nil
 }
 
-// statements builds the upsert and delete statements of a keyed sink.
+// The temporary tables a keyed sink stages its changes in: rows to
+// upsert, keys to delete.
+const (
+	stageTable    = "weir_stage"
+	stageDelTable = "weir_stage_delete"
+)
+
+// statements builds the statements of a keyed sink: the temporary tables
+// (created once per connection, emptied at each commit), the upsert and
+// the delete from them.
 func (s *Sink) statements() {
 	if len(s.key) == 0 {
 		return
 	}
 	all := make([]int, len(s.cols))
-	params := make([]string, len(s.cols))
 	var set []string
 	for i := range s.cols {
 		all[i] = i
-		params[i] = fmt.Sprintf("$%d", i+1)
 		if !slices.Contains(s.key, i) {
 			q := pgx.Identifier{s.cols[i]}.Sanitize()
 			set = append(set, q+" = EXCLUDED."+q)
 		}
 	}
+	cols, keys := s.quoted(all), s.quoted(s.key)
+	s.stageDDL = fmt.Sprintf("CREATE TEMP TABLE IF NOT EXISTS %s ON COMMIT DELETE ROWS AS SELECT %s FROM %s WITH NO DATA; "+
+		"CREATE TEMP TABLE IF NOT EXISTS %s ON COMMIT DELETE ROWS AS SELECT %s FROM %s WITH NO DATA",
+		stageTable, cols, s.target, stageDelTable, keys, s.target)
 	action := "DO NOTHING"
 	if len(set) > 0 {
 		action = "DO UPDATE SET " + strings.Join(set, ", ")
 	}
-	s.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) %s",
-		s.target, s.quoted(all), strings.Join(params, ", "), s.quoted(s.key), action)
+	s.upsert = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) %s",
+		s.target, cols, cols, stageTable, keys, action)
 	where := make([]string, len(s.key))
 	for i, k := range s.key {
-		where[i] = fmt.Sprintf("%s = $%d", pgx.Identifier{s.cols[k]}.Sanitize(), i+1)
+		q := pgx.Identifier{s.cols[k]}.Sanitize()
+		where[i] = fmt.Sprintf("t.%s = d.%s", q, q)
 	}
-	s.del = fmt.Sprintf("DELETE FROM %s WHERE %s", s.target, strings.Join(where, " AND "))
+	s.del = fmt.Sprintf("DELETE FROM %s AS t USING %s AS d WHERE %s", s.target, stageDelTable, strings.Join(where, " AND "))
 }
 
 // quoted lists the columns at idx, quoted, comma-separated.
