@@ -59,7 +59,11 @@ func (s *Sink) apply(ctx context.Context, tx pgx.Tx, next batchIter) error {
 		}
 		var ops []int8
 		if s.op >= 0 {
-			ops = b.Column(s.op).(*array.Int8).Int8Values()
+			a, ok := b.Column(s.op).(*array.Int8)
+			if !ok {
+				return fmt.Errorf("the row-kind column is %s, want int8", b.Column(s.op).DataType())
+			}
+			ops = a.Int8Values()
 		}
 		for r := 0; r < int(b.NumRows()); r++ {
 			kind := vector.Insert

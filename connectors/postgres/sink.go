@@ -63,6 +63,9 @@ var (
 // target table, and returns the sink. Every failure, from a bad DSN to a
 // missing privilege, is one line naming the sink table.
 func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
+	if spec.Schema == nil {
+		return nil, fmt.Errorf("table %s: postgres sink: the sink needs the query's schema", spec.Table)
+	}
 	o, err := parseOptions(spec)
 	if err != nil {
 		return nil, err
@@ -103,9 +106,6 @@ func NewSink(spec connectors.SinkSpec) (connectors.Sink, error) {
 
 // layout works out the columns written and the key from spec.
 func (s *Sink) layout(spec connectors.SinkSpec) error {
-	if spec.Schema == nil {
-		return s.errorf("the sink needs the query's schema")
-	}
 	for i, f := range spec.Schema.Fields() {
 		if i == s.op {
 			continue
