@@ -8,6 +8,7 @@ import (
 	"github.com/weirdb/weir/connectors/file"
 	"github.com/weirdb/weir/connectors/kafka"
 	"github.com/weirdb/weir/connectors/nexmark"
+	"github.com/weirdb/weir/connectors/postgres"
 	"github.com/weirdb/weir/connectors/socket"
 )
 
@@ -23,6 +24,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	r.RegisterSink("blackhole", blackhole.NewSink, blackhole.Config())
 	r.RegisterSink("kafka", kafka.NewSink, kafka.SinkConfig())
+	r.RegisterSink("postgres", postgres.NewSink, postgres.Config())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN
 	// shows it as pushed on the Scan).
 	r.RegisterContains("file", file.ContainsPushdown)

@@ -43,6 +43,12 @@ func SinkConfig() connectors.ConfigSpec {
 		}),
 		Check:     checkSinkOptions,
 		Changelog: func(map[string]string) error { return nil },
+		Guarantee: func(opts map[string]string, checkpointed bool) string {
+			if checkpointed && opts["delivery"] != DeliveryAtLeastOnce {
+				return "exactly once (a Kafka transaction per checkpoint; read it with isolation.level=read_committed)"
+			}
+			return "at least once (idempotent producer; records may repeat after a restart)"
+		},
 	}
 }
 
