@@ -1,0 +1,99 @@
+// Package kafka is the "kafka" connector, on github.com/twmb/franz-go.
+// This file describes its source: a live source that reads one topic,
+// one row per record.
+//
+// Table options (keys lower-case; SourceConfig declares them, with the
+// options every source takes: on_error, dead_letter_path, idle_timeout):
+//
+//	brokers           the bootstrap brokers, a comma list of host:port
+//	                  (required); plain TCP, no TLS or SASL
+//	topic             the topic (required)
+//	group             the consumer group (optional): the group's members
+//	                  share the topic's partitions (cooperative-sticky), and
+//	                  the source commits its offsets to the group after
+//	                  each checkpoint; without it the source reads every
+//	                  partition itself and keeps its offsets only in
+//	                  checkpoints
+//	start             where a partition without a checkpointed offset
+//	                  starts: earliest (default), latest, or group (the
+//	                  group's committed offset, else earliest; needs group)
+//	partitions        read only these partitions ('0,2'), assigned
+//	                  directly, without the group (not with option group)
+//	format            the value's format: json (default; also jsonl,
+//	                  ndjson), csv, or text (the whole value is the one
+//	                  VARCHAR column). debezium-json is not a source format
+//	                  yet.
+//	delimiter         csv: the field separator (default ","); a value is
+//	                  one record without a header
+//	invalid_utf8      error (default), replace or keep, as for every
+//	                  source; it applies to _key too
+//	max_record_bytes  the longest value decoded (default 1MiB); a longer
+//	                  one is a bad row
+//	buffer_bytes      fetched records that may wait for the query
+//	                  (default 16MiB); when full, fetching pauses
+//
+// # Rows and metadata columns
+//
+// Each record's value is one row: a JSON object (line breaks in it are
+// white space, so pretty-printed JSON is read), a CSV record (a value
+// holding two is a bad row) or, for text, the whole value without a
+// trailing newline. A record without a value (a tombstone) and a blank
+// json or csv value make no row. A table column named
+//
+//	_key        VARCHAR       the record's key (NULL if it has none)
+//	_partition  BIGINT        its partition
+//	_offset     BIGINT        its offset
+//	_timestamp  TIMESTAMP(3)  its timestamp
+//
+// is filled from the record, not from the value; another type is an error
+// when the table is opened. A value that does not decode is a bad row
+// whose position is "topic/partition@offset", handled per on_error and
+// skipped: the source moves past it, never stuck on it.
+//
+// Records are read with isolation read_committed, so records of aborted
+// or open transactions (a Kafka sink mid-checkpoint) are never rows.
+//
+// # Live reading and back-pressure
+//
+// Start starts a background goroutine; it connects, joins the group or
+// assigns the partitions once the position is known (at Seek, or at the
+// first Next), and polls records into a buffer of buffer_bytes. Next
+// never waits: it decodes up to maxRows buffered records on its own
+// goroutine, or returns connectors.ErrNoData. When the buffer is full the
+// goroutine stops polling, and the client stops fetching. Brokers that
+// cannot be reached, and a topic that does not exist yet, are retried
+// with a warning, forever.
+//
+// # Positions and exactly-once
+//
+// Position is the next offset of each partition read so far, as JSON:
+// {"topic":"words","offsets":{"0":42,"1":17}}, exact after the last row
+// Next returned (bad records and tombstones count as read). Seek makes
+// each partition in it continue at its offset; a partition not in it
+// starts as option start says. So with checkpoints, a restarted query
+// reads each record after its checkpoint once, and none before it.
+//
+// With option group, CheckpointComplete commits the checkpoint's
+// offsets to the group, and nothing else does (auto-commit is off):
+// the group's offsets are never ahead of a durable checkpoint. A failed
+// commit is logged, not fatal: the checkpoint holds the offsets. When the
+// group assigns a partition, it starts at this source's own offset in it
+// (its checkpoint's, or where it had got before the partition was taken
+// away) unless the group has committed a later one (another member read
+// on); a partition new to the source starts as option start says at the
+// query's first start, and at the group's committed offset later. When
+// a partition is taken away, its records not yet returned by Next are
+// dropped, for its next owner to read.
+//
+// # Watermarks
+//
+// Rows are returned interleaved as fetched. The engine computes the
+// source's watermark from the event-time column of all its rows (there is
+// no per-partition watermark); a partition that lags far behind another
+// can therefore have rows later than the watermark, dropped as late by
+// event-time windows. idle_timeout works as for every source.
+//
+// The command registers the connector explicitly:
+//
+//	reg.RegisterSource("kafka", kafka.NewSource, kafka.SourceConfig())
+package kafka
