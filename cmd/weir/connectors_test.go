@@ -11,8 +11,8 @@ import (
 // each with a one-line doc, and enums list their values.
 func TestRegistryOptionDocs(t *testing.T) {
 	docs := planner.ConnectorDocs(registry())
-	if len(docs) != 7 {
-		t.Fatalf("%d connectors, want 7 (file source and sink, socket, directory, datagen, nexmark, blackhole)", len(docs))
+	if len(docs) != 8 {
+		t.Fatalf("%d connectors, want 8 (file source and sink, socket, kafka source, directory, datagen, nexmark, blackhole)", len(docs))
 	}
 	for _, c := range docs {
 		if c.Spec.Summary == "" || len(c.Spec.Options) == 0 {
@@ -69,8 +69,8 @@ func TestConnectorsCommand(t *testing.T) {
 			t.Errorf("weir connectors lacks the row %q:\n%s", r, out)
 		}
 	}
-	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 7 {
-		t.Errorf("%d sections, want 7", n)
+	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 8 {
+		t.Errorf("%d sections, want 8", n)
 	}
 }
 

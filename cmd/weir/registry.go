@@ -6,6 +6,7 @@ import (
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
+	"github.com/weirdb/weir/connectors/kafka"
 	"github.com/weirdb/weir/connectors/nexmark"
 	"github.com/weirdb/weir/connectors/socket"
 )
@@ -17,6 +18,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("file", file.NewSource, file.SourceConfig())
 	r.RegisterSink("file", file.NewSink, file.SinkConfig())
 	r.RegisterSource("socket", socket.NewSource, socket.Config())
+	r.RegisterSource("kafka", kafka.NewSource, kafka.SourceConfig())
 	r.RegisterSource("directory", directory.NewSource, directory.Config())
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())

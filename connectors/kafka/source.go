@@ -43,8 +43,7 @@ type Source struct {
 	closed bool
 	err    error // sticky: Next returns it from now on
 
-	// mu guards next, seeked and assigned, and cl; next is written only
-	// on the goroutine of Next and Seek.
+	// mu guards next, seeked, adjusted, assigned and cl.
 	mu       sync.Mutex
 	next     map[int32]int64 // the next offset per partition: delivered, or from Seek
 	seeked   bool            // Seek was called: the query restarts from a checkpoint
@@ -236,7 +235,9 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		// already (a fetch that raced a rebalance): skip it.
 		n, ok := done[r.Partition]
 		if !ok {
+			s.mu.Lock()
 			n, ok = s.next[r.Partition]
+			s.mu.Unlock()
 		}
 		if ok && r.Offset < n {
 			continue

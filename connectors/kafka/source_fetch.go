@@ -22,6 +22,8 @@ const (
 	maxBackoff   = 5 * time.Second
 	// warnEvery is how often a run of the same failure is logged again.
 	warnEvery = time.Minute
+	// fetchMaxWait is the longest a fetch waits for records.
+	fetchMaxWait = 500 * time.Millisecond
 )
 
 // run is the background goroutine: once the position is known (Seek or
@@ -79,7 +81,9 @@ func (s *Source) run(ctx context.Context) {
 // a direct consumer of the partitions (option partitions, else all the
 // topic's partitions, listed now).
 func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
-	opts := append(clientOpts(s.brokers), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	// A fetch waits at most fetchMaxWait for data, as Kafka's consumers
+	// do: partitions added meanwhile join the next fetch.
+	opts := append(clientOpts(s.brokers), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(fetchMaxWait))
 	if s.group != "" {
 		reset := kgo.NewOffset().AtStart()
 		if s.start == startLatest {
@@ -108,14 +112,22 @@ func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
 			return nil, err
 		}
 	}
+	var ends map[int32]int64
+	if s.start == startLatest {
+		if ends, err = s.endOffsets(ctx, cl, s.unknown(parts)); err != nil {
+			cl.Close()
+			return nil, err
+		}
+	}
 	at := make(map[int32]kgo.Offset, len(parts))
 	s.mu.Lock()
 	for _, p := range parts {
 		s.assigned[p] = true
+		if n, ok := ends[p]; ok {
+			s.next[p] = n // in the position from now on: a restart does not skip what comes meanwhile
+		}
 		if n, ok := s.next[p]; ok {
 			at[p] = kgo.NewOffset().At(n)
-		} else if s.start == startLatest {
-			at[p] = kgo.NewOffset().AtEnd()
 		} else {
 			at[p] = kgo.NewOffset().AtStart()
 		}
@@ -173,6 +185,73 @@ func (s *Source) listPartitions(ctx context.Context, cl *kgo.Client) ([]int32, e
 	}
 }
 
+// unknown returns the partitions of ps that have no next offset yet.
+func (s *Source) unknown(ps []int32) []int32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int32
+	for _, p := range ps {
+		if _, ok := s.next[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// endOffsets returns the end (last stable) offset of each partition of
+// ps, retrying with a warning until the brokers answer.
+func (s *Source) endOffsets(ctx context.Context, cl *kgo.Client, ps []int32) (map[int32]int64, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	backoff := firstBackoff
+	var warned time.Time
+	for {
+		req := kmsg.NewPtrListOffsetsRequest()
+		req.ReplicaID = -1
+		req.IsolationLevel = 1 // read_committed: the last stable offset
+		t := kmsg.NewListOffsetsRequestTopic()
+		t.Topic = s.topic
+		for _, p := range ps {
+			rp := kmsg.NewListOffsetsRequestTopicPartition()
+			rp.Partition, rp.CurrentLeaderEpoch, rp.Timestamp = p, -1, -1 // -1: the end
+			t.Partitions = append(t.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, t)
+		resp, err := req.RequestWith(ctx, cl)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		out := map[int32]int64{}
+		if err == nil {
+			for _, rt := range resp.Topics {
+				for _, rp := range rt.Partitions {
+					if e := kerr.ErrorForCode(rp.ErrorCode); e != nil {
+						err = fmt.Errorf("partition %d: %w", rp.Partition, e)
+					} else if rt.Topic == s.topic {
+						out[rp.Partition] = rp.Offset
+					}
+				}
+			}
+			if err == nil && len(out) != len(ps) {
+				err = errors.New("the brokers did not give every partition's end offset")
+			}
+		}
+		if err == nil {
+			return out, nil
+		}
+		if time.Since(warned) >= warnEvery {
+			s.log.Warn("kafka source cannot read the partitions' end offsets; retrying", "table", s.table,
+				"topic", s.topic, "err", err, "retry_in", backoff)
+			warned = time.Now()
+		}
+		if !sleep(ctx, backoff) {
+			return nil, ctx.Err()
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
 // owns reports whether records of partition p may be buffered: it is
 // assigned to this source (always, for a direct consumer).
 func (s *Source) owns(p int32) bool {
@@ -212,11 +291,12 @@ func (s *Source) onRevoked(_ context.Context, _ *kgo.Client, m map[string][]int3
 // the partition was last taken from it), unless the group has committed
 // a later offset (another member read on); else, at the query's first
 // start, as option start says; else at the group's committed offset.
-func (s *Source) adjust(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+func (s *Source) adjust(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	fresh := !s.seeked && !s.adjusted
 	s.adjusted = true
+	cl := s.cl
+	var latest []int32 // partitions to start at their end
 	for p, o := range offsets[s.topic] {
 		committed := o.EpochOffset().Offset // < 0: nothing committed
 		if n, ok := s.next[p]; ok && n >= committed {
@@ -227,11 +307,25 @@ func (s *Source) adjust(_ context.Context, offsets map[string]map[int32]kgo.Offs
 			continue
 		}
 		if s.start == startLatest {
-			offsets[s.topic][p] = kgo.NewOffset().AtEnd()
+			latest = append(latest, p)
 		} else {
 			offsets[s.topic][p] = kgo.NewOffset().AtStart()
 		}
 	}
+	s.mu.Unlock()
+	if len(latest) == 0 {
+		return offsets, nil
+	}
+	ends, err := s.endOffsets(ctx, cl, latest)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	for p, n := range ends {
+		s.next[p] = n // in the position from now on: a restart does not skip what comes meanwhile
+		offsets[s.topic][p] = kgo.NewOffset().At(n)
+	}
+	s.mu.Unlock()
 	return offsets, nil
 }
 

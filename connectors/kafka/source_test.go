@@ -234,28 +234,61 @@ func TestSourceSeekResumesEachPartition(t *testing.T) {
 	}
 }
 
-func TestSourceStartLatest(t *testing.T) {
-	addr := cluster(t, 1, "in")
-	produce(t, addr, vals("in", 0, `{"v":"old"}`)...)
-	env := livetest.NewEnv(t)
-	s := open(t, env, schema("v VARCHAR"), map[string]string{"brokers": addr, "topic": "in", "start": "latest"})
-	// The source finds the end of the partition at some moment after it
-	// starts: write new records until one arrives; the old one never does.
+// positionOf polls Position until it names every partition of want,
+// the sign that the source knows where each starts.
+func positionOf(t *testing.T, s *Source, partitions int) []byte {
+	t.Helper()
 	deadline := time.Now().Add(wait)
-	for i := 0; ; i++ {
-		produce(t, addr, vals("in", 0, fmt.Sprintf(`{"v":"new%d"}`, i))...)
-		b, err := s.Next(context.Background(), 100)
-		if err == nil {
-			rows := livetest.Render(b)
-			b.Release()
-			if !strings.HasPrefix(rows[0], "new") {
-				t.Fatalf("first row %q, want a new one", rows[0])
+	for {
+		pos, err := s.Position()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p position
+		if err := json.Unmarshal(pos, &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Offsets) == partitions {
+			return pos
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("position %s", pos)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSourceStartLatest(t *testing.T) {
+	for _, group := range []string{"", "g"} {
+		t.Run("group="+group, func(t *testing.T) {
+			addr := cluster(t, 2, "in")
+			produce(t, addr, append(vals("in", 0, `{"v":"old0"}`), vals("in", 1, `{"v":"old1"}`, `{"v":"old1b"}`)...)...)
+			env := livetest.NewEnv(t)
+			opts := func() map[string]string {
+				return map[string]string{"brokers": addr, "topic": "in", "start": "latest", "group": group}
 			}
-			break
-		}
-		if !errors.Is(err, connectors.ErrNoData) || time.Now().After(deadline) {
-			t.Fatalf("Next: %v", err)
-		}
+			s := open(t, env, schema("v VARCHAR"), opts())
+			if b, err := s.Next(context.Background(), 10); err != connectors.ErrNoData {
+				t.Fatalf("Next: %v %v", b, err)
+			}
+			// The source starts each partition at its end, and its position
+			// says so before it reads anything.
+			pos := positionOf(t, s, 2)
+			if string(pos) != `{"topic":"in","offsets":{"0":1,"1":2}}` {
+				t.Fatalf("position %s", pos)
+			}
+			produce(t, addr, vals("in", 1, `{"v":"new1"}`)...)
+			check(t, livetest.Poll(t, s, 1, 10, wait), []string{"new1"})
+			s.Close()
+			// Restarted from the position taken before new1 and a record
+			// written while it was down, it reads both and nothing older.
+			produce(t, addr, vals("in", 0, `{"v":"new0"}`)...)
+			s2 := open(t, env, schema("v VARCHAR"), opts())
+			if err := s2.Seek(pos); err != nil {
+				t.Fatal(err)
+			}
+			check(t, sorted(livetest.Poll(t, s2, 2, 10, wait)), []string{"new0", "new1"})
+		})
 	}
 }
 

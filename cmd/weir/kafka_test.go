@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kcatBin is the real kcat client; the test is skipped without it, except
+// in CI (CI=true), where .ci/run installs it.
+func kcatBin(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("kcat")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("kcat is not installed (.ci/run installs Debian's kcat package)")
+		}
+		t.Skip("kcat is not installed (apt-get install kcat)")
+	}
+	return p
+}
+
+var brokersLine = regexp.MustCompile(`listening: brokers = '([^']+)'`)
+
+// startDevBroker runs `weir kafka dev-broker` on a free port and returns
+// its address, read from its output.
+func startDevBroker(t *testing.T, topics string) string {
+	t.Helper()
+	b := startWeir(t, t.TempDir(), "kafka", "dev-broker", "--port", "0", "--topics", topics)
+	var addr string
+	b.waitFor(t, 10*time.Second, "the broker's address", func(lines []string, _ string) bool {
+		for _, l := range lines {
+			if m := brokersLine.FindStringSubmatch(l); m != nil {
+				addr = m[1]
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(b.lines[0], "NOT for production") {
+		t.Errorf("the dev broker does not say it is not for production: %q", b.lines[0])
+	}
+	return addr
+}
+
+// kcatProduce writes each line as one record with `kcat -P`.
+func kcatProduce(t *testing.T, addr, topic string, lines ...string) {
+	t.Helper()
+	cmd := exec.Command(kcatBin(t), "-P", "-b", addr, "-t", topic)
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+}
+
+const kafkaWordCount = `SET checkpoint_interval = '200ms';
+CREATE TABLE text_in (line VARCHAR, _partition BIGINT)
+  WITH (connector = 'kafka', brokers = '%s', topic = 'words', format = 'text');
+CREATE TABLE counts (word VARCHAR, n BIGINT)
+  WITH (connector = 'file', path = 'counts.jsonl', format = 'json', changelog = 'true');
+INSERT INTO counts
+SELECT word, COUNT(*) AS n
+FROM (SELECT UNNEST(STRING_TO_ARRAY(line, ' ')) AS word FROM text_in) AS w
+WHERE word <> ''
+GROUP BY word;
+`
+
+// readCounts applies the changelog in dir/counts.jsonl.
+func readCounts(t *testing.T, dir string) map[string]int {
+	b, err := os.ReadFile(filepath.Join(dir, "counts.jsonl"))
+	if err != nil {
+		return nil
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	c, _ := applyChangelog(t, lines, 0)
+	return c
+}
+
+// TestKafkaKcatWordCount: the real kcat writes lines into a 3-partition
+// topic of `weir kafka dev-broker`; `weir run` counts the words from the
+// topic into a file. Stopped and started again with its checkpoint, and
+// more lines written in between, it counts each line exactly once.
+func TestKafkaKcatWordCount(t *testing.T) {
+	kcatBin(t)
+	addr := startDevBroker(t, "words:3")
+	dir := t.TempDir()
+	writeFile(t, dir, "q.sql", fmt.Sprintf(kafkaWordCount, addr))
+	kcatProduce(t, addr, "words", "to be or not to be", "that is the question", "to be")
+
+	args := []string{"run", "q.sql", "--batch-interval", "100ms", "--checkpoint-dir", "ck"}
+	want := map[string]int{"to": 3, "be": 3, "or": 1, "not": 1, "that": 1, "is": 1, "the": 1, "question": 1}
+	w := startWeir(t, dir, args...)
+	w.waitFor(t, 20*time.Second, "the first counts", func([]string, string) bool { return sameCounts(readCounts(t, dir), want) })
+	w.stop(t)
+
+	kcatProduce(t, addr, "words", "be quick", "or not")
+	want["be"], want["quick"], want["or"], want["not"] = 4, 1, 2, 2
+	w = startWeir(t, dir, args...)
+	w.waitFor(t, 20*time.Second, "the counts after the restart", func([]string, string) bool { return sameCounts(readCounts(t, dir), want) })
+	w.stop(t)
+	if got := readCounts(t, dir); !sameCounts(got, want) {
+		t.Fatalf("final counts %v, want %v", got, want)
+	}
+}
