@@ -112,3 +112,25 @@ func TestKafkaKcatWordCount(t *testing.T) {
 		t.Fatalf("final counts %v, want %v", got, want)
 	}
 }
+
+// TestKafkaDevBroker: the development broker creates the topics it is
+// given, says it is for development only, and stops cleanly on SIGINT;
+// a bad --topics is refused with a line naming it.
+func TestKafkaDevBroker(t *testing.T) {
+	b := startWeir(t, t.TempDir(), "kafka", "dev-broker", "--port", "0", "--topics", "words:6, counts")
+	b.waitFor(t, 10*time.Second, "the broker's address", func(lines []string, _ string) bool {
+		return len(lines) > 0 && brokersLine.MatchString(lines[len(lines)-1])
+	})
+	stderr := b.stop(t)
+	b.mu.Lock()
+	out := strings.Join(b.lines, "\n")
+	b.mu.Unlock()
+	wantOut := "weir kafka dev-broker: " + devBrokerWarning + ".\ntopic words: 6 partitions\ntopic counts: 1 partition\nlistening: brokers = '"
+	if !strings.HasPrefix(out, wantOut) || stderr != "weir kafka dev-broker: stopped; its topics are gone\n" {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out, stderr)
+	}
+	_, errOut, code := runWeir(t, t.TempDir(), "kafka", "dev-broker", "--topics", "words:x")
+	if code != 1 || errOut != "weir: --topics: want name:partitions with 1 to 10000 partitions, got \"words:x\"\n" {
+		t.Errorf("bad --topics: exit %d, stderr %q", code, errOut)
+	}
+}
