@@ -81,9 +81,20 @@
 // (its checkpoint's, or where it had got before the partition was taken
 // away) unless the group has committed a later one (another member read
 // on); a partition new to the source starts as option start says at the
-// query's first start, and at the group's committed offset later. When
-// a partition is taken away, its records not yet returned by Next are
-// dropped, for its next owner to read.
+// query's first start, and at the group's committed offset later. So
+// processes that share a topic through a group use start = 'group': a
+// process that joins later then continues where the group is, instead of
+// at the start. When a partition is taken away, its records not yet
+// returned by Next are dropped, for its next owner to read; the rows
+// returned since the last completed checkpoint are read again by that
+// owner (moving a partition's state with it is the scale-out runner's
+// part, not the source's).
+//
+// Without --checkpoint-dir there are no checkpoints, so nothing is
+// committed to the group and a restart starts as option start says.
+// Without a group, the partitions are listed when the source starts;
+// partitions added to the topic later are read after a restart (a group
+// member gets them at once, by a rebalance).
 //
 // # Watermarks
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,5 +406,50 @@ func TestSourceOptionErrors(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%v: got %v\nwant %s", c.opts, err, c.want)
 		}
+	}
+}
+
+func TestSourceCSVValueWithTwoRecordsIsBad(t *testing.T) {
+	addr := cluster(t, 1, "in")
+	produce(t, addr, append(vals("in", 0, "1,a", "2,b\n3,c", "4,d\n"), rec("in", 0, []byte{'k', 0xff}, []byte("5,e")))...)
+	env := livetest.NewEnv(t)
+	s := open(t, env, schema("id BIGINT", "v VARCHAR", "_key VARCHAR"),
+		map[string]string{"brokers": addr, "topic": "in", "format": "csv", "invalid_utf8": "replace"})
+	check(t, livetest.Poll(t, s, 3, 100, wait), []string{"1|a|NULL", "4|d|NULL", "5|e|k\uFFFD"})
+	if len(env.Bad) != 1 || env.Bad[0].Position != "in/0@1" || env.Bad[0].Err.Error() != "the value holds more than one csv record" {
+		t.Fatalf("bad rows %+v", env.Bad)
+	}
+}
+
+func TestSourceBufferIsBounded(t *testing.T) {
+	addr := cluster(t, 1, "in")
+	var recs []*kgo.Record
+	for i := range 2000 {
+		recs = append(recs, vals("in", 0, fmt.Sprintf(`{"n":%d}`, i))...)
+	}
+	produce(t, addr, recs...)
+	env := livetest.NewEnv(t)
+	s := open(t, env, schema("n BIGINT"), map[string]string{"brokers": addr, "topic": "in", "buffer_bytes": "4KiB"})
+	first := 0
+	if b, err := s.Next(context.Background(), 1); err == nil {
+		first = int(b.NumRows()) // the first Next starts the fetching
+		b.Release()
+	}
+	deadline := time.Now().Add(wait)
+	for !s.Backlogged() {
+		if time.Now().After(deadline) {
+			t.Fatal("the buffer never filled")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.buf.mu.Lock()
+	held := s.buf.bytes
+	s.buf.mu.Unlock()
+	if held > 4096 {
+		t.Fatalf("the buffer holds %d bytes, more than buffer_bytes", held)
+	}
+	rows := livetest.Poll(t, s, 2000-first, 500, wait)
+	if rows[0] != strconv.Itoa(first) || rows[len(rows)-1] != "1999" {
+		t.Fatalf("rows %q ... %q", rows[0], rows[len(rows)-1])
 	}
 }
