@@ -134,3 +134,37 @@ func TestKafkaDevBroker(t *testing.T) {
 		t.Errorf("bad --topics: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestKafkaGroupCommitsAtCheckpoints: a query reading in a consumer group
+// commits its offsets to the group when its checkpoints complete, the
+// last one at Ctrl-C; a later run without that checkpoint, starting at
+// the group's offsets (start = 'group'), reads only what came since.
+func TestKafkaGroupCommitsAtCheckpoints(t *testing.T) {
+	kcatBin(t)
+	addr := startDevBroker(t, "words:3")
+	script := fmt.Sprintf(`SET checkpoint_interval = '1 hour';
+CREATE TABLE text_in (line VARCHAR)
+  WITH (connector = 'kafka', brokers = '%s', topic = 'words', format = 'text', group = 'wc', start = 'group');
+SELECT word, COUNT(*) AS n
+FROM (SELECT UNNEST(STRING_TO_ARRAY(line, ' ')) AS word FROM text_in) AS w
+GROUP BY word;
+`, addr)
+	kcatProduce(t, addr, "words", "a b", "a")
+	counts := func(lines []string) map[string]int { c, _ := applyChangelog(t, lines, 0); return c }
+	dir := t.TempDir()
+	writeFile(t, dir, "q.sql", script)
+	w := startWeir(t, dir, "run", "q.sql", "--format", "jsonl", "--batch-interval", "100ms", "--checkpoint-dir", "ck")
+	w.waitFor(t, 20*time.Second, "the first counts", func(lines []string, _ string) bool {
+		return sameCounts(counts(lines), map[string]int{"a": 2, "b": 1})
+	})
+	w.stop(t)
+
+	kcatProduce(t, addr, "words", "b c")
+	dir2 := t.TempDir()
+	writeFile(t, dir2, "q.sql", script)
+	w = startWeir(t, dir2, "run", "q.sql", "--format", "jsonl", "--batch-interval", "100ms")
+	w.waitFor(t, 20*time.Second, "the counts of the new line", func(lines []string, _ string) bool {
+		return sameCounts(counts(lines), map[string]int{"b": 1, "c": 1})
+	})
+	w.stop(t)
+}

@@ -1,7 +1,9 @@
 package kafka
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -29,11 +31,32 @@ func parseBrokers(table, v string) ([]string, error) {
 }
 
 // clientOpts are the options every client of the connector starts from:
-// the seed brokers over a plain TCP connection (no TLS, no SASL).
-func clientOpts(brokers []string) []kgo.Opt {
+// the seed brokers over a plain TCP connection (no TLS, no SASL), the
+// client's warnings and errors logged to log for table.
+func clientOpts(brokers []string, log *slog.Logger, table string) []kgo.Opt {
 	return []kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.DialTimeout(10 * time.Second),
 		kgo.ClientID("weir"),
+		kgo.WithLogger(clientLogger{log: log, table: table}),
 	}
+}
+
+// clientLogger passes a client's warnings and errors (a broker that
+// cannot be reached, a group that cannot be joined) to a slog.Logger.
+type clientLogger struct {
+	log   *slog.Logger
+	table string
+}
+
+// Level is the least severe level logged: warnings.
+func (l clientLogger) Level() kgo.LogLevel { return kgo.LogLevelWarn }
+
+// Log logs msg and its key-value pairs.
+func (l clientLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	lv := slog.LevelWarn
+	if level == kgo.LogLevelError {
+		lv = slog.LevelError
+	}
+	l.log.Log(context.Background(), lv, "kafka client: "+msg, append([]any{"table", l.table}, keyvals...)...)
 }

@@ -281,7 +281,8 @@ func (s *Source) fail(_ context.Context, err error) {
 }
 
 // Close stops fetching, closes the client (leaving the group) and frees
-// what is buffered.
+// what is buffered. Until then the client stays open after the context
+// of Start ends, for the query's last CheckpointComplete.
 func (s *Source) Close() error {
 	if s.closed {
 		return nil
@@ -289,6 +290,13 @@ func (s *Source) Close() error {
 	s.closed = true
 	s.buf.close()
 	s.worker.Stop()
+	s.mu.Lock()
+	cl := s.cl
+	s.cl = nil
+	s.mu.Unlock()
+	if cl != nil {
+		cl.Close()
+	}
 	s.rows.release()
 	return nil
 }

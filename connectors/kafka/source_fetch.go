@@ -35,6 +35,9 @@ func (s *Source) run(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
+	// The client outlives this goroutine, which ends with the query's
+	// context: the query's last checkpoint commits to the group after
+	// that. Close closes it.
 	cl, err := s.connect(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -42,7 +45,6 @@ func (s *Source) run(ctx context.Context) {
 		}
 		return
 	}
-	defer cl.Close()
 	backoff := firstBackoff
 	var warned time.Time
 	for {
@@ -83,7 +85,7 @@ func (s *Source) run(ctx context.Context) {
 func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
 	// A fetch waits at most fetchMaxWait for data, as Kafka's consumers
 	// do: partitions added meanwhile join the next fetch.
-	opts := append(clientOpts(s.brokers), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(fetchMaxWait))
+	opts := append(clientOpts(s.brokers, s.log, s.table), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(fetchMaxWait))
 	if s.group != "" {
 		reset := kgo.NewOffset().AtStart()
 		if s.start == startLatest {
@@ -108,14 +110,12 @@ func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
 	parts := s.parts
 	if parts == nil {
 		if parts, err = s.listPartitions(ctx, cl); err != nil {
-			cl.Close()
 			return nil, err
 		}
 	}
 	var ends map[int32]int64
 	if s.start == startLatest {
 		if ends, err = s.endOffsets(ctx, cl, s.unknown(parts)); err != nil {
-			cl.Close()
 			return nil, err
 		}
 	}
