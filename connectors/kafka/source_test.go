@@ -25,7 +25,7 @@ const wait = 20 * time.Second
 
 // cluster starts a kfake broker on 127.0.0.1 with the topics, each of
 // partitions partitions, and returns its address.
-func cluster(t *testing.T, partitions int32, topics ...string) string {
+func cluster(t testing.TB, partitions int32, topics ...string) string {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topics...))
 	if err != nil {
