@@ -453,3 +453,75 @@ func TestSourceBufferIsBounded(t *testing.T) {
 		t.Fatalf("rows %q ... %q", rows[0], rows[len(rows)-1])
 	}
 }
+
+// TestSourceGroupMembersSharePartitions: two sources in one group split
+// a 6-partition topic between them (cooperative-sticky: the first gives
+// up half when the second joins) and together read each record once.
+func TestSourceGroupMembersSharePartitions(t *testing.T) {
+	addr := cluster(t, 6, "in")
+	env := livetest.NewEnv(t)
+	opts := func() map[string]string {
+		return map[string]string{"brokers": addr, "topic": "in", "group": "g", "start": "group"}
+	}
+	sc := schema("v VARCHAR", "_partition BIGINT")
+	a, b := open(t, env, sc, opts()), open(t, env, sc, opts())
+	owned := func(s *Source) []int32 {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var ps []int32
+		for p := range s.assigned {
+			ps = append(ps, p)
+		}
+		slices.Sort(ps)
+		return ps
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		for _, s := range []*Source{a, b} {
+			if bt, err := s.Next(context.Background(), 10); err == nil {
+				t.Fatalf("a row before any record: %v", livetest.Render(bt))
+			}
+		}
+		pa, pb := owned(a), owned(b)
+		if len(pa) == 3 && len(pb) == 3 && !slices.ContainsFunc(pa, func(p int32) bool { return slices.Contains(pb, p) }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("partitions not shared: %v and %v", pa, pb)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	var recs []*kgo.Record
+	for i := range 60 {
+		recs = append(recs, vals("in", int32(i%6), fmt.Sprintf(`{"v":"r%d"}`, i))...)
+	}
+	produce(t, addr, recs...)
+	var rows []string
+	for len(rows) < 60 {
+		for _, s := range []*Source{a, b} {
+			bt, err := s.Next(context.Background(), 7)
+			if errors.Is(err, connectors.ErrNoData) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range livetest.Render(bt) {
+				p, _ := strconv.Atoi(r[strings.IndexByte(r, '|')+1:])
+				if !slices.Contains(owned(s), int32(p)) {
+					t.Fatalf("row %s from a partition the source does not own", r)
+				}
+				rows = append(rows, r)
+			}
+			bt.Release()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows of 60", len(rows))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	slices.Sort(rows)
+	if len(rows) != 60 || len(slices.Compact(rows)) != 60 {
+		t.Fatalf("rows %v", rows)
+	}
+}
