@@ -71,7 +71,9 @@
 // Next returned (bad records and tombstones count as read). Seek makes
 // each partition in it continue at its offset; a partition not in it
 // starts as option start says. So with checkpoints, a restarted query
-// reads each record after its checkpoint once, and none before it.
+// reads each record after its checkpoint once, and none before it. An
+// offset no longer in the log (deleted by retention while the query was
+// down, or a topic made anew) continues at the log's start.
 //
 // With option group, CheckpointComplete commits the checkpoint's
 // offsets to the group, and nothing else does (auto-commit is off):

@@ -84,15 +84,14 @@ func (s *Source) run(ctx context.Context) {
 // topic's partitions, listed now).
 func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
 	// A fetch waits at most fetchMaxWait for data, as Kafka's consumers
-	// do: partitions added meanwhile join the next fetch.
-	opts := append(clientOpts(s.brokers, s.log, s.table), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(fetchMaxWait))
+	// do: partitions added meanwhile join the next fetch. An offset that
+	// is no longer in the log (deleted by retention, or a topic made
+	// anew) continues at the log's start: the fewest records skipped.
+	opts := append(clientOpts(s.brokers, s.log, s.table), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchMaxWait(fetchMaxWait), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if s.group != "" {
-		reset := kgo.NewOffset().AtStart()
-		if s.start == startLatest {
-			reset = kgo.NewOffset().AtEnd()
-		}
 		opts = append(opts, kgo.ConsumerGroup(s.group), kgo.ConsumeTopics(s.topic), kgo.DisableAutoCommit(),
-			kgo.ConsumeResetOffset(reset), kgo.Balancers(kgo.CooperativeStickyBalancer()),
+			kgo.Balancers(kgo.CooperativeStickyBalancer()),
 			kgo.OnPartitionsAssigned(s.onAssigned), kgo.OnPartitionsRevoked(s.onRevoked),
 			kgo.OnPartitionsLost(s.onRevoked), kgo.AdjustFetchOffsetsFn(s.adjust))
 	}
