@@ -77,7 +77,9 @@
 //
 // With option group, CheckpointComplete commits the checkpoint's
 // offsets to the group, and nothing else does (auto-commit is off):
-// the group's offsets are never ahead of a durable checkpoint. A failed
+// the group's offsets are never ahead of a durable checkpoint. It commits
+// only the partitions the group assigns to the source at that moment, so
+// it never sets back another member's offsets of a partition taken over. A failed
 // commit is logged, not fatal: the checkpoint holds the offsets. When the
 // group assigns a partition, it starts at this source's own offset in it
 // (its checkpoint's, or where it had got before the partition was taken

@@ -190,8 +190,9 @@ func (s *Source) parsePosition(pos []byte) (position, error) {
 }
 
 // CheckpointComplete commits pos, the Position of a durable checkpoint,
-// to the consumer group (with option group); without a group it does
-// nothing, the offsets being in the checkpoint.
+// to the consumer group (with option group), for the partitions the group
+// assigns to this source now; without a group it does nothing, the
+// offsets being in the checkpoint.
 func (s *Source) CheckpointComplete(pos []byte) error {
 	if s.group == "" || len(pos) == 0 {
 		return nil
@@ -200,8 +201,15 @@ func (s *Source) CheckpointComplete(pos []byte) error {
 	if err != nil {
 		return err
 	}
+	// Only the partitions this member owns: another member's commits of
+	// a partition it took over must not be set back.
 	s.mu.Lock()
 	cl := s.cl
+	for k := range p.Offsets {
+		if !s.assigned[k] {
+			delete(p.Offsets, k)
+		}
+	}
 	s.mu.Unlock()
 	if cl == nil || len(p.Offsets) == 0 {
 		return nil
