@@ -110,6 +110,11 @@ type ConfigSpec struct {
 	// opts delivers across failures, checkpointed or not ("exactly once",
 	// "at least once"); EXPLAIN shows it.
 	Guarantee func(opts map[string]string, checkpointed bool) string
+	// ManyWriters, for a sink, declares that several instances may write
+	// one table at once, as the tasks of a query split by input partition
+	// do: each keys or commits its writes on its own (upserts, its own
+	// transactions), so that their outputs add up to one instance's.
+	ManyWriters bool
 }
 
 // IsBounded reports whether a table with options opts always reads to

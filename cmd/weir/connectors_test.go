@@ -11,8 +11,8 @@ import (
 // each with a one-line doc, and enums list their values.
 func TestRegistryOptionDocs(t *testing.T) {
 	docs := planner.ConnectorDocs(registry())
-	if len(docs) != 9 {
-		t.Fatalf("%d connectors, want 9 (file source and sink, socket, directory, datagen, nexmark, blackhole, kafka sink, postgres)", len(docs))
+	if len(docs) != 10 {
+		t.Fatalf("%d connectors, want 10 (file source and sink, socket, directory, datagen, nexmark, blackhole, kafka source and sink, postgres)", len(docs))
 	}
 	for _, c := range docs {
 		if c.Spec.Summary == "" || len(c.Spec.Options) == 0 {
@@ -69,8 +69,8 @@ func TestConnectorsCommand(t *testing.T) {
 			t.Errorf("weir connectors lacks the row %q:\n%s", r, out)
 		}
 	}
-	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 9 {
-		t.Errorf("%d sections, want 9", n)
+	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 10 {
+		t.Errorf("%d sections, want 10", n)
 	}
 }
 

@@ -35,6 +35,7 @@ Examples:
 	root.AddCommand(newRunCmd(), newExplainCmd(), newShellCmd(), newVersionCmd())
 	root.AddCommand(newBenchCmd())
 	root.AddCommand(newConnectorsCmd())
+	root.AddCommand(newKafkaCmd())
 	if err := root.Execute(); err != nil {
 		report(err)
 		os.Exit(exitCode(err))

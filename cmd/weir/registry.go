@@ -19,6 +19,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("file", file.NewSource, file.SourceConfig())
 	r.RegisterSink("file", file.NewSink, file.SinkConfig())
 	r.RegisterSource("socket", socket.NewSource, socket.Config())
+	r.RegisterSource("kafka", kafka.NewSource, kafka.SourceConfig())
 	r.RegisterSource("directory", directory.NewSource, directory.Config())
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())

@@ -172,7 +172,7 @@ func planFormats(sess *planner.Session, script string, out io.Writer, fmtName, q
 			r := res
 			j.printed = append(j.printed, func() error { return printRows(out, fmtName, r.Columns, r.Rows) })
 		case planner.ResultQuery:
-			if t, err := groupTable(res.Query, sess.NextID()); err != nil || t != nil {
+			if t, err := groupTable(res.Query, sess.NextID(), sess.Registry); err != nil || t != nil {
 				if err != nil {
 					j.close()
 					return nil, err

@@ -37,11 +37,14 @@ type scaledQuery struct {
 	every   exec.Checkpointing
 	onBatch func(q *exec.Query, b exec.BatchInfo)
 
-	ctx   context.Context
-	mu    sync.Mutex
-	tasks map[int32]*scaledTask
-	fail  chan error
-	ran   []int32
+	ctx context.Context
+	// member is this process's membership; ready is closed once it is set.
+	member *kafka.Membership
+	ready  chan struct{}
+	mu     sync.Mutex
+	tasks  map[int32]*scaledTask
+	fail   chan error
+	ran    []int32
 }
 
 // scaledTask is one partition's instance of a scaled query.
@@ -54,7 +57,7 @@ type scaledTask struct {
 // groupTable returns the Kafka table of a consumer group that query p
 // reads, or nil when it reads none; it refuses a query that such a table
 // cannot be split for, with the reason.
-func groupTable(p *planner.Prepared, id int) (*catalog.Table, error) {
+func groupTable(p *planner.Prepared, id int, reg *connectors.Registry) (*catalog.Table, error) {
 	var t *catalog.Table
 	tables := p.Tables()
 	for _, tt := range tables {
@@ -73,6 +76,9 @@ func groupTable(p *planner.Prepared, id int) (*catalog.Table, error) {
 	case p.Into == nil:
 		return nil, fmt.Errorf("%s: write its rows INSERT INTO a sink table (each process prints only its own partitions' rows); to look at the topic, leave out group", what)
 	}
+	if spec, _ := reg.SinkConfig(p.Into.Connector()); !spec.ManyWriters {
+		return nil, fmt.Errorf("%s, each running a task per partition, but the %s sink of table %s takes one writer; write into a kafka or postgres table, or leave out group to read every partition in one process", what, p.Into.Connector(), p.Into.Name)
+	}
 	if err := p.AlignedWith(t.Name, "_key"); err != nil {
 		return nil, fmt.Errorf("%s, but %v: each process would count only part of a key. Repartition first: write the rows into a topic keyed by that column and read that topic, grouping by its _key; or leave out group to read every partition in one process (see docs/scale-out.md)", what, err)
 	}
@@ -86,7 +92,7 @@ func groupTable(p *planner.Prepared, id int) (*catalog.Table, error) {
 func (s *scaledQuery) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s.ctx, s.tasks, s.fail = ctx, map[int32]*scaledTask{}, make(chan error, 1)
+	s.ctx, s.tasks, s.fail, s.ready = ctx, map[int32]*scaledTask{}, make(chan error, 1), make(chan struct{})
 	opts := s.table.Options
 	m, err := kafka.JoinGroup(kafka.MembershipConfig{
 		Brokers: strings.Split(opts["brokers"], ","), Topic: opts["topic"], Group: opts["group"],
@@ -97,8 +103,11 @@ func (s *scaledQuery) run(ctx context.Context) error {
 		Log:            s.log,
 	})
 	if err != nil {
+		close(s.ready)
 		return fmt.Errorf("query %d: %w", s.id, err)
 	}
+	s.member = m
+	close(s.ready)
 	select {
 	case <-ctx.Done():
 	case err = <-s.fail:
@@ -113,6 +122,7 @@ func (s *scaledQuery) run(ctx context.Context) error {
 
 // start starts the tasks of partitions ps.
 func (s *scaledQuery) start(ps []int32) {
+	<-s.ready
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, part := range ps {
@@ -120,11 +130,24 @@ func (s *scaledQuery) start(ps []int32) {
 			continue
 		}
 		name := fmt.Sprintf("p%d", part)
-		q, err := s.p.BuildTask(nil, planner.Task{ID: s.id, Name: name, Options: map[string]map[string]string{
-			s.table.Name: {"partitions": fmt.Sprint(part), "group": ""}}})
+		// The task reads its partition directly; the membership commits
+		// its offsets and, for start = 'group', gives its start.
+		groupStart := strings.EqualFold(s.table.Options["start"], "group")
+		over := map[string]string{"partitions": fmt.Sprint(part), "group": ""}
+		if groupStart {
+			over["start"] = ""
+		}
+		q, err := s.p.BuildTask(nil, planner.Task{ID: s.id, Name: name, Options: map[string]map[string]string{s.table.Name: over}})
 		if err != nil {
 			s.failed(fmt.Errorf("query %d, partition %d: %w", s.id, part, err))
 			return
+		}
+		for _, in := range q.Inputs() {
+			if t, ok := in.Source.(interface {
+				JoinTask(*kafka.Membership, bool)
+			}); ok && s.member != nil {
+				t.JoinTask(s.member, groupStart)
+			}
 		}
 		ck := s.every
 		ck.Dir = filepath.Join(s.ckDir, fmt.Sprintf("q%d", s.id), name)

@@ -15,9 +15,10 @@ import (
 // with NewSink.
 func Config() connectors.ConfigSpec {
 	return connectors.ConfigSpec{
-		Summary:   "discards every row written to it and counts them, append-only or changelog (for benchmarks)",
-		Options:   connectors.Declare(nil),
-		Changelog: func(map[string]string) error { return nil },
+		Summary:     "discards every row written to it and counts them, append-only or changelog (for benchmarks)",
+		Options:     connectors.Declare(nil),
+		Changelog:   func(map[string]string) error { return nil },
+		ManyWriters: true,
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // MembershipConfig configures a Membership.
@@ -137,4 +139,51 @@ func (m *Membership) Close() error {
 		return fmt.Errorf("kafka group %s: leaving: %w", m.cfg.Group, err)
 	}
 	return nil
+}
+
+// Commit commits offsets (the next offset to read, per partition) to the
+// group, for the partitions this process owns; the others are left to
+// their owners.
+func (m *Membership) Commit(offsets map[int32]int64) error {
+	own := m.Owned()
+	mine := make(map[int32]int64, len(offsets))
+	for p, n := range offsets {
+		if slices.Contains(own, p) {
+			mine[p] = n
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	return commitOffsets(m.cl, m.cfg.Topic, mine)
+}
+
+// Committed returns the group's committed offsets of partitions ps; a
+// partition without one is left out.
+func (m *Membership) Committed(ctx context.Context, ps []int32) (map[int32]int64, error) {
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = m.cfg.Group
+	t := kmsg.NewOffsetFetchRequestTopic()
+	t.Topic = m.cfg.Topic
+	t.Partitions = ps
+	req.Topics = append(req.Topics, t)
+	resp, err := req.RequestWith(ctx, m.cl)
+	if err != nil {
+		return nil, fmt.Errorf("kafka group %s: fetching its offsets: %w", m.cfg.Group, err)
+	}
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, fmt.Errorf("kafka group %s: fetching its offsets: %w", m.cfg.Group, err)
+	}
+	out := map[int32]int64{}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+				return nil, fmt.Errorf("kafka group %s: offset of partition %d: %w", m.cfg.Group, rp.Partition, err)
+			}
+			if rp.Offset >= 0 {
+				out[rp.Partition] = rp.Offset
+			}
+		}
+	}
+	return out, nil
 }

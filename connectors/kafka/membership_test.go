@@ -99,3 +99,31 @@ func TestMembershipSharesPartitions(t *testing.T) {
 	a.Close()
 	d.Close()
 }
+
+// TestMembershipCommits: a member commits offsets of the partitions it
+// owns, not of others, and reads the group's committed offsets back.
+func TestMembershipCommits(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "words"), kfake.GroupMinSessionTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	o := &owners{t: t, by: map[int32]string{}}
+	a, err := JoinGroup(o.config(c.ListenAddrs(), "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	waitFor(t, "a to own both", func() bool { return len(a.Owned()) == 2 })
+	ctx := context.Background()
+	if got, err := a.Committed(ctx, []int32{0, 1}); err != nil || len(got) != 0 {
+		t.Fatalf("committed before any commit: %v, %v", got, err)
+	}
+	if err := a.Commit(map[int32]int64{0: 5, 1: 7, 9: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Committed(ctx, []int32{0, 1})
+	if err != nil || fmt.Sprint(got) != "map[0:5 1:7]" {
+		t.Errorf("committed %v, %v; want map[0:5 1:7]", got, err)
+	}
+}

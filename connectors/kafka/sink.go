@@ -1,45 +1,5 @@
 package kafka
 
-// The Kafka sink (doc text for doc.go).
-//
-// A table with connector = 'kafka' as a query's sink writes one record per
-// row to option topic on option brokers: the value in option format
-// (json, csv, text or debezium-json), the key the JSON object of the key
-// columns (option key, by default the result's key: the table's PRIMARY
-// KEY (...) NOT ENFORCED, or else the window bounds and GROUP BY columns
-// of an aggregation), or the plain text of one VARCHAR key column, or
-// none.
-//
-// An updating result is written as upserts, as Flink's upsert-kafka
-// does: the key is the PRIMARY KEY (...) NOT ENFORCED of the sink table;
-// +I and +U write the row as the key's new value, -D writes a tombstone
-// (a null value), -U is skipped (its +U follows). With format =
-// 'debezium-json' every change is written in Debezium's envelope instead.
-//
-// Exactly once (the default when the query checkpoints): the rows are
-// not sent as they come but appended to a spill file in the sink's state
-// directory. Checkpoint fsyncs it (spill-N.rec) and returns N, its size
-// and the topic's end offsets. Once the checkpoint is durable,
-// CheckpointComplete sends spill N in one Kafka transaction (transactional
-// id option transactional_id, by default weir-<query>-<table>) and
-// deletes it. Every record of that transaction carries the headers
-// weir-sink (the transactional id) and weir-checkpoint (N): they are the
-// marker that says "checkpoint N was sent", committed atomically with the
-// output. After a crash Restore(N) starts a producer with the same
-// transactional id, which fences the crashed one and aborts its open
-// transaction; if spill N is still there it reads the topic from the
-// checkpointed end offsets with read_committed isolation, and sends spill
-// N again only if no record carries N's marker. A consumer with
-// isolation.level = read_committed so sees each result exactly once.
-// (Committing a consumer-group offset in the transaction as the marker
-// would need franz-go's group-transaction session, which is tied to a
-// consuming group; the headers need nothing but the producer.)
-//
-// With delivery = 'at-least-once', or without checkpoints, each
-// micro-batch's records are produced by an idempotent producer and
-// flushed at its commit; after a crash the output since the last
-// checkpoint is written again.
-
 import (
 	"context"
 	"encoding/json"

@@ -41,8 +41,9 @@ func SinkConfig() connectors.ConfigSpec {
 				Doc: "exactly-once (Kafka transactions committed with each checkpoint; the default when the query checkpoints) or at-least-once"},
 			{Name: "delimiter", Type: connectors.String, Default: ",", Doc: `csv: the field separator, one ASCII character ('\t' or 'tab' for a tab)`},
 		}),
-		Check:     checkSinkOptions,
-		Changelog: func(map[string]string) error { return nil },
+		Check:       checkSinkOptions,
+		Changelog:   func(map[string]string) error { return nil },
+		ManyWriters: true,
 		Guarantee: func(opts map[string]string, checkpointed bool) string {
 			if checkpointed && opts["delivery"] != DeliveryAtLeastOnce {
 				return "exactly once (a Kafka transaction per checkpoint; read it with isolation.level=read_committed)"
@@ -64,7 +65,15 @@ func checkSinkOptions(schema *arrow.Schema, opts map[string]string) error {
 			return fmt.Errorf("option key: %q is not a column of the table (%s)", k, columnList(data))
 		}
 	}
-	if strings.EqualFold(opts["format"], "text") && (data.NumFields() != 1 || data.Field(0).Type.ID() != arrow.STRING) {
+	// A table read as a source may have metadata columns besides its one
+	// text column: the sink checks what it is given when it opens.
+	payload := 0
+	for _, f := range data.Fields() {
+		if _, meta := metaTypes[strings.ToLower(f.Name)]; !meta {
+			payload++
+		}
+	}
+	if strings.EqualFold(opts["format"], "text") && (payload != 1 || data.Field(0).Type.ID() != arrow.STRING) {
 		return fmt.Errorf("option format: 'text' writes exactly one VARCHAR column, the table has (%s): use format 'json' or 'csv'", columnList(data))
 	}
 	return nil

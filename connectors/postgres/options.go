@@ -25,8 +25,9 @@ func Config() connectors.ConfigSpec {
 			{Name: "progress_key", Type: connectors.String,
 				Doc: "the sink's row in weir_sink_progress (default: <query>/<sink table>)"},
 		}),
-		Check:     checkOptions,
-		Changelog: func(map[string]string) error { return nil },
+		Check:       checkOptions,
+		Changelog:   func(map[string]string) error { return nil },
+		ManyWriters: true,
 		Guarantee: func(_ map[string]string, checkpointed bool) string {
 			if checkpointed {
 				return "exactly once (a transaction per checkpoint, with its progress row)"

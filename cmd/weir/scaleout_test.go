@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/weirdb/weir/connectors/postgres/pgtest"
+)
+
+// scaleOutScript counts the words of a topic keyed by word, split across
+// the processes of consumer group wc, into one PostgreSQL table.
+const scaleOutScript = `SET checkpoint_batches = 1;
+CREATE TABLE words (_key VARCHAR, word VARCHAR)
+  WITH (connector = 'kafka', brokers = '%s', topic = 'words', group = 'wc', start = 'group', format = 'json', session_timeout = '2s');
+CREATE TABLE counts (word VARCHAR, n BIGINT, PRIMARY KEY (word) NOT ENFORCED)
+  WITH (connector = 'postgres', dsn = '%s', table = 'counts');
+INSERT INTO counts SELECT _key, COUNT(*) FROM words GROUP BY _key;
+`
+
+// wordProducer writes records keyed by word to topic words, so that the
+// topic is partitioned by word, and keeps the counts it wrote.
+type wordProducer struct {
+	cl     *kgo.Client
+	r      *rand.Rand
+	counts map[string]int
+	total  int
+}
+
+func (p *wordProducer) produce(t *testing.T, n int) {
+	t.Helper()
+	recs := make([]*kgo.Record, n)
+	for i := range recs {
+		w := fmt.Sprintf("w%02d", p.r.IntN(60))
+		p.counts[w]++
+		recs[i] = &kgo.Record{Topic: "words", Key: []byte(w), Value: []byte(`{"word":"` + w + `"}`)}
+	}
+	if err := p.cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	p.total += n
+}
+
+// tableCounts returns the counts table as "word n" lines, sorted, and the
+// sum of its counts.
+func tableCounts(t *testing.T, dsn string) ([]string, int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT word, n FROM counts")
+	if err != nil {
+		if strings.Contains(err.Error(), "does not exist") {
+			return nil, 0
+		}
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	sum := 0
+	for rows.Next() {
+		var w string
+		var n int
+		if err := rows.Scan(&w, &n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %d", w, n))
+		sum += n
+	}
+	sort.Strings(out)
+	return out, sum
+}
+
+// owns reports whether a process's log says the group assigned it
+// partitions.
+func owns(stderr string) bool { return strings.Contains(stderr, "of words assigned") }
+
+// TestKafkaScaleOut: two and then three `weir run` processes in one
+// consumer group share a six-partition topic keyed by word, each running a
+// task per partition it owns with the tasks' checkpoints in one shared
+// directory; one is killed with SIGKILL mid-run, its partitions move to the
+// others with their state, and the PostgreSQL table ends with exactly the
+// counts of the whole topic, which is what one process computes.
+func TestKafkaScaleOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scale-out test: skipped with -short")
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "words"), kfake.GroupMinSessionTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	brokers := strings.Join(c.ListenAddrs(), ",")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	prod := &wordProducer{cl: cl, r: rand.New(rand.NewPCG(7, 8)), counts: map[string]int{}}
+	dsn := pgtest.Start(t)
+	ck := filepath.Join(t.TempDir(), "ck")
+	start := func() *liveWeir {
+		dir := t.TempDir()
+		writeFile(t, dir, "q.sql", fmt.Sprintf(scaleOutScript, brokers, dsn))
+		return startWeir(t, dir, "run", "q.sql", "--checkpoint-dir", ck, "--batch-interval", "100ms")
+	}
+	waitSum := func(what string, procs ...*liveWeir) {
+		t.Helper()
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			_, sum := tableCounts(t, dsn)
+			if sum == prod.total {
+				return
+			}
+			if time.Now().After(deadline) {
+				var logs []string
+				for i, p := range procs {
+					p.mu.Lock()
+					logs = append(logs, fmt.Sprintf("process %d:\n%s", i, p.stderr.String()))
+					p.mu.Unlock()
+				}
+				t.Fatalf("timed out waiting for %s: the table's counts sum to %d, want %d\n%s", what, sum, prod.total, strings.Join(logs, "\n"))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	a, b := start(), start()
+	a.waitFor(t, 30*time.Second, "process a to own partitions", func(_ []string, e string) bool { return owns(e) })
+	b.waitFor(t, 30*time.Second, "process b to own partitions", func(_ []string, e string) bool { return owns(e) })
+	prod.produce(t, 3000)
+	waitSum("two processes to count the first records", a, b)
+
+	d := start()
+	d.waitFor(t, 30*time.Second, "the third process to own partitions", func(_ []string, e string) bool { return owns(e) })
+	prod.produce(t, 3000)
+	waitSum("three processes to count the next records", a, b, d)
+
+	// Mid-run: records arrive before and after process b dies.
+	prod.produce(t, 1500)
+	b.cmd.Process.Signal(syscall.SIGKILL)
+	prod.produce(t, 1500)
+	waitSum("the two left to take over the killed one's partitions", a, d)
+	a.stop(t)
+	d.stop(t)
+
+	got, _ := tableCounts(t, dsn)
+	var want []string
+	for w, n := range prod.counts {
+		want = append(want, fmt.Sprintf("%s %d", w, n))
+	}
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("the table holds\n%v\nwant\n%v", got, want)
+	}
+	t.Logf("%d records over 6 partitions, 2 then 3 processes, one killed: %d words, counts exact", prod.total, len(want))
+}
