@@ -55,7 +55,7 @@ ratio of lines/s to the Go baseline's. A socket run is timed from the first
 byte written to the last result row counted. Generation time is reported
 apart.`,
 	}
-	cmd.AddCommand(newBenchWorkloadCmd("wordcount"), newBenchWorkloadCmd("grep"), newBenchNexmarkCmd())
+	cmd.AddCommand(newBenchWorkloadCmd("wordcount"), newBenchWorkloadCmd("grep"), newBenchNexmarkCmd(), newBenchKafkaCmd())
 	return cmd
 }
 

@@ -46,7 +46,7 @@ func (s *Sink) prepareTable(ctx context.Context, spec connectors.SinkSpec) error
 		id = pgx.Identifier{s.opts.table[0], progressTable}
 	}
 	s.progress = id.Sanitize()
-	if _, err := s.conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+s.progress+" (sink TEXT PRIMARY KEY, epoch BIGINT NOT NULL)"); err != nil {
+	if err := s.execLocked(ctx, "CREATE TABLE IF NOT EXISTS "+s.progress+" (sink TEXT PRIMARY KEY, epoch BIGINT NOT NULL)"); err != nil {
 		return s.errorf("creating the progress table %s: %v", s.progress, err)
 	}
 	n, err := s.readProgress(ctx, s.conn)
@@ -69,7 +69,7 @@ func (s *Sink) createTable(ctx context.Context, schema *arrow.Schema) error {
 		defs = append(defs, "PRIMARY KEY ("+s.quoted(s.key)+")")
 	}
 	ddl := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", s.target, strings.Join(defs, ", "))
-	if _, err := s.conn.Exec(ctx, ddl); err != nil {
+	if err := s.execLocked(ctx, ddl); err != nil {
 		return s.errorf("creating table %s: %v", s.target, err)
 	}
 	return nil
@@ -219,4 +219,26 @@ func (s *Sink) readProgress(ctx context.Context, q querier) (int64, error) {
 		return 0, nil
 	}
 	return n, err
+}
+
+// ddlLock is the advisory lock the sinks take while they create tables.
+const ddlLock = 0x77656972 // "weir"
+
+// execLocked runs a CREATE ... IF NOT EXISTS in a transaction that holds
+// an advisory lock: IF NOT EXISTS is not safe in PostgreSQL when several
+// sessions create one table at once (the tasks of a query split by
+// partition start together), one of them then fails on a duplicate key.
+func (s *Sink) execLocked(ctx context.Context, ddl string) error {
+	tx, err := s.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", ddlLock); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
