@@ -2,7 +2,7 @@ package vector
 
 import "github.com/apache/arrow-go/v18/arrow"
 
-// NotEmptyString reports whether e is the test `col <> ''` (or `'' <>
+// NotEmptyString reports whether e is the test `col <> ”` (or `” <>
 // col`, `!=` alike) of a VARCHAR column, and returns the column: a test a
 // planner may fold into the operator that makes the column's values.
 func NotEmptyString(e Expr) (col int, ok bool) {
