@@ -72,8 +72,23 @@ func fuseSplitCount(root Node, _ ruleEnv) Node {
 		if !ok || a.Window.Kind != exec.NoWindow || a.WindowEndKey > 0 || len(a.Keys) != 1 || len(a.Aggs) == 0 {
 			return
 		}
-		key := a.Keys[0]
+		// COUNT(piece) puts a projection of the key and the argument,
+		// both the piece, between the aggregation and the filter.
 		in, skip := a.In, false
+		col := func(i int) int { return i }
+		if p, ok := in.(*Project); ok && parents[p] == 1 {
+			refs := make([]int, len(p.Exprs))
+			for i, e := range p.Exprs {
+				c, ok := vector.IsColumnRef(e)
+				if !ok {
+					return
+				}
+				refs[i] = c
+			}
+			col = func(i int) int { return refs[i] }
+			in = p.In
+		}
+		key := col(a.Keys[0])
 		if f, ok := in.(*Filter); ok {
 			col, ok := vector.NotEmptyString(f.Pred)
 			if !ok || col != key || parents[f] != 1 {
@@ -86,7 +101,7 @@ func fuseSplitCount(root Node, _ ruleEnv) Node {
 			return
 		}
 		for _, s := range a.Aggs {
-			counts := s.Func == exec.CountStar || (s.Func == exec.Count && s.Arg == key)
+			counts := s.Func == exec.CountStar || (s.Func == exec.Count && col(s.Arg) == key)
 			if !counts || s.Distinct || s.HasFilter {
 				return
 			}
