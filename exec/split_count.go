@@ -22,7 +22,8 @@ import (
 //
 // The pieces are those of Unnest: a NULL or empty value has none, and
 // empty pieces (between two separators, or before a leading or after a
-// trailing one) are counted unless SkipEmpty (WHERE piece <> ”).
+// trailing one) are counted unless SkipEmpty (a filter that the piece is
+// not the empty string).
 type SplitCount struct {
 	col       int
 	sep       byte

@@ -12,8 +12,8 @@ import (
 // splits column Col of its input on Sep (one ASCII byte), as Unnest does,
 // and counts the pieces of each batch, emitting (piece, count) once per
 // distinct piece and batch. SkipEmpty drops empty pieces (a folded
-// WHERE piece <> ”). Made only by the rule fuse_split_count, under an
-// Aggregate that sums the counts.
+// filter that the piece is not the empty string). Made only by the rule
+// fuse_split_count, under an Aggregate that sums the counts.
 type SplitCount struct {
 	In        Node
 	Col       int
@@ -56,7 +56,7 @@ func (s *SplitCount) detail() string {
 func (s *SplitCount) physName() string { return "SplitCountOp " + s.detail() }
 
 // fuseSplitCount rewrites the word count, COUNT(*) (or COUNT(piece))
-// GROUP BY piece over [WHERE piece <> ”] over
+// GROUP BY piece over [a filter that the piece is not empty] over
 // UNNEST(STRING_TO_ARRAY(col, sep)), into a SplitCount under an Aggregate
 // summing its counts: the pieces are counted per batch as they are
 // split, without materialising them one row each, and the aggregation

@@ -2,9 +2,10 @@ package vector
 
 import "github.com/apache/arrow-go/v18/arrow"
 
-// NotEmptyString reports whether e is the test `col <> ”` (or `” <>
-// col`, `!=` alike) of a VARCHAR column, and returns the column: a test a
-// planner may fold into the operator that makes the column's values.
+// NotEmptyString reports whether e tests that a VARCHAR column is not
+// the empty string (with <> or !=, the column on either side), and
+// returns the column: a test a planner may fold into the operator that
+// makes the column's values.
 func NotEmptyString(e Expr) (col int, ok bool) {
 	c, isCmp := e.(*cmpExpr)
 	if !isCmp || c.op != NotEq {
