@@ -88,7 +88,7 @@ func (s *SplitCount) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 		}
 		t.addLine(lo, hi, s.sep, s.skipEmpty)
 	}
-	if len(t.where) == 0 {
+	if len(t.counts) == 0 {
 		t.clear()
 		return nil, nil
 	}
@@ -104,26 +104,39 @@ func (s *SplitCount) Advance(int64) ([]arrow.RecordBatch, error) { return nil, n
 func (s *SplitCount) Close() { s.t = pieceTable{} }
 
 // pieceTable counts the pieces of one batch in an open-addressing table.
-// A slot holds a piece's first eight bytes, a tag of its hash, its place
-// in the batch's bytes (not copied until it is emitted) and its count, so
-// that finding a word of eight bytes or less touches one slot and nothing
-// else. The slots are kept from batch to batch and only those used are
-// cleared, so a batch allocates nothing but its output.
+// A slot holds a piece's first sixteen bytes, a tag of its hash with its
+// length, and the piece's entry; an entry is the piece's count and its
+// place in the batch's bytes (not copied until it is emitted), entries in
+// the order the pieces first came. Finding a piece of sixteen bytes or
+// less (a word) reads one slot and its count, which sit in a small array
+// that stays in the cache; longer pieces are compared with their first
+// occurrence. The arrays are kept from batch to batch and only the slots
+// used are cleared, so a batch allocates nothing but its output.
 type pieceTable struct {
-	data  []byte
-	slots []pieceSlot
-	mask  uint64
-	where []uint32 // the slots in use, in the order their pieces came
-	size  int      // bytes of all distinct pieces
+	data   []byte
+	slots  []pieceSlot
+	mask   uint64
+	counts []uint32 // per entry
+	starts []int32  // per entry: the piece is data[start : start+len]
+	lens   []int32
+	where  []uint32 // per entry: its slot
+	size   int      // bytes of all distinct pieces
 }
 
-// pieceSlot is one slot of a pieceTable; count 0 marks it empty.
+// pieceSlot is one slot of a pieceTable; entry 0 marks it empty.
 type pieceSlot struct {
-	key   uint64 // the piece's first 8 bytes, zero-padded
-	tag   uint32 // the hash's high 32 bits
-	count uint32
-	start int32 // the piece is data[start : start+len]
-	len   int32
+	k0, k1 uint64 // the piece's first 16 bytes, zero-padded
+	meta   uint32 // the hash's high 20 bits, then the length (up to pieceLenMax)
+	entry  uint32 // the piece's entry + 1
+}
+
+// pieceLenMax is the largest length a slot's meta holds; a longer
+// piece's length is compared from lens.
+const pieceLenMax = 1<<12 - 1
+
+// pieceMeta is a slot's meta for a piece of n bytes hashed to h.
+func pieceMeta(h uint64, n int) uint32 {
+	return uint32(h>>44)<<12 | uint32(min(n, pieceLenMax))
 }
 
 const pieceTableMin = 1 << 12
@@ -142,51 +155,116 @@ const (
 	swarHi = 0x8080808080808080
 )
 
-// addLine counts the pieces of data[lo:hi] split on sep. One 8-byte load
-// at the start of a piece finds the separator of a short piece and is
-// its key as well.
+// firstByte is the index of the first byte of x that is zero, 8 if none
+// (the SWAR test: the borrow of the subtraction can only mark bytes above
+// a true zero, so the lowest mark is exact).
+func firstByte(x uint64) int {
+	return bits.TrailingZeros64((x-swarLo)&^x&swarHi) >> 3
+}
+
+// keyMasks[n] keeps the first n bytes of a piece's 16-byte key.
+var keyMasks = func() (m [17][2]uint64) {
+	for n := range m {
+		for b := range min(n, 8) {
+			m[n][0] |= 0xff << (8 * b)
+		}
+		for b := range max(n-8, 0) {
+			m[n][1] |= 0xff << (8 * b)
+		}
+	}
+	return m
+}()
+
+// addLine counts the pieces of data[lo:hi] split on sep. Two 8-byte loads
+// at the start of a piece find the separator of a piece of up to 16
+// bytes and are its key as well.
 func (t *pieceTable) addLine(lo, hi int, sep byte, skipEmpty bool) {
 	data := t.data
+	base := unsafe.Pointer(unsafe.SliceData(data))
 	pat := uint64(sep) * swarLo
 	i := lo
 	for {
-		var w uint64
 		end, more := hi, false
-		if i+8 <= len(data) {
-			w = load64(data[i:])
-			x := w ^ pat
-			j := 8
-			if m := (x - swarLo) &^ x & swarHi; m != 0 {
-				j = trailingZeroBytes(m)
-			}
-			switch rest := hi - i; {
-			case j < rest && j < 8:
-				end, more = i+j, true
-			case rest <= 8:
-				// The last piece: end stays hi.
-			default:
-				if k := indexSep(data[i+8:hi], sep); k >= 0 {
-					end, more = i+8+k, true
+		var k0, k1 uint64
+		if i+16 <= len(data) {
+			p := unsafe.Add(base, i)
+			k0, k1 = *(*uint64)(p), *(*uint64)(unsafe.Add(p, 8))
+			// The first separator in the 16 bytes (16: none), chosen
+			// without a branch: whether a word is longer than 8 bytes
+			// is a coin toss the processor cannot predict.
+			j := firstByte(k0 ^ pat)
+			j += firstByte(k1^pat) * (j >> 3)
+			rest := hi - i
+			if j < 16 {
+				if j < rest {
+					end, more = i+j, true
+				}
+			} else if rest > 16 {
+				if k := indexSep(data[i+16:hi], sep); k >= 0 {
+					end, more = i+16+k, true
 				}
 			}
-			if n := end - i; n < 8 {
-				w &= uint64(1)<<(8*n) - 1
-			}
+			n := min(end-i, 16)
+			k0 &= keyMasks[n][0]
+			k1 &= keyMasks[n][1]
 		} else {
 			if k := indexSep(data[i:hi], sep); k >= 0 {
 				end, more = i+k, true
 			}
-			for k := min(end, i+8) - 1; k >= i; k-- {
-				w = w<<8 | uint64(data[k])
+			for k := min(end, i+16) - 1; k >= i; k-- {
+				k1 = k1<<8 | k0>>56
+				k0 = k0<<8 | uint64(data[k])
 			}
 		}
-		if end > i || !skipEmpty {
-			t.add(i, end, w)
+		switch n := end - i; {
+		case n > 16:
+			t.addLong(i, n, k0, k1)
+		case n > 0 || !skipEmpty:
+			h := mum(k0^hashK0, k1^uint64(n)^hashK1)
+			meta := pieceMeta(h, n)
+			at := h & t.mask
+			for {
+				s := &t.slots[at]
+				if s.entry == 0 {
+					t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta})
+					break
+				}
+				if s.meta == meta && s.k0 == k0 && s.k1 == k1 {
+					t.counts[s.entry-1]++
+					break
+				}
+				at = (at + 1) & t.mask
+			}
 		}
 		if !more {
 			return
 		}
 		i = end + 1
+	}
+}
+
+// addLong counts the piece data[i:i+n], longer than 16 bytes, whose
+// first 16 bytes are k0, k1.
+func (t *pieceTable) addLong(i, n int, k0, k1 uint64) {
+	p := t.data[i : i+n]
+	h := pieceHash(k0, k1, p)
+	meta := pieceMeta(h, n)
+	at := h & t.mask
+	for {
+		s := &t.slots[at]
+		if s.entry == 0 {
+			t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta})
+			return
+		}
+		if s.meta == meta && s.k0 == k0 && s.k1 == k1 {
+			e := s.entry - 1
+			start := t.starts[e]
+			if int(t.lens[e]) == n && string(t.data[start+16:int(start)+n]) == string(p[16:]) {
+				t.counts[e]++
+				return
+			}
+		}
+		at = (at + 1) & t.mask
 	}
 }
 
@@ -197,9 +275,8 @@ func indexSep(p []byte, sep byte) int {
 	pat := uint64(sep) * swarLo
 	i := 0
 	for ; i+8 <= len(p); i += 8 {
-		x := load64(p[i:]) ^ pat
-		if m := (x - swarLo) &^ x & swarHi; m != 0 {
-			return i + trailingZeroBytes(m)
+		if j := firstByte(load64(p[i:]) ^ pat); j < 8 {
+			return i + j
 		}
 	}
 	for ; i < len(p); i++ {
@@ -210,31 +287,29 @@ func indexSep(p []byte, sep byte) int {
 	return -1
 }
 
-// trailingZeroBytes is the index of the lowest byte of m with its high
-// bit set (m != 0). The borrow of the subtraction in the SWAR test can
-// only mark bytes above a true match, so the lowest mark is exact.
-func trailingZeroBytes(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
-
 func load64(p []byte) uint64 { return binary.LittleEndian.Uint64(p) }
 
-// pieceHash hashes a piece given its first 8 bytes (key) and all its
+// The hash's constants (wyhash's).
+const hashK0, hashK1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+
+// pieceHash hashes a piece given its first 16 bytes (k0, k1) and all its
 // bytes (wyhash's structure: 8-byte words folded by a 128-bit multiply).
-func pieceHash(key uint64, p []byte) uint64 {
-	const k0, k1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
-	h := mum(key^k0, uint64(len(p))^k1)
-	if len(p) <= 8 {
+// Pieces of up to 16 bytes are hashed inline in addLine, the same way.
+func pieceHash(k0, k1 uint64, p []byte) uint64 {
+	h := mum(k0^hashK0, k1^uint64(len(p))^hashK1)
+	if len(p) <= 16 {
 		return h
 	}
-	p = p[8:]
+	p = p[16:]
 	for len(p) >= 8 {
-		h = mum(h^load64(p), k1)
+		h = mum(h^load64(p), hashK1)
 		p = p[8:]
 	}
 	var v uint64
 	for k := len(p) - 1; k >= 0; k-- {
 		v = v<<8 | uint64(p[k])
 	}
-	return mum(h^v, k0)
+	return mum(h^v, hashK0)
 }
 
 func mum(a, b uint64) uint64 {
@@ -242,54 +317,42 @@ func mum(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// add counts the piece data[lo:hi], whose first 8 bytes are key.
-func (t *pieceTable) add(lo, hi int, key uint64) {
-	p := t.data[lo:hi]
-	h := pieceHash(key, p)
-	tag := uint32(h >> 32)
-	n := int32(len(p))
-	i := h & t.mask
-	for {
-		s := &t.slots[i]
-		if s.count == 0 {
-			break
-		}
-		if s.tag == tag && s.key == key && s.len == n &&
-			(n <= 8 || string(t.data[s.start+8:s.start+n]) == string(p[8:])) {
-			s.count++
-			return
-		}
-		i = (i + 1) & t.mask
-	}
-	t.slots[i] = pieceSlot{key: key, tag: tag, count: 1, start: int32(lo), len: n}
-	t.where = append(t.where, uint32(i))
-	t.size += len(p)
-	if 2*len(t.where) > len(t.slots) {
+// insert makes s, the piece data[lo:lo+n], the next entry, in the empty
+// slot at, with a count of 1.
+func (t *pieceTable) insert(at uint64, lo, n int, s pieceSlot) {
+	t.counts = append(t.counts, 1)
+	t.starts = append(t.starts, int32(lo))
+	t.lens = append(t.lens, int32(n))
+	t.where = append(t.where, uint32(at))
+	s.entry = uint32(len(t.counts))
+	t.slots[at] = s
+	t.size += n
+	if 4*len(t.counts) > 3*len(t.slots) {
 		t.grow()
 	}
 }
 
-// grow doubles the slots and places every piece again, keeping their
-// order.
+// grow doubles the slots and places every piece again.
 func (t *pieceTable) grow() {
 	old := t.slots
 	t.slots = make([]pieceSlot, 2*len(old))
 	t.mask = uint64(len(t.slots) - 1)
-	for k, at := range t.where {
+	for e, at := range t.where {
 		s := old[at]
-		h := pieceHash(s.key, t.data[s.start:s.start+s.len])
+		start := t.starts[e]
+		h := pieceHash(s.k0, s.k1, t.data[start:start+t.lens[e]])
 		i := h & t.mask
-		for t.slots[i].count != 0 {
+		for t.slots[i].entry != 0 {
 			i = (i + 1) & t.mask
 		}
 		t.slots[i] = s
-		t.where[k] = uint32(i)
+		t.where[e] = uint32(i)
 	}
 }
 
 // emit builds the batch of the pieces and their counts.
 func (t *pieceTable) emit(mem memory.Allocator, schema *arrow.Schema) arrow.RecordBatch {
-	n := len(t.where)
+	n := len(t.counts)
 	valBuf := memory.NewResizableBuffer(mem)
 	valBuf.Resize(t.size)
 	offBuf := memory.NewResizableBuffer(mem)
@@ -301,11 +364,10 @@ func (t *pieceTable) emit(mem memory.Allocator, schema *arrow.Schema) arrow.Reco
 	cnts := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(cntBuf.Bytes()))), n)
 	pos := 0
 	outOffs[0] = 0
-	for e, at := range t.where {
-		s := &t.slots[at]
-		pos += copy(vals[pos:], t.data[s.start:s.start+s.len])
+	for e, start := range t.starts {
+		pos += copy(vals[pos:], t.data[start:start+t.lens[e]])
 		outOffs[e+1] = int32(pos)
-		cnts[e] = int64(s.count)
+		cnts[e] = int64(t.counts[e])
 	}
 	wd := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{nil, offBuf, valBuf}, nil, 0, 0)
 	cd := array.NewData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{nil, cntBuf}, nil, 0, 0)
@@ -324,10 +386,10 @@ func (t *pieceTable) emit(mem memory.Allocator, schema *arrow.Schema) arrow.Reco
 // clear empties the table for the next batch: only the slots in use are
 // reset, and the batch's bytes are no longer referenced.
 func (t *pieceTable) clear() {
-	for _, i := range t.where {
-		t.slots[i] = pieceSlot{}
+	for _, at := range t.where {
+		t.slots[at] = pieceSlot{}
 	}
-	t.where = t.where[:0]
+	t.counts, t.starts, t.lens, t.where = t.counts[:0], t.starts[:0], t.lens[:0], t.where[:0]
 	t.size = 0
 	t.data = nil
 }
