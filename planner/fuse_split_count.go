@@ -118,6 +118,18 @@ func fuseSplitCount(root Node, _ ruleEnv) Node {
 	return root
 }
 
+// sumsPartialCounts reports whether n is the aggregation over a
+// SplitCount: its input is already the partial aggregation's output, so
+// on several workers it needs no partial phase of its own.
+func sumsPartialCounts(n Node) bool {
+	a, ok := n.(*Aggregate)
+	if !ok {
+		return false
+	}
+	_, ok = a.In.(*SplitCount)
+	return ok
+}
+
 // lowerSplitCount lowers s to its operator, run over slices of each
 // batch on every worker when the query has more than one: it is the
 // heaviest operator of the word count and holds no state.
