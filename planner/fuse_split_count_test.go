@@ -15,6 +15,7 @@ import (
 	"github.com/weirdb/weir/connectors/file"
 	"github.com/weirdb/weir/exec"
 	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql"
 )
 
 // TestFuseSplitCountProperty compares the fused word count (rule
@@ -113,4 +114,53 @@ func splitCountRun(t *testing.T, table, query string, par, batch int, fused bool
 	}
 	slices.Sort(rows)
 	return rows
+}
+
+// TestFuseSplitCountNoSecondPartial checks the operators of the fused
+// word count on four workers: SplitCount over slices of each batch, then
+// the aggregation split by key, with no partial aggregation over the
+// counts (which are partial already), as the unfused count has.
+func TestFuseSplitCountNoSecondPartial(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "words.txt")
+	if err := os.WriteFile(path, []byte("a b\nb c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	table := fmt.Sprintf("CREATE TABLE words (line VARCHAR) WITH (connector = 'file', path = '%s', format = 'text')", path)
+	const q = "SELECT word, COUNT(*) AS n FROM (SELECT UNNEST(STRING_TO_ARRAY(line, ' ')) AS word FROM words) AS w WHERE %s GROUP BY word"
+	for _, c := range []struct{ where, want string }{
+		{"word <> ''", "SplitCount, WindowAgg (GROUP BY word), Project"},
+		{"LENGTH(word) > 0", "Unnest, Filter, PartialAgg, WindowAgg (GROUP BY word), Project"},
+	} {
+		reg := connectors.NewRegistry()
+		reg.RegisterSource("file", file.NewSource, file.SourceConfig())
+		sess := planner.NewSession(reg)
+		sess.Settings["parallelism"] = "4"
+		if err := execAll(sess, table); err != nil {
+			t.Fatal(err)
+		}
+		stmts, err := sql.Parse(fmt.Sprintf(q, c.where))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sess.Execute(stmts[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		query, err := res.Query.Build(&captureSink{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, n := range query.Graph.Nodes {
+			names = append(names, exec.OpName(n.Op))
+		}
+		for _, in := range query.Graph.Inputs {
+			in.Source.Close()
+		}
+		query.Pipeline.Close()
+		if got := strings.Join(names, ", "); got != c.want {
+			t.Errorf("WHERE %s: operators %s, want %s", c.where, got, c.want)
+		}
+	}
 }
