@@ -392,4 +392,12 @@ func (t *pieceTable) clear() {
 	t.counts, t.starts, t.lens, t.where = t.counts[:0], t.starts[:0], t.lens[:0], t.where[:0]
 	t.size = 0
 	t.data = nil
+	if len(t.slots) > pieceTableKeep {
+		// A batch of very many distinct pieces: do not hold its memory
+		// for the batches after it.
+		*t = pieceTable{}
+	}
 }
+
+// pieceTableKeep is the most slots kept from one batch to the next (3 MiB).
+const pieceTableKeep = 1 << 17

@@ -198,3 +198,37 @@ func BenchmarkSplitCountLines(b *testing.B) {
 	}
 	b.ReportMetric(float64(words)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mwords/s")
 }
+
+// TestSplitCountDropsLargeTable checks that the table of a batch of very
+// many distinct pieces is not kept for the next batch, and that counting
+// goes on right after.
+func TestSplitCountDropsLargeTable(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	s, err := NewSplitCount(mem, kernelLineSchema, 0, " ", true, "w", "n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var b strings.Builder
+	for i := range pieceTableKeep {
+		fmt.Fprintf(&b, "w%d ", i)
+	}
+	big := b.String()
+	lines := []*string{&big}
+	got, _ := runSplitCount(t, s, splitCountBatch(mem, lines))
+	if len(got) != pieceTableKeep || got["w7"] != 1 {
+		t.Fatalf("%d pieces, w7 counted %d", len(got), got["w7"])
+	}
+	if len(s.t.slots) != 0 {
+		t.Fatalf("%d slots kept after a batch of %d distinct pieces", len(s.t.slots), pieceTableKeep)
+	}
+	small := []*string{strp("a b a")}
+	got, _ = runSplitCount(t, s, splitCountBatch(mem, small))
+	if !maps.Equal(got, map[string]int64{"a": 2, "b": 1}) {
+		t.Fatalf("after the large batch: %v", got)
+	}
+	if n := len(s.t.slots); n != pieceTableMin {
+		t.Fatalf("%d slots after a small batch, want %d", n, pieceTableMin)
+	}
+}
