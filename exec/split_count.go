@@ -88,7 +88,7 @@ func (s *SplitCount) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
 		}
 		t.addLine(lo, hi, s.sep, s.skipEmpty)
 	}
-	if len(t.counts) == 0 {
+	if len(t.where) == 0 {
 		t.clear()
 		return nil, nil
 	}
@@ -105,29 +105,29 @@ func (s *SplitCount) Close() { s.t = pieceTable{} }
 
 // pieceTable counts the pieces of one batch in an open-addressing table.
 // A slot holds a piece's first sixteen bytes, a tag of its hash with its
-// length, and the piece's entry; an entry is the piece's count and its
-// place in the batch's bytes (not copied until it is emitted), entries in
-// the order the pieces first came. Finding a piece of sixteen bytes or
-// less (a word) reads one slot and its count, which sit in a small array
-// that stays in the cache; longer pieces are compared with their first
-// occurrence. The arrays are kept from batch to batch and only the slots
-// used are cleared, so a batch allocates nothing but its output.
+// length, and its count, so that finding a piece of sixteen bytes or less
+// (a word) reads one slot and nothing else; longer pieces are compared
+// with their first occurrence. Each distinct piece is also an entry, in
+// the order the pieces first came: its place in the batch's bytes (not
+// copied until it is emitted) and its slot. The arrays are kept from
+// batch to batch and only the slots used are cleared, so a batch
+// allocates nothing but its output.
 type pieceTable struct {
-	data   []byte
-	slots  []pieceSlot
-	mask   uint64
-	counts []uint32 // per entry
-	starts []int32  // per entry: the piece is data[start : start+len]
-	lens   []int32
-	where  []uint32 // per entry: its slot
-	size   int      // bytes of all distinct pieces
+	data    []byte
+	slots   []pieceSlot
+	entries []uint32 // per slot: its piece's entry (read for long pieces)
+	mask    uint64
+	starts  []int32 // per entry: the piece is data[start : start+len]
+	lens    []int32
+	where   []uint32 // per entry: its slot
+	size    int      // bytes of all distinct pieces
 }
 
-// pieceSlot is one slot of a pieceTable; entry 0 marks it empty.
+// pieceSlot is one slot of a pieceTable; count 0 marks it empty.
 type pieceSlot struct {
 	k0, k1 uint64 // the piece's first 16 bytes, zero-padded
 	meta   uint32 // the hash's high 20 bits, then the length (up to pieceLenMax)
-	entry  uint32 // the piece's entry + 1
+	count  uint32
 }
 
 // pieceLenMax is the largest length a slot's meta holds; a longer
@@ -144,8 +144,7 @@ const pieceTableMin = 1 << 12
 func (t *pieceTable) start(data []byte) {
 	t.data = data
 	if t.slots == nil {
-		t.slots = make([]pieceSlot, pieceTableMin)
-		t.mask = pieceTableMin - 1
+		t.alloc(pieceTableMin)
 	}
 }
 
@@ -225,12 +224,12 @@ func (t *pieceTable) addLine(lo, hi int, sep byte, skipEmpty bool) {
 			at := h & t.mask
 			for {
 				s := &t.slots[at]
-				if s.entry == 0 {
-					t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta})
+				if s.count == 0 {
+					t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta, count: 1})
 					break
 				}
 				if s.meta == meta && s.k0 == k0 && s.k1 == k1 {
-					t.counts[s.entry-1]++
+					s.count++
 					break
 				}
 				at = (at + 1) & t.mask
@@ -252,15 +251,15 @@ func (t *pieceTable) addLong(i, n int, k0, k1 uint64) {
 	at := h & t.mask
 	for {
 		s := &t.slots[at]
-		if s.entry == 0 {
-			t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta})
+		if s.count == 0 {
+			t.insert(at, i, n, pieceSlot{k0: k0, k1: k1, meta: meta, count: 1})
 			return
 		}
 		if s.meta == meta && s.k0 == k0 && s.k1 == k1 {
-			e := s.entry - 1
+			e := t.entries[at]
 			start := t.starts[e]
 			if int(t.lens[e]) == n && string(t.data[start+16:int(start)+n]) == string(p[16:]) {
-				t.counts[e]++
+				s.count++
 				return
 			}
 		}
@@ -317,17 +316,23 @@ func mum(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
+// alloc makes n empty slots (n a power of two).
+func (t *pieceTable) alloc(n int) {
+	t.slots = make([]pieceSlot, n)
+	t.entries = make([]uint32, n)
+	t.mask = uint64(n - 1)
+}
+
 // insert makes s, the piece data[lo:lo+n], the next entry, in the empty
 // slot at, with a count of 1.
 func (t *pieceTable) insert(at uint64, lo, n int, s pieceSlot) {
-	t.counts = append(t.counts, 1)
+	t.entries[at] = uint32(len(t.where))
 	t.starts = append(t.starts, int32(lo))
 	t.lens = append(t.lens, int32(n))
 	t.where = append(t.where, uint32(at))
-	s.entry = uint32(len(t.counts))
 	t.slots[at] = s
 	t.size += n
-	if 4*len(t.counts) > 3*len(t.slots) {
+	if 4*len(t.where) > 3*len(t.slots) {
 		t.grow()
 	}
 }
@@ -335,24 +340,23 @@ func (t *pieceTable) insert(at uint64, lo, n int, s pieceSlot) {
 // grow doubles the slots and places every piece again.
 func (t *pieceTable) grow() {
 	old := t.slots
-	t.slots = make([]pieceSlot, 2*len(old))
-	t.mask = uint64(len(t.slots) - 1)
+	t.alloc(2 * len(old))
 	for e, at := range t.where {
 		s := old[at]
 		start := t.starts[e]
 		h := pieceHash(s.k0, s.k1, t.data[start:start+t.lens[e]])
 		i := h & t.mask
-		for t.slots[i].entry != 0 {
+		for t.slots[i].count != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = s
+		t.slots[i], t.entries[i] = s, uint32(e)
 		t.where[e] = uint32(i)
 	}
 }
 
 // emit builds the batch of the pieces and their counts.
 func (t *pieceTable) emit(mem memory.Allocator, schema *arrow.Schema) arrow.RecordBatch {
-	n := len(t.counts)
+	n := len(t.where)
 	valBuf := memory.NewResizableBuffer(mem)
 	valBuf.Resize(t.size + 16) // room to copy a short piece as 16 bytes
 	offBuf := memory.NewResizableBuffer(mem)
@@ -377,7 +381,7 @@ func (t *pieceTable) emit(mem memory.Allocator, schema *arrow.Schema) arrow.Reco
 		}
 		pos += n
 		outOffs[e+1] = int32(pos)
-		cnts[e] = int64(t.counts[e])
+		cnts[e] = int64(t.slots[t.where[e]].count)
 	}
 	wd := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{nil, offBuf, valBuf}, nil, 0, 0)
 	cd := array.NewData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{nil, cntBuf}, nil, 0, 0)
@@ -399,7 +403,7 @@ func (t *pieceTable) clear() {
 	for _, at := range t.where {
 		t.slots[at] = pieceSlot{}
 	}
-	t.counts, t.starts, t.lens, t.where = t.counts[:0], t.starts[:0], t.lens[:0], t.where[:0]
+	t.starts, t.lens, t.where = t.starts[:0], t.lens[:0], t.where[:0]
 	t.size = 0
 	t.data = nil
 	if len(t.slots) > pieceTableKeep {
