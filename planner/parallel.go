@@ -47,7 +47,7 @@ func (p *Prepared) lowerParallel(n Node, par int) ([]exec.Operator, error) {
 		for i, c := range chains {
 			parts[i] = c[j]
 		}
-		if two, err := p.twoPhase(parts); err != nil || two != nil {
+		if two, err := p.twoPhase(n, parts); err != nil || two != nil {
 			if err != nil {
 				closeOps(out)
 				for _, c := range chains {
@@ -67,10 +67,11 @@ func (p *Prepared) lowerParallel(n Node, par int) ([]exec.Operator, error) {
 // twoPhase returns the two-phase form of an aggregation whose aggregates
 // combine (exec.Combinable): its partial aggregation run over slices of
 // each batch (before the exchange), then its final aggregation split into
-// partitions by key. It returns nil when the aggregation does not combine.
-func (p *Prepared) twoPhase(parts []exec.Operator) ([]exec.Operator, error) {
+// partitions by key. It returns nil when the aggregation does not combine,
+// or when its input is partial counts already (sumsPartialCounts).
+func (p *Prepared) twoPhase(n Node, parts []exec.Operator) ([]exec.Operator, error) {
 	c, ok := parts[0].(exec.Combinable)
-	if !ok {
+	if !ok || sumsPartialCounts(n) {
 		return nil, nil
 	}
 	pcfg, final, ok := c.Phases()

@@ -353,6 +353,8 @@ func physName(n Node) string {
 		return "ProjectOp " + strings.TrimPrefix(n.Describe(), "Project ")
 	case *Unnest:
 		return "UnnestOp " + strings.TrimPrefix(n.Describe(), "Unnest ")
+	case *SplitCount:
+		return n.physName()
 	case *Aggregate:
 		if n.Changelog {
 			return updatingPhysName(n)
@@ -643,6 +645,8 @@ func (p *Prepared) lower(n Node) (exec.Operator, error) {
 		return exec.NewProject(mem, n.Exprs, n.Names), nil
 	case *Unnest:
 		return exec.NewUnnest(mem, n.In.Schema(), n.Col, n.Sep)
+	case *SplitCount:
+		return p.lowerSplitCount(n)
 	case *Aggregate:
 		if n.Window.Kind == exec.Session {
 			return p.lowerSession(n)

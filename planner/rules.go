@@ -28,6 +28,7 @@ var rules = []rule{
 	{"eliminate_identity_projection", eliminateIdentityProjections},
 	{"merge_column_projections", mergeColumnProjections},
 	{"push_contains_to_source", pushContainsToSource},
+	{"fuse_split_count", fuseSplitCount},
 }
 
 // optimize runs every rule over root. A rule that changes the plan's
