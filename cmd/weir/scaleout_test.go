@@ -51,9 +51,9 @@ func (p *wordProducer) produce(t *testing.T, n int) {
 	p.total += n
 }
 
-// tableCounts returns the counts table as "word n" lines, sorted, and the
+// pgTableCounts returns the counts table as "word n" lines, sorted, and the
 // sum of its counts.
-func tableCounts(t *testing.T, dsn string) ([]string, int) {
+func pgTableCounts(t *testing.T, dsn string) ([]string, int) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -121,7 +121,7 @@ func TestKafkaScaleOut(t *testing.T) {
 		t.Helper()
 		deadline := time.Now().Add(90 * time.Second)
 		for {
-			_, sum := tableCounts(t, dsn)
+			_, sum := pgTableCounts(t, dsn)
 			if sum == prod.total {
 				return
 			}
@@ -156,7 +156,7 @@ func TestKafkaScaleOut(t *testing.T) {
 	a.stop(t)
 	d.stop(t)
 
-	got, _ := tableCounts(t, dsn)
+	got, _ := pgTableCounts(t, dsn)
 	var want []string
 	for w, n := range prod.counts {
 		want = append(want, fmt.Sprintf("%s %d", w, n))
