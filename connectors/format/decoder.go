@@ -65,10 +65,13 @@ type BadRecord struct {
 }
 
 // Formats are the record formats NewDecoder accepts.
-var Formats = []string{"csv", "json", "text"}
+var Formats = []string{"csv", "json", "text", "debezium-json"}
 
 // NewDecoder returns a decoder of format ("csv", "json" — also "jsonl" and
-// "ndjson" — or "text") into batches of schema, allocated with mem.
+// "ndjson" —, "text" or "debezium-json") into batches of schema, allocated
+// with mem. A "debezium-json" decoder makes a changelog: its batches have
+// schema's columns followed by the op column (vector.WithOpColumn; schema
+// may already end with it); see debeziumDecoder.
 //
 // Every field of schema must be one of Weir's column types (BIGINT, DOUBLE,
 // VARCHAR, BOOLEAN, TIMESTAMP(3)). opts are the table's options with
@@ -94,6 +97,8 @@ func NewDecoder(format string, schema *arrow.Schema, opts map[string]string, mem
 		return newJSONDecoder(schema, opts, mem)
 	case "text":
 		return newTextDecoder(schema, opts, mem)
+	case "debezium-json":
+		return newDebeziumDecoder(schema, opts, mem)
 	}
 	return nil, fmt.Errorf("unknown format %q (have %s)", format, strings.Join(Formats, ", "))
 }

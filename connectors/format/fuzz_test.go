@@ -227,3 +227,33 @@ func FuzzTextDecode(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDebeziumDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"before":null,"after":{"a":"x","b":1},"op":"c"}` + "\n",
+		`{"before":{"a":"x"},"after":{"a":"y","c":{"d":[1,null]}},"op":"u","source":{}}` + "\r\n\n" + `{"before":{"a":1},"op":"d"}`,
+		`{"schema":{},"payload":{"after":{"a":"\u00e9"},"op":"r"}}` + "\n" + `{"payload":{"payload":{"op":"c"}}}`,
+		`{"after":null,"op":"u"}` + "\n" + `{"op":"\x"}` + "\n" + `[1]`,
+		"\xEF\xBB\xBF{\"after\": {\"b\": \"" + strings.Repeat("[", 2000) + "\"}, \"op\": \"c\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	cols := []string{"a VARCHAR", "b VARCHAR", "c VARCHAR"}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		res := fuzzDecode(t, "debezium-json", map[string]string{"invalid_utf8": "keep"}, cols, input)
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		// Each record that is not blank is bad or makes one or two rows.
+		var records int
+		for _, line := range bytes.Split(bytes.TrimPrefix(input, utf8BOM), []byte("\n")) {
+			if !isBlank(trimCR(line)) {
+				records++
+			}
+		}
+		good := records - len(res.bad)
+		if good < 0 || len(res.rows) < good || len(res.rows) > 2*good {
+			t.Fatalf("%d records, %d bad, %d rows", records, len(res.bad), len(res.rows))
+		}
+	})
+}
