@@ -176,7 +176,7 @@ func TestCSVOptions(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", tc.opts, err, tc.err)
 		}
 	}
-	if _, err := NewDecoder("xml", s, nil, nil); err == nil || err.Error() != `unknown format "xml" (have csv, json, text)` {
+	if _, err := NewDecoder("xml", s, nil, nil); err == nil || err.Error() != `unknown format "xml" (have csv, json, text, debezium-json)` {
 		t.Errorf("unknown format: %v", err)
 	}
 }
