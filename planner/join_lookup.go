@@ -105,6 +105,12 @@ func (p *selectPlanner) lookupTable(n ast.ResultSetNode, stream Node) (t *catalo
 		}
 		return nil, false, nil
 	}
+	if changelogTable(t) {
+		if marked {
+			return nil, false, errAt(p.stmt, name, "FOR SYSTEM_TIME AS OF needs a table of rows to look up; %s is a changelog (format '%s'): join it with a regular JOIN", name, t.Options["format"])
+		}
+		return nil, false, nil
+	}
 	cfg, ok := p.sess.Registry.SourceConfig(t.Connector())
 	bounded := ok && cfg.Bounded
 	if marked && !bounded {

@@ -132,13 +132,14 @@ type Limit struct {
 }
 
 // Schema implements Node.
-func (s *Scan) Schema() *arrow.Schema { return s.Table.Schema }
+func (s *Scan) Schema() *arrow.Schema { return scanSchema(s.Table) }
 
 // Children implements Node: a Scan has none.
 func (s *Scan) Children() []Node { return nil }
 
-// Updating implements Node: tables are append-only streams.
-func (s *Scan) Updating() bool { return false }
+// Updating implements Node: tables are append-only streams, except
+// changelog tables (format 'debezium-json'; see changelogTable).
+func (s *Scan) Updating() bool { return changelogTable(s.Table) }
 
 // Describe implements Node.
 func (s *Scan) Describe() string {

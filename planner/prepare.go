@@ -563,10 +563,10 @@ func (p *Prepared) input(q *exec.Query, scan *Scan, idx int, log *slog.Logger, t
 		return exec.Input{}, nil, dead, err
 	}
 	count := func(b connectors.BadRow) error { q.CountBadRow(); return policy(b) }
-	spec := connectors.SourceSpec{Table: t.Name, Schema: t.Schema, Options: taskOptions(t, task), Alloc: s.Alloc, BadRow: count, Log: log}
+	spec := connectors.SourceSpec{Table: t.Name, Schema: scanSchema(t), Options: taskOptions(t, task), Alloc: s.Alloc, BadRow: count, Log: log}
 	if t.Watermark != nil {
 		// Decoders make a row without its event time a bad row.
-		spec.Schema = format.WithEventTime(t.Schema, t.Watermark.Column)
+		spec.Schema = format.WithEventTime(spec.Schema, t.Watermark.Column)
 	}
 	if s.CheckpointDir != "" {
 		dir := "source"

@@ -14,12 +14,12 @@ import (
 // NewSource.
 func SourceConfig() connectors.ConfigSpec {
 	return connectors.ConfigSpec{
-		Summary: "reads one file of CSV, JSON lines or text, once (bounded)",
+		Summary: "reads one file of CSV, JSON lines, text or Debezium change events, once (bounded)",
 		Bounded: true,
 		Options: connectors.Declare([]connectors.Option{
 			{Name: "path", Type: connectors.String, Required: true, Doc: "the file to read, relative to the working directory"},
-			{Name: "format", Type: connectors.Enum, Values: []string{"csv", "json", "jsonl", "ndjson", "text"},
-				Doc: "csv, json (also jsonl, ndjson) or text; if left out, taken from the path's extension"},
+			{Name: "format", Type: connectors.Enum, Values: []string{"csv", "json", "jsonl", "ndjson", "text", "debezium-json"},
+				Doc: "csv, json (also jsonl, ndjson), text, or debezium-json (Debezium change events: the table is a changelog); if left out, taken from the path's extension"},
 		}, connectors.SourceOptions(), connectors.RecordOptions(), connectors.CSVOptions()),
 	}
 }

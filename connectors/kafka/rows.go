@@ -166,6 +166,7 @@ func (m *rowMaker) add(r *kgo.Record) *connectors.BadRow {
 			}
 		}
 	}
+	rows := 1
 	switch {
 	case m.text != nil:
 		v := trimNewline(r.Value)
@@ -203,27 +204,31 @@ func (m *rowMaker) add(r *kgo.Record) *connectors.BadRow {
 		if m.badErr != nil {
 			return bad(m.badErr)
 		}
-		if m.dec.Rows() == before {
+		if rows = m.dec.Rows() - before; rows == 0 {
 			return nil // blank
 		}
 	}
-	if m.key != nil {
-		if r.Key == nil {
-			m.key.AppendNull()
-		} else {
-			m.key.Append(string(key))
+	// Every row of the record (a debezium-json update makes two) gets
+	// the record's metadata.
+	for range rows {
+		if m.key != nil {
+			if r.Key == nil {
+				m.key.AppendNull()
+			} else {
+				m.key.Append(string(key))
+			}
+		}
+		if m.part != nil {
+			m.part.Append(int64(r.Partition))
+		}
+		if m.off != nil {
+			m.off.Append(r.Offset)
+		}
+		if m.ts != nil {
+			m.ts.Append(arrow.Timestamp(r.Timestamp.UnixMilli()))
 		}
 	}
-	if m.part != nil {
-		m.part.Append(int64(r.Partition))
-	}
-	if m.off != nil {
-		m.off.Append(r.Offset)
-	}
-	if m.ts != nil {
-		m.ts.Append(arrow.Timestamp(r.Timestamp.UnixMilli()))
-	}
-	m.n++
+	m.n += rows
 	return nil
 }
 
