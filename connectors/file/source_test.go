@@ -282,7 +282,7 @@ func TestSourceErrors(t *testing.T) {
 		{clicks, map[string]string{}, "table clicks: connector 'file' needs option path (the file to read)"},
 		{clicks, map[string]string{"path": "data/clicks.csv"}, "table clicks: open data/clicks.csv: no such file or directory"},
 		{clicks, map[string]string{"path": "data.bin"}, `table clicks: cannot tell the format of "data.bin" from its name; set option format to 'csv', 'json' or 'text'`},
-		{clicks, map[string]string{"path": "data.bin", "format": "xml"}, `table clicks: unknown format "xml" (have csv, json, text)`},
+		{clicks, map[string]string{"path": "data.bin", "format": "xml"}, `table clicks: unknown format "xml" (have csv, json, text, debezium-json)`},
 		{clicks, map[string]string{"path": "data.bin", "format": "text"}, "table clicks: format 'text' needs a table of exactly one VARCHAR column"},
 		{clicks, map[string]string{"path": "data.bin", "format": "csv", "header": "1"}, `table clicks: option header: want 'true' or 'false', got "1"`},
 		{clicks, map[string]string{"path": "d.csv"}, "table clicks: d.csv is a directory, not a file"},
