@@ -138,6 +138,10 @@ func metaSQLType(name string) string {
 	return "BIGINT"
 }
 
+// changelog reports whether the records are changes (format
+// debezium-json): a record may make two rows.
+func (m *rowMaker) changelog() bool { return m.format == "debezium-json" }
+
 var errManyRecords = errors.New("the value holds more than one csv record")
 
 // add makes r's row, or returns the bad row it is (with Table unset). A

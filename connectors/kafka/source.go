@@ -240,7 +240,8 @@ func (s *Source) CheckpointComplete(pos []byte) error {
 }
 
 // Next returns up to maxRows rows of the records fetched, or
-// connectors.ErrNoData; it never waits. Records that do not decode are
+// connectors.ErrNoData; it never waits. (With format debezium-json and a
+// maxRows of 1, an update's two rows come together.) Records that do not decode are
 // reported to the BadRow handler and skipped; if it returns an error, so
 // does Next, now and on every later call.
 func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
@@ -251,7 +252,12 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		return nil, s.err
 	}
 	s.begin()
-	recs, ferr := s.buf.take(maxRows)
+	n := maxRows
+	if s.rows.changelog() {
+		// A debezium-json update is two rows (-U, +U), kept together.
+		n = max(1, maxRows/2)
+	}
+	recs, ferr := s.buf.take(n)
 	if len(recs) == 0 {
 		if ferr != nil {
 			s.err = ferr
