@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/sql"
 	"github.com/weirdb/weir/vector"
 )
 
@@ -28,4 +29,18 @@ func scanSchema(t *catalog.Table) *arrow.Schema {
 		return vector.WithOpColumn(t.Schema)
 	}
 	return t.Schema
+}
+
+// checkChangelogColumns refuses a changelog table (options opts) that
+// declares a column named like the op column, which its scan adds.
+func checkChangelogColumns(stmt *sql.Statement, table string, fields []arrow.Field, opts map[string]string) error {
+	if !changelogFormats[strings.ToLower(strings.TrimSpace(opts["format"]))] {
+		return nil
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, vector.OpColumn) {
+			return errAt(stmt, f.Name, "table %s: column %s: a table in format '%s' is a changelog whose row kinds are the column %s; name the column otherwise", table, f.Name, opts["format"], vector.OpColumn)
+		}
+	}
+	return nil
 }

@@ -186,6 +186,9 @@ func (s *Session) createTable(stmt *sql.Statement, n *ast.CreateTableStmt) (*Res
 	if err != nil {
 		return nil, err
 	}
+	if err := checkChangelogColumns(stmt, name, fields, opts); err != nil {
+		return nil, err
+	}
 	t := &catalog.Table{Name: name, Schema: schema, Options: opts, SQL: stmt.Text}
 	if t.PrimaryKey, err = primaryKey(stmt, n, fields); err != nil {
 		return nil, err
