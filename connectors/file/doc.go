@@ -16,7 +16,9 @@
 //	           output columns is refused when it is planned. A sink's
 //	           format may also be debezium-json: each change of an updating
 //	           query in Debezium's envelope, {"before":...,"after":...,
-//	           "op":"c"|"u"|"d"} (a -U/+U pair is one "u").
+//	           "op":"c"|"u"|"d"} (a -U/+U pair is one "u"). A source in
+//	           format debezium-json reads such events as a changelog (its
+//	           batches end with the op column): the table is updating.
 //	changelog  sink, json: 'true' writes every row with a first key "_op",
 //	           its kind (+I, -U, +U, -D); default 'false'. An updating
 //	           query's rows (their batches end with vector.OpField) are

@@ -1,5 +1,6 @@
-// Package format decodes records (CSV, JSON lines, plain text lines) into
-// Arrow record batches of a given schema, and encodes batches back into
+// Package format decodes records (CSV, JSON lines, plain text lines,
+// Debezium change events as a changelog) into Arrow record batches of a
+// given schema, and encodes batches back into
 // CSV or JSON lines. Sources and sinks of every connector share it.
 //
 // A Decoder is fed raw input in chunks of any size; it consumes whole

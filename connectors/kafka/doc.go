@@ -20,9 +20,12 @@
 //	partitions        read only these partitions ('0,2'), assigned
 //	                  directly, without the group (not with option group)
 //	format            the value's format: json (default; also jsonl,
-//	                  ndjson), csv, or text (the whole value is the one
-//	                  VARCHAR column). debezium-json is not a source format
-//	                  yet.
+//	                  ndjson), csv, text (the whole value is the one
+//	                  VARCHAR column), or debezium-json: a Debezium change
+//	                  event, which makes the table a changelog (its
+//	                  batches end with the op column; an update's -U and
+//	                  +U are one record's two rows, each with the
+//	                  record's metadata columns)
 //	delimiter         csv: the field separator (default ","); a value is
 //	                  one record without a header
 //	invalid_utf8      error (default), replace or keep, as for every
