@@ -1,7 +1,7 @@
 // Package format decodes records (CSV, JSON lines, plain text lines,
 // Debezium change events as a changelog) into Arrow record batches of a
-// given schema, and encodes batches back into
-// CSV or JSON lines. Sources and sinks of every connector share it.
+// given schema, and encodes batches back into CSV or JSON lines. Sources
+// and sinks of every connector share it.
 //
 // A Decoder is fed raw input in chunks of any size; it consumes whole
 // records only (it knows where a CSV record with quoted newlines ends), so
