@@ -14,6 +14,7 @@ import (
 
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/vector"
 )
 
 // parallelChunk is about how much of the file one chunk of parallel
@@ -102,11 +103,13 @@ type badRecord struct {
 // startParallel decides, on the first Next, whether the file is decoded in
 // parallel and if so starts the goroutines: when the query runs on more
 // than one core and the file is mapped with more than parallelChunk bytes
-// to read after its header.
+// to read after its header. A changelog (format debezium-json) is read on
+// one goroutine, whose batches never part an update's -U from its +U
+// (parallel batches are cut at exactly maxRows rows).
 func (s *Source) startParallel(maxRows int) error {
 	s.serial = true
 	n := s.spec.Parallelism
-	if n <= 1 || !s.mapped() {
+	if n <= 1 || vector.IsChangelog(s.schema) || !s.mapped() {
 		return nil
 	}
 	s.started = true

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/format"
+	"github.com/weirdb/weir/vector"
 )
 
 var clicks = arrow.NewSchema([]arrow.Field{
@@ -41,6 +42,8 @@ func render(b arrow.RecordBatch) []string {
 				parts = append(parts, a.Value(r))
 			case *array.Timestamp:
 				parts = append(parts, format.FormatTimestamp(int64(a.Value(r))))
+			case *array.Int8: // a changelog's op column
+				parts = append(parts, vector.RowKind(a.Value(r)).String())
 			}
 			if col.IsNull(r) {
 				parts[len(parts)-1] = "NULL"
