@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -41,6 +42,11 @@ type Source struct {
 	// partition without a position at the group's committed offset.
 	member     *Membership
 	groupStart bool
+	// timeCol is the event-time column, -1 without one; idle is option
+	// idle_timeout. The per-partition event time (see EventTimeFloor)
+	// is guarded by mu.
+	timeCol int
+	idle    time.Duration
 
 	buf    *recBuffer
 	worker live.Worker
@@ -55,6 +61,9 @@ type Source struct {
 	adjusted bool            // the group assigned partitions at least once
 	assigned map[int32]bool  // the partitions the group gave this member
 	cl       *kgo.Client
+	hw       map[int32]int64     // each partition's end (last stable offset), from fetches
+	maxTs    map[int32]int64     // each partition's largest event time delivered
+	lastRow  map[int32]time.Time // when each partition last delivered a row
 }
 
 var (
@@ -86,6 +95,13 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		brokers: brokers, topic: topic, group: strings.TrimSpace(o["group"]),
 		start: strings.ToLower(strings.TrimSpace(o["start"])),
 		begun: make(chan struct{}), next: map[int32]int64{}, assigned: map[int32]bool{},
+		hw: map[int32]int64{}, maxTs: map[int32]int64{}, lastRow: map[int32]time.Time{},
+		timeCol: eventTimeColumn(spec.Schema),
+	}
+	if v := o["idle_timeout"]; v != "" {
+		if s.idle, err = connectors.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("table %s: option idle_timeout: %w", spec.Table, err)
+		}
 	}
 	if s.alloc == nil {
 		s.alloc = memory.DefaultAllocator
@@ -284,6 +300,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		}
 	}
 	s.setNext(done)
+	parts := s.rows.parts
 	b, err := s.rows.flush()
 	if err != nil {
 		s.err = fmt.Errorf("table %s: %w", s.table, err)
@@ -292,6 +309,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if b == nil {
 		return nil, connectors.ErrNoData
 	}
+	s.noteEventTimes(b, parts)
 	return b, nil
 }
 

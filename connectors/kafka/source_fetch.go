@@ -58,6 +58,7 @@ func (s *Source) run(ctx context.Context) {
 				ferr = err
 			}
 		})
+		s.noteEnds(fs)
 		recs := fs.Records()
 		if ferr != nil {
 			if time.Since(warned) >= warnEvery {
