@@ -61,6 +61,7 @@ type Source struct {
 	adjusted bool            // the group assigned partitions at least once
 	assigned map[int32]bool  // the partitions the group gave this member
 	cl       *kgo.Client
+	clSet    chan struct{} // closed once cl is set
 	hw       map[int32]int64     // each partition's end (last stable offset), from fetches
 	maxTs    map[int32]int64     // each partition's largest event time delivered
 	lastRow  map[int32]time.Time // when each partition last delivered a row
@@ -95,7 +96,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		brokers: brokers, topic: topic, group: strings.TrimSpace(o["group"]),
 		start: strings.ToLower(strings.TrimSpace(o["start"])),
 		begun: make(chan struct{}), next: map[int32]int64{}, assigned: map[int32]bool{},
-		hw: map[int32]int64{}, maxTs: map[int32]int64{}, lastRow: map[int32]time.Time{},
+		hw: map[int32]int64{}, maxTs: map[int32]int64{}, lastRow: map[int32]time.Time{}, clSet: make(chan struct{}),
 		timeCol: eventTimeColumn(spec.Schema),
 	}
 	if v := o["idle_timeout"]; v != "" {
