@@ -61,7 +61,7 @@ type Source struct {
 	adjusted bool            // the group assigned partitions at least once
 	assigned map[int32]bool  // the partitions the group gave this member
 	cl       *kgo.Client
-	clSet    chan struct{} // closed once cl is set
+	clSet    chan struct{}       // closed once cl is set
 	hw       map[int32]int64     // each partition's end (last stable offset), from fetches
 	maxTs    map[int32]int64     // each partition's largest event time delivered
 	lastRow  map[int32]time.Time // when each partition last delivered a row
