@@ -106,6 +106,19 @@ type Aborter interface {
 	Abort()
 }
 
+// EventTimeFloor is implemented by sources whose input interleaves
+// several streams, each in its own event-time order (a topic's
+// partitions): the query's watermark then follows the slowest stream
+// that still counts, not the fastest.
+type EventTimeFloor interface {
+	// EventTimeFloor returns the least event time (ms) the source's
+	// streams have reached, over the streams that count (see the
+	// source's documentation): math.MinInt64 holds the watermark where
+	// it is, math.MaxInt64 leaves it to the rows alone. It is called from
+	// the goroutine that calls Next, after it.
+	EventTimeFloor() int64
+}
+
 // Bounded is implemented by sources that know whether their input ends.
 type Bounded interface {
 	// Bounded reports whether Next will eventually return ErrEndOfInput.

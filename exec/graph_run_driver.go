@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -230,7 +231,17 @@ func (r *runner) eventWatermark(i int) int64 {
 	case in.TimeCol < 0 || r.ins[i].maxTs == MinWatermark:
 		return MinWatermark
 	}
-	return r.ins[i].maxTs - in.Delay
+	ts := r.ins[i].maxTs
+	if f, ok := in.Source.(connectors.EventTimeFloor); ok {
+		// The slowest of the source's streams (a topic's partitions).
+		if floor := f.EventTimeFloor(); floor < ts {
+			if floor == math.MinInt64 {
+				return MinWatermark
+			}
+			ts = floor
+		}
+	}
+	return ts - in.Delay
 }
 
 // process runs one batch of input i through the front stage, which hands

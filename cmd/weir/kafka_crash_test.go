@@ -44,11 +44,28 @@ func TestKafkaSourceCrashExactlyOnce(t *testing.T) {
 	}
 	write(3000)
 
-	r := rand.New(rand.NewPCG(3, 4))
-	ck := filepath.Join(dir, "ck", "q1")
 	const kills = 10
+	killAfterWrites(t, dir, []string{filepath.Join(dir, "ck", "q1")}, kills, rand.New(rand.NewPCG(3, 4)), 40, func() { write(100) })
+	w := startWeir(t, dir, "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
+	w.waitFor(t, time.Minute, "the counts of every line", func([]string, string) bool { return sameCounts(readCounts(t, dir), want) })
+	w.stop(t)
+	if got := readCounts(t, dir); !sameCounts(got, want) {
+		t.Fatalf("after %d kills: counts %v, want %v", kills, got, want)
+	}
+}
+
+// killAfterWrites runs `weir run q.sql --checkpoint-dir ck` in dir kills
+// times: each run, once every checkpoint directory of cks has a new
+// checkpoint, gets more input from write (read by this run, which dies
+// before or after its next checkpoint) and is SIGKILLed up to maxDelayMs
+// later, at a moment r picks.
+func killAfterWrites(t *testing.T, dir string, cks []string, kills int, r *rand.Rand, maxDelayMs int, write func()) {
+	t.Helper()
 	for i := 0; i < kills; i++ {
-		before := latestCheckpointName(ck)
+		var before []string
+		for _, ck := range cks {
+			before = append(before, latestCheckpointName(ck))
+		}
 		cmd := exec.Command(weirBin(t), "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
 		cmd.Dir = dir
 		var stderr strings.Builder
@@ -58,20 +75,16 @@ func TestKafkaSourceCrashExactlyOnce(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
-		write(100) // read by this run, killed before or after its next checkpoint
+		for j, ck := range cks {
+			waitForCheckpoint(t, ck, before[j], done)
+		}
+		write()
 		select {
 		case err := <-done:
 			t.Fatalf("run %d ended before it was killed (%v)\n%s", i, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(40)) * time.Millisecond):
+		case <-time.After(time.Duration(r.IntN(maxDelayMs)) * time.Millisecond):
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
-	}
-	w := startWeir(t, dir, "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
-	w.waitFor(t, time.Minute, "the counts of every line", func([]string, string) bool { return sameCounts(readCounts(t, dir), want) })
-	w.stop(t)
-	if got := readCounts(t, dir); !sameCounts(got, want) {
-		t.Fatalf("after %d kills: counts %v, want %v", kills, got, want)
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -96,35 +94,9 @@ func TestKafkaWordCountCrashExactlyOnce(t *testing.T) {
 		return got
 	}
 
-	r := rand.New(rand.NewPCG(9, 10))
 	cks := []string{filepath.Join(dir, "ck", "q1"), filepath.Join(dir, "ck", "q2")}
 	const kills = 10
-	for i := 0; i < kills; i++ {
-		var before []string
-		for _, ck := range cks {
-			before = append(before, latestCheckpointName(ck))
-		}
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
-		cmd.Dir = dir
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		for j, ck := range cks {
-			waitForCheckpoint(t, ck, before[j], done)
-		}
-		write(100) // read by this run, killed before or after its next checkpoint
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v)\n%s", i, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(60)) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
+	killAfterWrites(t, dir, cks, kills, rand.New(rand.NewPCG(9, 10)), 60, func() { write(100) })
 	w := startWeir(t, dir, "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
 	w.waitFor(t, time.Minute, "the counts of every line in the topic and the table", func([]string, string) bool {
 		return sameCounts(topicCounts(t, addr), want) && sameCounts(tableCounts(), want)

@@ -105,11 +105,18 @@
 //
 // # Watermarks
 //
-// Rows are returned interleaved as fetched. The engine computes the
-// source's watermark from the event-time column of all its rows (there is
-// no per-partition watermark); a partition that lags far behind another
-// can therefore have rows later than the watermark, dropped as late by
-// event-time windows. idle_timeout works as for every source.
+// Rows are returned interleaved as fetched. The source keeps each
+// partition's largest event time and is a connectors.EventTimeFloor: the
+// table's watermark is the least of its partitions' (minus the WATERMARK
+// delay), as Flink's is, so a partition that lags behind another does not
+// make the other's rows late. A partition counts while it has records
+// still to deliver (holding the watermark where it is until it delivers
+// its first) and, once read to its end, until it has delivered nothing
+// for idle_timeout (when the table sets one; Flink's idle partitions). A
+// partition that never delivered a row does not count, so an empty
+// partition does not stop the windows (where Flink waits for it unless
+// idleness is set). When every partition is idle, idle_timeout moves the
+// watermark on with the wall clock, as for every source.
 //
 // # The sink
 //

@@ -52,8 +52,9 @@ type rowMaker struct {
 	part    *array.Int64Builder
 	off     *array.Int64Builder
 	ts      *array.TimestampBuilder
-	n       int   // rows made since the last flush
-	badErr  error // the error of the record being decoded, if bad
+	n       int     // rows made since the last flush
+	parts   []int32 // the partition of each of those rows
+	badErr  error   // the error of the record being decoded, if bad
 }
 
 // newRowMaker checks the metadata columns' types and makes the value's
@@ -231,6 +232,7 @@ func (m *rowMaker) add(r *kgo.Record) *connectors.BadRow {
 		if m.ts != nil {
 			m.ts.Append(arrow.Timestamp(r.Timestamp.UnixMilli()))
 		}
+		m.parts = append(m.parts, r.Partition)
 	}
 	m.n += rows
 	return nil
@@ -256,6 +258,7 @@ func (m *rowMaker) flush() (arrow.RecordBatch, error) {
 	}
 	n := m.n
 	m.n = 0
+	m.parts = m.parts[:0]
 	cols := make([]arrow.Array, len(m.cols))
 	defer func() {
 		for _, c := range cols {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -41,6 +42,11 @@ type Source struct {
 	// partition without a position at the group's committed offset.
 	member     *Membership
 	groupStart bool
+	// timeCol is the event-time column, -1 without one; idle is option
+	// idle_timeout. The per-partition event time (see EventTimeFloor)
+	// is guarded by mu.
+	timeCol int
+	idle    time.Duration
 
 	buf    *recBuffer
 	worker live.Worker
@@ -55,6 +61,10 @@ type Source struct {
 	adjusted bool            // the group assigned partitions at least once
 	assigned map[int32]bool  // the partitions the group gave this member
 	cl       *kgo.Client
+	clSet    chan struct{}       // closed once cl is set
+	hw       map[int32]int64     // each partition's end (last stable offset), from fetches
+	maxTs    map[int32]int64     // each partition's largest event time delivered
+	lastRow  map[int32]time.Time // when each partition last delivered a row
 }
 
 var (
@@ -86,6 +96,13 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		brokers: brokers, topic: topic, group: strings.TrimSpace(o["group"]),
 		start: strings.ToLower(strings.TrimSpace(o["start"])),
 		begun: make(chan struct{}), next: map[int32]int64{}, assigned: map[int32]bool{},
+		hw: map[int32]int64{}, maxTs: map[int32]int64{}, lastRow: map[int32]time.Time{}, clSet: make(chan struct{}),
+		timeCol: eventTimeColumn(spec.Schema),
+	}
+	if v := o["idle_timeout"]; v != "" {
+		if s.idle, err = connectors.ParseDuration(v); err != nil {
+			return nil, fmt.Errorf("table %s: option idle_timeout: %w", spec.Table, err)
+		}
 	}
 	if s.alloc == nil {
 		s.alloc = memory.DefaultAllocator
@@ -241,9 +258,9 @@ func (s *Source) CheckpointComplete(pos []byte) error {
 
 // Next returns up to maxRows rows of the records fetched, or
 // connectors.ErrNoData; it never waits. (With format debezium-json and a
-// maxRows of 1, an update's two rows come together.) Records that do not decode are
-// reported to the BadRow handler and skipped; if it returns an error, so
-// does Next, now and on every later call.
+// maxRows of 1, an update's two rows come together.) Records that do not
+// decode are reported to the BadRow handler and skipped; if it returns an
+// error, so does Next, now and on every later call.
 func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	if err := live.CheckNext(ctx, s.table, s.closed, maxRows); err != nil {
 		return nil, err
@@ -252,12 +269,12 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		return nil, s.err
 	}
 	s.begin()
-	n := maxRows
+	records := maxRows
 	if s.rows.changelog() {
 		// A debezium-json update is two rows (-U, +U), kept together.
-		n = max(1, maxRows/2)
+		records = max(1, maxRows/2)
 	}
-	recs, ferr := s.buf.take(n)
+	recs, ferr := s.buf.take(records)
 	if len(recs) == 0 {
 		if ferr != nil {
 			s.err = ferr
@@ -290,6 +307,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		}
 	}
 	s.setNext(done)
+	parts := s.rows.parts
 	b, err := s.rows.flush()
 	if err != nil {
 		s.err = fmt.Errorf("table %s: %w", s.table, err)
@@ -298,6 +316,7 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if b == nil {
 		return nil, connectors.ErrNoData
 	}
+	s.noteEventTimes(b, parts)
 	return b, nil
 }
 

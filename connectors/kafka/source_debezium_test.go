@@ -2,7 +2,9 @@ package kafka
 
 import (
 	"testing"
+	"time"
 
+	"github.com/weirdb/weir/connectors/format"
 	"github.com/weirdb/weir/connectors/live/livetest"
 	"github.com/weirdb/weir/vector"
 )
@@ -38,5 +40,32 @@ func TestSourceDebeziumJSON(t *testing.T) {
 	}
 	if pos, _ := s.Position(); string(pos) != `{"topic":"cdc","offsets":{"0":6}}` {
 		t.Fatalf("position %s", pos)
+	}
+}
+
+// The event times of a changelog's rows, an update's two included, count
+// for the watermark of their partition.
+func TestSourceDebeziumEventTimeFloor(t *testing.T) {
+	addr := cluster(t, 2, "cdc")
+	produce(t, addr,
+		rec("cdc", 0, nil, []byte(`{"after":{"ts":"2024-01-01 00:00:10","id":1},"op":"c"}`)),
+		rec("cdc", 1, nil, []byte(`{"after":{"ts":"2024-01-01 00:00:20","id":2},"op":"c"}`)),
+		rec("cdc", 0, nil, []byte(`{"before":{"ts":"2024-01-01 00:00:10","id":1},"after":{"ts":"2024-01-01 00:00:30","id":1},"op":"u"}`)),
+		rec("cdc", 1, nil, []byte(`{"before":{"ts":"2024-01-01 00:00:20","id":2},"after":{"ts":"2024-01-01 00:00:25","id":2},"op":"u"}`)),
+	)
+	env := livetest.NewEnv(t)
+	sc := format.WithEventTime(vector.WithOpColumn(schema("ts TIMESTAMP", "id BIGINT")), "ts")
+	s := open(t, env, sc, map[string]string{"brokers": addr, "topic": "cdc", "format": "debezium-json"})
+	check(t, sorted(livetest.Poll(t, s, 6, 2, wait)), []string{
+		"2024-01-01T00:00:10.000Z|1|0",
+		"2024-01-01T00:00:10.000Z|1|1",
+		"2024-01-01T00:00:20.000Z|2|0",
+		"2024-01-01T00:00:20.000Z|2|1",
+		"2024-01-01T00:00:25.000Z|2|2",
+		"2024-01-01T00:00:30.000Z|1|2",
+	})
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	if got, want := s.EventTimeFloor(), base+25_000; got != want {
+		t.Errorf("floor %d, want %d (partition 1's last event)", got, want)
 	}
 }

@@ -58,6 +58,7 @@ func (s *Source) run(ctx context.Context) {
 				ferr = err
 			}
 		})
+		s.noteEnds(fs)
 		recs := fs.Records()
 		if ferr != nil {
 			if time.Since(warned) >= warnEvery {
@@ -102,6 +103,7 @@ func (s *Source) connect(ctx context.Context) (*kgo.Client, error) {
 	s.mu.Lock()
 	s.cl = cl
 	s.mu.Unlock()
+	close(s.clSet)
 	if s.group != "" {
 		s.log.Info("kafka source joining group", "table", s.table, "topic", s.topic, "group", s.group)
 		return cl, nil
@@ -295,6 +297,13 @@ func (s *Source) onRevoked(_ context.Context, _ *kgo.Client, m map[string][]int3
 // a later offset (another member read on); else, at the query's first
 // start, as option start says; else at the group's committed offset.
 func (s *Source) adjust(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	// The group can assign partitions before NewClient has returned the
+	// client to connect.
+	select {
+	case <-s.clSet:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	s.mu.Lock()
 	fresh := !s.seeked && !s.adjusted
 	s.adjusted = true
