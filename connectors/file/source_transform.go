@@ -82,6 +82,9 @@ type pipe struct {
 	jobs  chan *job
 	queue []*job
 	end   bool // the end of the file, or an error, is queued
+	// cut is the source's offset, posLine and posRows where cutting
+	// stopped (the position of the last batch queued).
+	cut [3]int64
 	wg    sync.WaitGroup
 	// The reader's transform, made when it first transforms a batch.
 	apply   func(arrow.RecordBatch) (arrow.RecordBatch, error)
@@ -132,10 +135,11 @@ func (p *parallel) run(f func(arrow.RecordBatch) (arrow.RecordBatch, error), j *
 // parallelism, the reader being the last.
 func (p *parallel) startPipe() {
 	n := max(p.s.spec.Parallelism, 2)
-	pp := &pipe{jobs: make(chan *job, 2*n)}
+	s := p.s
+	pp := &pipe{jobs: make(chan *job, 2*n), cut: [3]int64{s.offset, s.posLine, s.posRows}}
 	pp.wg.Add(n - 1)
 	for range n - 1 {
-		f, release := p.s.transform.NewWorker()
+		f, release := s.transform.NewWorker()
 		go func() {
 			defer pp.wg.Done()
 			defer release()
@@ -158,9 +162,10 @@ func (p *parallel) nextTransformed(ctx context.Context, maxRows int) (arrow.Reco
 	pp := p.pipe
 	read := int64(0)
 	for {
-		// Cutting moves the position: put back the one of the last batch
-		// returned.
+		// Cutting moves the position from where cutting left it; then put
+		// back the one of the last batch returned.
 		off, line, rows := s.offset, s.posLine, s.posRows
+		s.offset, s.posLine, s.posRows = pp.cut[0], pp.cut[1], pp.cut[2]
 		for !pp.end && len(pp.queue) < cap(pp.jobs) {
 			j := &job{done: make(chan struct{})}
 			parts, err := p.nextParts(ctx, maxRows, &j.bads)
@@ -187,6 +192,7 @@ func (p *parallel) nextTransformed(ctx context.Context, maxRows int) (arrow.Reco
 			}
 			pp.queue = append(pp.queue, j)
 		}
+		pp.cut = [3]int64{s.offset, s.posLine, s.posRows}
 		s.offset, s.posLine, s.posRows = off, line, rows
 		j := pp.queue[0]
 		if err := p.await(ctx, j); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -192,8 +194,8 @@ func (s *Source) Transform(t connectors.Transform) bool {
 // a connectors.Transform at a parallelism above 1: when it is not paced
 // (nexmark.events_per_second), so that it generates ahead on workers.
 func TransformsAhead(options map[string]string) bool {
-	cfg, err := parseOptions(options)
-	return err == nil && cfg.rate == 0
+	f, err := strconv.ParseFloat(strings.TrimSpace(options[optRate]), 64)
+	return err != nil || f == 0
 }
 
 // Close stops the workers, if any, and frees what they made ahead.
