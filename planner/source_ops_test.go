@@ -78,7 +78,8 @@ func runSourceOps(t *testing.T, tables, query string, par, batch int, moved bool
 // can run on the source's workers with them moved and not, at
 // parallelism 1, 2 and 4 and two batch sizes, over files large enough to
 // be decoded in parallel chunks and over the nexmark generator: the word
-// count fused (SplitCount) and unfused (UNNEST, a filter), a filter and a
+// count fused (SplitCount) and unfused (UNNEST, a filter), a LIKE filter
+// pushed into the text source, a filter and a
 // projection over a CSV file with bad rows, Nexmark q0 and q1, and a
 // projection under a window over a table with a watermark. Moved or not,
 // at the same parallelism the rows are the same in the same order (and
@@ -128,6 +129,7 @@ func TestSourceOpsProperty(t *testing.T) {
 		{"wc-fused", files, fmt.Sprintf(wc, "word <> ''"), 1},
 		{"wc-unfused", files, fmt.Sprintf(wc, "LENGTH(word) > 0"), 2},
 		{"wc-fused-updates", files, fmt.Sprintf(wc, "word <> ''") + " EMIT ON UPDATE", 1},
+		{"like-pushed", files, "SELECT line FROM texts WHERE line LIKE '%eight888 the%'", 1},
 		{"csv-filter-project", files, "SELECT id, UPPER(url) AS u, n * 2 AS m FROM csvrows WHERE n % 3 <> 0", 2},
 		{"q0", bids, "SELECT auction, bidder, price, `dateTime`, extra FROM bid", 1},
 		{"q1", bids, "SELECT auction, bidder, 0.908 * price AS price, `dateTime`, extra FROM bid", 1},
