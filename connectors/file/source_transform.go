@@ -85,7 +85,7 @@ type pipe struct {
 	// cut is the source's offset, posLine and posRows where cutting
 	// stopped (the position of the last batch queued).
 	cut [3]int64
-	wg    sync.WaitGroup
+	wg  sync.WaitGroup
 	// The reader's transform, made when it first transforms a batch.
 	apply   func(arrow.RecordBatch) (arrow.RecordBatch, error)
 	release func()
