@@ -119,6 +119,60 @@ type EventTimeFloor interface {
 	EventTimeFloor() int64
 }
 
+// Transformer is implemented by sources that decode or generate on
+// several workers: each worker applies a transform of its own to every
+// batch it makes, right after making it, so that the row-wise operators
+// at the head of a query (a filter, a projection, an UNNEST) run on the
+// source's workers instead of on the goroutine that calls Next. The
+// planner builds the transform; a source knows nothing of it but that it
+// maps a batch to a batch.
+//
+// With a transform, Next returns the transform's outputs, in input order,
+// and skips batches it left empty; Position is still the position just
+// after the last source row behind the batch returned, so a batch and its
+// position stay together. Schema stays the table's.
+type Transformer interface {
+	// Transform asks the source to apply t to every batch before Next
+	// returns it. It is called at most once, before Seek and the first
+	// Next, and reports whether the source will (false: nothing changed,
+	// the batches stay the table's rows).
+	Transform(t Transform) bool
+}
+
+// Transform is a transform of the batches a source makes, instantiated
+// once per worker.
+type Transform struct {
+	// NewWorker returns the transform of one worker, used by one
+	// goroutine at a time, and a function that frees it once the worker is
+	// done. apply takes ownership of its batch and returns a batch of its
+	// own, or nil when no row is left.
+	NewWorker func() (apply func(arrow.RecordBatch) (arrow.RecordBatch, error), release func())
+	// Read, when not nil, is called on the goroutine of Next before Next
+	// returns a batch, with the rows the source read for it (including
+	// those of batches the transform left empty just before it) and the
+	// rows of the batch returned; and before Next returns the end of input
+	// with the rows read since the last batch returned, and 0.
+	Read func(read, returned int64)
+}
+
+// RegisterTransform declares that name's sources, opened with options for
+// which accepts is true and a Parallelism above 1, take a Transform
+// (connectors.Transformer); EXPLAIN says so. A connector not declared is
+// taken not to.
+func (r *Registry) RegisterTransform(name string, accepts func(options map[string]string) bool) {
+	if r.transforms == nil {
+		r.transforms = map[string]func(map[string]string) bool{}
+	}
+	r.transforms[strings.ToLower(name)] = accepts
+}
+
+// Transforms reports whether the source of a table with these options
+// (its connector among them), at a parallelism above 1, takes a Transform.
+func (r *Registry) Transforms(options map[string]string) bool {
+	f, ok := r.transforms[strings.ToLower(options["connector"])]
+	return ok && f(options)
+}
+
 // Bounded is implemented by sources that know whether their input ends.
 type Bounded interface {
 	// Bounded reports whether Next will eventually return ErrEndOfInput.
@@ -231,6 +285,7 @@ type Registry struct {
 	sourceSpecs map[string]ConfigSpec
 	sinkSpecs   map[string]ConfigSpec
 	contains    map[string]ContainsPushdown
+	transforms  map[string]func(options map[string]string) bool
 }
 
 // NewRegistry returns an empty registry.

@@ -133,6 +133,8 @@ func runGolden(t *testing.T, path string, parallelism int) {
 	reg.RegisterContains("directory", directory.ContainsPushdown)
 	reg.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	reg.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
+	reg.RegisterTransform("file", file.Transforms)
+	reg.RegisterTransform("nexmark", nexmark.TransformsAhead)
 	sess := planner.NewSession(reg)
 	sess.Alloc = mem
 	sess.Settings["parallelism"] = strconv.Itoa(parallelism)

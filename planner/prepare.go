@@ -239,10 +239,11 @@ func (p *Prepared) Explain() string {
 		sink = p.sinkDesc()
 	}
 	nodes, scans := p.graphOrder()
+	onSource := p.onSourceWorkers()
 	if len(scans) == 1 && linearOrder(nodes) {
 		fmt.Fprintf(&b, "  %s\n", scanDesc(scans[0]))
 		for _, n := range nodes {
-			fmt.Fprintf(&b, "  -> %s%s\n", physName(n), statefulMark(n))
+			fmt.Fprintf(&b, "  -> %s%s%s\n", physName(n), statefulMark(n), onSource[n])
 		}
 		fmt.Fprintf(&b, "  -> %s\n", sink)
 	} else {
@@ -257,7 +258,7 @@ func (p *Prepared) Explain() string {
 			for _, c := range n.Children() {
 				from = append(from, fmt.Sprintf("#%d", ids[c]))
 			}
-			fmt.Fprintf(&b, "  #%d %s%s <- %s\n", ids[n], physName(n), statefulMark(n), strings.Join(from, ", "))
+			fmt.Fprintf(&b, "  #%d %s%s%s <- %s\n", ids[n], physName(n), statefulMark(n), onSource[n], strings.Join(from, ", "))
 		}
 		fmt.Fprintf(&b, "  -> %s <- #%d\n", sink, ids[p.Plan])
 	}
@@ -479,8 +480,42 @@ func (p *Prepared) build(console connectors.Sink, task *Task) (*exec.Query, erro
 		closeAll(q.Closers)
 		return nil, err
 	}
+	log := s.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for i, scan := range scans {
+		in, src, dead, err := p.input(q, scan, i, log, task)
+		if dead != nil {
+			q.Closers = append(q.Closers, dead)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		sources = append(sources, src)
+		g.Inputs = append(g.Inputs, in)
+	}
+	// The leading row-wise operators may run on the source's workers
+	// (source_ops.go): they then leave the graph.
+	moved := map[Node]bool{}
+	if chain, timeCol := p.sourceChain(); len(chain) > 0 {
+		ok, err := p.moveToSource(q, sources[0], chain)
+		if err != nil {
+			return fail(err)
+		}
+		if ok {
+			for _, n := range chain {
+				moved[n] = true
+				ports[n] = exec.FromInput(0)
+			}
+			g.Inputs[0].TimeCol = timeCol
+		}
+	}
 	par := s.Parallelism()
 	for _, n := range nodes {
+		if moved[n] {
+			continue
+		}
 		lowered, err := p.lowerParallel(n, par)
 		if err != nil {
 			return fail(err)
@@ -499,21 +534,6 @@ func (p *Prepared) build(console connectors.Sink, task *Task) (*exec.Query, erro
 		ports[n] = from[0]
 	}
 	g.Output = ports[p.Plan]
-	log := s.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	for i, scan := range scans {
-		in, src, dead, err := p.input(q, scan, i, log, task)
-		if dead != nil {
-			q.Closers = append(q.Closers, dead)
-		}
-		if err != nil {
-			return fail(err)
-		}
-		sources = append(sources, src)
-		g.Inputs = append(g.Inputs, in)
-	}
 	sink := console
 	if p.Into != nil {
 		name := p.stateName(task)

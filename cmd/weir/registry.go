@@ -31,5 +31,8 @@ func registry() *connectors.Registry {
 	r.RegisterContains("file", file.ContainsPushdown)
 	r.RegisterContains("socket", socket.ContainsPushdown)
 	r.RegisterContains("directory", directory.ContainsPushdown)
+	// Sources that run the leading row-wise operators on their workers.
+	r.RegisterTransform("file", file.Transforms)
+	r.RegisterTransform("nexmark", nexmark.TransformsAhead)
 	return r
 }

@@ -95,9 +95,14 @@ type Source struct {
 	spec    connectors.SourceSpec
 	fmtName string
 	par     *parallel
-	serial  bool // decided: no parallel decoding
-	posLine int64
-	posRows int64
+	// transform, when set, is applied to every batch (source_transform.go);
+	// apply and release are the reading goroutine's, when not parallel.
+	transform *connectors.Transform
+	apply     func(arrow.RecordBatch) (arrow.RecordBatch, error)
+	release   func()
+	serial    bool // decided: no parallel decoding
+	posLine   int64
+	posRows   int64
 	// skipRows are rows to skip first: the rows of a position Seek went to.
 	skipRows int64
 	quiet    bool // skipping them: bad records are not reported
@@ -321,6 +326,9 @@ func (s *Source) Next(ctx context.Context, maxRows int) (b arrow.RecordBatch, er
 		}
 	}
 	if s.par != nil {
+		if s.transform != nil {
+			return s.par.nextTransformed(ctx, maxRows)
+		}
 		return s.par.next(ctx, maxRows)
 	}
 	s.started = true
@@ -335,6 +343,9 @@ func (s *Source) Next(ctx context.Context, maxRows int) (b arrow.RecordBatch, er
 		}
 		s.skipRows -= b.NumRows()
 		b.Release()
+	}
+	if s.transform != nil {
+		return s.nextSerialTransformed(ctx, maxRows)
 	}
 	return s.nextSerial(ctx, maxRows)
 }
@@ -554,6 +565,9 @@ func (s *Source) Close() error {
 	s.closed = true
 	if s.par != nil {
 		s.par.close()
+	}
+	if s.release != nil {
+		s.release()
 	}
 	s.dec.Release()
 	s.buf = nil

@@ -61,6 +61,8 @@ type parallel struct {
 	dec    format.Decoder
 	res    format.Resumer
 	decErr error
+	// pipe, when the source has a transform, transforms the batches.
+	pipe *pipe
 }
 
 // chunk is a part of the file that starts and ends at record boundaries.
@@ -332,8 +334,42 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 // the source's position to just after it.
 func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	s := p.s
+	parts, err := p.nextParts(ctx, maxRows, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch len(parts) {
+	case 0:
+		s.done = true
+		return nil, connectors.ErrEndOfInput
+	case 1:
+		return parts[0], nil
+	}
+	b, err := concatBatches(s.schema, parts, s.spec.Alloc)
+	for _, part := range parts {
+		part.Release()
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Errorf("table %s: %w", s.table, err))
+	}
+	return b, nil
+}
+
+// heldBad is a bad record whose report waits for the batch after it to
+// be returned (see nextParts).
+type heldBad struct {
+	line   int64
+	record []byte
+	err    error
+}
+
+// nextParts is next, but returns the rows of the batch in parts, and
+// none at the end of the file. When hold is not nil the bad records
+// before the rows are appended to it instead of being reported.
+func (p *parallel) nextParts(ctx context.Context, maxRows int, hold *[]heldBad) ([]arrow.RecordBatch, error) {
+	s := p.s
 	var parts []arrow.RecordBatch
-	fail := func(err error) (arrow.RecordBatch, error) {
+	fail := func(err error) ([]arrow.RecordBatch, error) {
 		for _, b := range parts {
 			b.Release()
 		}
@@ -368,7 +404,9 @@ func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, er
 					return fail(err)
 				}
 			}
-			if err := s.report(line, r.record, r.err); err != nil {
+			if hold != nil {
+				*hold = append(*hold, heldBad{line: line, record: r.record, err: r.err})
+			} else if err := s.report(line, r.record, r.err); err != nil {
 				return fail(err)
 			}
 		}
@@ -394,21 +432,7 @@ func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, er
 		}
 		p.advance()
 	}
-	switch len(parts) {
-	case 0:
-		s.done = true
-		return nil, connectors.ErrEndOfInput
-	case 1:
-		return parts[0], nil
-	}
-	b, err := concatBatches(s.schema, parts, s.spec.Alloc)
-	for _, part := range parts {
-		part.Release()
-	}
-	if err != nil {
-		return nil, s.fail(fmt.Errorf("table %s: %w", s.table, err))
-	}
-	return b, nil
+	return parts, nil
 }
 
 // piece returns the piece rows are returned from, waiting for its chunk
@@ -521,6 +545,9 @@ func concatBatches(schema *arrow.Schema, parts []arrow.RecordBatch, mem memory.A
 // close stops the goroutines, waits for them, and frees the batches not
 // returned.
 func (p *parallel) close() {
+	if p.pipe != nil {
+		p.pipe.stop()
+	}
 	p.cancel()
 	// Let the cutter, blocked on a full order channel, see ctx is done.
 	p.wg.Wait()

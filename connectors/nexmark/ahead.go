@@ -2,6 +2,7 @@ package nexmark
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,27 @@ type piece struct {
 	rows  int
 	taken int   // rows handed out so far
 	next  int64 // the position after its last row
+	// With a transform (see Source.Transform): batch and rows are the
+	// transform's output, read the rows generated, err its error.
+	read int
+	err  error
+}
+
+// transform applies a worker's transform to b, generated rows, and returns
+// its output and the output's rows.
+func transform(apply func(arrow.RecordBatch) (arrow.RecordBatch, error), b arrow.RecordBatch) (arrow.RecordBatch, int, error) {
+	if b == nil {
+		return nil, 0, nil
+	}
+	out, err := apply(b)
+	if err != nil || out == nil {
+		return nil, 0, err
+	}
+	if out.NumRows() == 0 {
+		out.Release()
+		return nil, 0, nil
+	}
+	return out, int(out.NumRows()), nil
 }
 
 // chunkJob asks a worker for the rows of up to rows events from start up
@@ -55,12 +77,24 @@ func (s *Source) startAhead(rows int) *ahead {
 	a.wg.Add(n)
 	for range n {
 		g := newGen(s.gen.schema, s.gen.mem, s.cfg, s.gen.fields)
+		var apply func(arrow.RecordBatch) (arrow.RecordBatch, error)
+		var release func()
+		if s.transform != nil {
+			apply, release = s.transform.NewWorker()
+		}
 		go func() {
 			defer a.wg.Done()
+			if release != nil {
+				defer release()
+			}
 			for j := range a.jobs {
 				p := &piece{first: countOfKind(j.start, a.kind)}
 				if !a.stopped.Load() {
 					p.batch, p.rows, p.next = g.batch(j.start, j.end, j.rows)
+					if apply != nil {
+						p.read = p.rows
+						p.batch, p.rows, p.err = transform(apply, p.batch)
+					}
 				}
 				j.out <- p
 			}
@@ -120,6 +154,35 @@ func (s *Source) stopAhead() {
 	if s.left != nil {
 		s.left.batch.Release()
 		s.left = nil
+	}
+}
+
+// nextTransformed is nextAhead with a transform: each chunk is returned
+// whole (its rows are the transform's, which cannot be cut by event), and
+// chunks the transform left empty are skipped.
+func (s *Source) nextTransformed(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
+	if s.ahead == nil {
+		s.ahead = s.startAhead(min(maxRows, maxBatchRows))
+	}
+	read := int64(0)
+	for {
+		p, err := s.ahead.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			s.transform.Read(read, 0)
+			return nil, connectors.ErrEndOfInput
+		}
+		if p.err != nil {
+			return nil, fmt.Errorf("table %s: %w", s.table, p.err)
+		}
+		s.pos = p.next
+		read += int64(p.read)
+		if p.rows > 0 {
+			s.transform.Read(read, int64(p.rows))
+			return p.batch, nil
+		}
 	}
 }
 

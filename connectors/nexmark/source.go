@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,6 +29,8 @@ type Source struct {
 	workers int
 	ahead   *ahead
 	left    *piece
+	// transform, when set, runs on the workers (see Transform).
+	transform *connectors.Transform
 
 	// Pacing (events_per_second > 0): by time t, paceEvents +
 	// rate*(t-paceTime) events are due.
@@ -38,10 +42,11 @@ type Source struct {
 }
 
 var (
-	_ connectors.Source     = (*Source)(nil)
-	_ connectors.Bounded    = (*Source)(nil)
-	_ connectors.Seeker     = (*Source)(nil)
-	_ connectors.Backlogger = (*Source)(nil)
+	_ connectors.Source      = (*Source)(nil)
+	_ connectors.Bounded     = (*Source)(nil)
+	_ connectors.Seeker      = (*Source)(nil)
+	_ connectors.Backlogger  = (*Source)(nil)
+	_ connectors.Transformer = (*Source)(nil)
 )
 
 var _ connectors.Starter = pacedSource{}
@@ -151,6 +156,9 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 	if s.pos >= s.cfg.events {
 		return nil, connectors.ErrEndOfInput
 	}
+	if s.transform != nil {
+		return s.nextTransformed(ctx, maxRows)
+	}
 	if s.workers > 1 {
 		return s.nextAhead(ctx, maxRows)
 	}
@@ -165,6 +173,29 @@ func (s *Source) Next(ctx context.Context, maxRows int) (arrow.RecordBatch, erro
 		return nil, connectors.ErrNoData
 	}
 	return b, nil
+}
+
+// Transform implements connectors.Transformer: a source that generates
+// ahead on several workers (unpaced, with a parallelism above 1) applies
+// t on each of them, a worker's own transform to each chunk it makes; a
+// chunk is then returned whole. Other sources refuse it.
+func (s *Source) Transform(t connectors.Transform) bool {
+	if s.workers <= 1 || s.started || s.ahead != nil || t.NewWorker == nil {
+		return false
+	}
+	if t.Read == nil {
+		t.Read = func(int64, int64) {}
+	}
+	s.transform = &t
+	return true
+}
+
+// TransformsAhead tells, from a table's options, whether its source takes
+// a connectors.Transform at a parallelism above 1: when it is not paced
+// (nexmark.events_per_second), so that it generates ahead on workers.
+func TransformsAhead(options map[string]string) bool {
+	f, err := strconv.ParseFloat(strings.TrimSpace(options[optRate]), 64)
+	return err != nil || f == 0
 }
 
 // Close stops the workers, if any, and frees what they made ahead.
