@@ -19,12 +19,13 @@ import (
 )
 
 // scaleOutScript counts the words of a topic keyed by word, split across
-// the processes of consumer group wc, into one PostgreSQL table.
+// the processes of a consumer group, into one PostgreSQL table: %[1]s is
+// the brokers, %[2]s the DSN, %[3]s the group, %[4]s the table.
 const scaleOutScript = `SET checkpoint_batches = 1;
 CREATE TABLE words (_key VARCHAR, word VARCHAR)
-  WITH (connector = 'kafka', brokers = '%s', topic = 'words', group = 'wc', start = 'group', format = 'json', session_timeout = '2s');
+  WITH (connector = 'kafka', brokers = '%[1]s', topic = 'words', group = '%[3]s', start = 'group', format = 'json', session_timeout = '2s');
 CREATE TABLE counts (word VARCHAR, n BIGINT, PRIMARY KEY (word) NOT ENFORCED)
-  WITH (connector = 'postgres', dsn = '%s', table = 'counts');
+  WITH (connector = 'postgres', dsn = '%[2]s', table = '%[4]s');
 INSERT INTO counts SELECT _key, COUNT(*) FROM words GROUP BY _key;
 `
 
@@ -54,6 +55,11 @@ func (p *wordProducer) produce(t *testing.T, n int) {
 // pgTableCounts returns the counts table as "word n" lines, sorted, and the
 // sum of its counts.
 func pgTableCounts(t *testing.T, dsn string) ([]string, int) {
+	return pgTableRows(t, dsn, "counts")
+}
+
+// pgTableRows is pgTableCounts for table.
+func pgTableRows(t *testing.T, dsn, table string) ([]string, int) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -61,7 +67,7 @@ func pgTableCounts(t *testing.T, dsn string) ([]string, int) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT word, n FROM counts")
+	rows, err := conn.Query(ctx, "SELECT word, n FROM "+table)
 	if err != nil {
 		if strings.Contains(err.Error(), "does not exist") {
 			return nil, 0
@@ -114,7 +120,7 @@ func TestKafkaScaleOut(t *testing.T) {
 	ck := filepath.Join(t.TempDir(), "ck")
 	start := func() *liveWeir {
 		dir := t.TempDir()
-		writeFile(t, dir, "q.sql", fmt.Sprintf(scaleOutScript, brokers, dsn))
+		writeFile(t, dir, "q.sql", fmt.Sprintf(scaleOutScript, brokers, dsn, "wc", "counts"))
 		return startWeir(t, dir, "run", "q.sql", "--checkpoint-dir", ck, "--batch-interval", "100ms")
 	}
 	waitSum := func(what string, procs ...*liveWeir) {
@@ -165,5 +171,17 @@ func TestKafkaScaleOut(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("the table holds\n%v\nwant\n%v", got, want)
 	}
-	t.Logf("%d records over 6 partitions, 2 then 3 processes, one killed: %d words, counts exact", prod.total, len(want))
+	// One process alone, in a group of its own, over the whole topic.
+	solo := t.TempDir()
+	writeFile(t, solo, "q.sql", fmt.Sprintf(scaleOutScript, brokers, dsn, "solo", "counts_solo"))
+	one := startWeir(t, solo, "run", "q.sql", "--checkpoint-dir", "ck", "--batch-interval", "100ms")
+	one.waitFor(t, 60*time.Second, "one process to count every record", func([]string, string) bool {
+		_, sum := pgTableRows(t, dsn, "counts_solo")
+		return sum == prod.total
+	})
+	one.stop(t)
+	if single, _ := pgTableRows(t, dsn, "counts_solo"); strings.Join(single, ",") != strings.Join(got, ",") {
+		t.Errorf("three processes, one killed, wrote\n%v\none process wrote\n%v", got, single)
+	}
+	t.Logf("%d records over 6 partitions, 2 then 3 processes, one killed: %d words, counts exact and equal to one process's", prod.total, len(want))
 }
