@@ -185,3 +185,34 @@ func TestKafkaScaleOut(t *testing.T) {
 	}
 	t.Logf("%d records over 6 partitions, 2 then 3 processes, one killed: %d words, counts exact and equal to one process's", prod.total, len(want))
 }
+
+// TestKafkaScaleOutRefusals: a query over a consumer group's table that
+// cannot be split by partition is refused before anything runs, with the
+// reason and what to do.
+func TestKafkaScaleOutRefusals(t *testing.T) {
+	ddl := `CREATE TABLE feed (_key VARCHAR, line VARCHAR)
+  WITH (connector = 'kafka', brokers = '127.0.0.1:1', topic = 'lines', group = 'g', format = 'json');
+CREATE TABLE counts (word VARCHAR, n BIGINT) WITH (connector = 'kafka', brokers = '127.0.0.1:1', topic = 'counts');
+CREATE TABLE copy_file (line VARCHAR) WITH (connector = 'file', path = 'out.jsonl');
+`
+	what := `query 1 reads table feed of Kafka consumer group "g", whose partitions the processes of the group share`
+	for _, tc := range []struct{ query, ck, want string }{
+		{"INSERT INTO counts SELECT line, COUNT(*) FROM feed GROUP BY line;", "ck",
+			what + ", but GROUP BY line does not include feed._key, the column its input is partitioned by: each process would count only part of a key. Repartition first"},
+		{"SELECT line FROM feed;", "ck", what + ": write its rows INSERT INTO a sink table"},
+		{"INSERT INTO copy_file SELECT line FROM feed;", "ck", what + ", each running a task per partition, but the file sink of table copy_file takes one writer"},
+		{"INSERT INTO counts SELECT _key, COUNT(*) FROM feed GROUP BY _key;", "",
+			`query 1 reads table feed of Kafka consumer group "g": its partitions move between the group's processes with their state, which needs --checkpoint-dir`},
+	} {
+		dir := t.TempDir()
+		writeFile(t, dir, "q.sql", ddl+tc.query)
+		args := []string{"run", "q.sql"}
+		if tc.ck != "" {
+			args = append(args, "--checkpoint-dir", tc.ck)
+		}
+		_, errOut, code := runWeir(t, dir, args...)
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant it to contain:\n%s", tc.query, code, errOut, tc.want)
+		}
+	}
+}
