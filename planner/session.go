@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -93,6 +94,7 @@ var knownSettings = map[string]string{
 	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
 	"state_ttl":           "drop the state of a GROUP BY key not updated for that long, e.g. '1h' (as Flink's table.exec.state.ttl; 0, the default: keep it)",
 	"max_state_bytes":     "most state one operator of a query may hold, e.g. '512MiB' (0: no limit; default: half the memory available)",
+	"http":                "serve the dashboard and its API at this HOST:PORT, as weir run --http does (before the script's queries start)",
 	"parallelism":         "workers of each query: 1 runs it on one goroutine, 2 as pipelined stages with sources decoding on both, 3 and up also splits operators and keyed state into that many partitions (default: the number of cores)",
 }
 
@@ -338,6 +340,10 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 			var n int
 			if _, err := fmt.Sscan(text, &n); err != nil || n <= 0 {
 				return nil, errAt(stmt, v.Name, "SET batch_size: need a positive number of rows, got %q", text)
+			}
+		case "http":
+			if _, port, err := net.SplitHostPort(text); err != nil || port == "" {
+				return nil, errAt(stmt, v.Name, "SET http: want HOST:PORT such as '127.0.0.1:8080', got %q", text)
 			}
 		case "parallelism":
 			if _, err := ParseParallelism(text); err != nil {
