@@ -12,7 +12,7 @@
   const $ = (sel, el) => (el || document).querySelector(sel);
 
   // Counters the end-to-end test reads.
-  const debug = (window.weir = { batchEvents: 0, resultEvents: 0, dashboardEvents: 0, connected: false });
+  const debug = (window.weir = { batchEvents: 0, resultEvents: 0, dashboardEvents: 0, perQuery: {}, connected: false });
 
   // ---- formatting -------------------------------------------------------
 
@@ -420,6 +420,7 @@
   function onBatch(ev) {
     const m = JSON.parse(ev.data);
     debug.batchEvents++;
+    debug.perQuery[m.query] = (debug.perQuery[m.query] || 0) + 1;
     const v = queries.get(m.query);
     if (!v || !v.q) { if (!queries.has(m.query)) loadQuery(m.query).catch(showError); return; }
     v.q = Object.assign(v.q, m.query_summary);
