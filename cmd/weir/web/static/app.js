@@ -67,7 +67,7 @@
   async function loadAll() {
     try {
       const list = await getJSON("/api/queries");
-      await Promise.all((list.queries || []).map((q) => loadQuery(q.id)));
+      await Promise.all((list.queries || []).map((q) => loadQuery(q.id, q)));
       const d = await getJSON("/api/dashboards");
       for (const c of d.charts || []) showDashboard(c);
     } catch (e) {
@@ -75,11 +75,15 @@
     }
   }
 
-  async function loadQuery(id) {
+  // loadQuery fetches a query's details; summary, when given, is its entry
+  // in /api/queries, whose "batches" is the count where the details'
+  // "batches" are the last batches themselves.
+  async function loadQuery(id, summary) {
     const q = await getJSON("/api/queries/" + id);
     const v = queryView(q.id);
-    v.q = q;
-    v.batches = (q.batches || []).slice(-MAX_BATCHES);
+    const list = Array.isArray(q.batches) ? q.batches : [];
+    v.q = Object.assign({}, q, { batches: summary ? summary.batches : list.length });
+    v.batches = list.slice(-MAX_BATCHES);
     v.checkpoints = (q.checkpoint_history || []).slice(-MAX_CHECKPOINTS);
     $(".q-explain", v.root).textContent = q.explain || "";
     drawGraph(v, q.graph);
@@ -198,14 +202,16 @@
     }
     const rows = [];
     for (const n of g.nodes) (rows[depth.get(n.id)] = rows[depth.get(n.id)] || []).push(n);
-    const CH = 7.3, H = 28, GAPX = 18, GAPY = 22, MAXW = 520;
+    const CH = 7.4, H = 28, GAPX = 18, GAPY = 22, MAXW = 600;
     const pos = new Map();
     let width = 0;
     rows.forEach((row, r) => {
       let x = 0;
       for (const n of row) {
-        const label = n.label.length > 70 ? n.label.slice(0, 69) + "…" : n.label;
-        const w = Math.min(MAXW, label.length * CH + 24 + (n.stateful ? 44 : 0));
+        const tag = n.stateful ? 44 : 0;
+        const fit = Math.floor((MAXW - 24 - tag) / CH);
+        const label = n.label.length > fit ? n.label.slice(0, fit - 1) + "…" : n.label;
+        const w = label.length * CH + 24 + tag;
         pos.set(n.id, { x, y: r * (H + GAPY), w, label, n });
         x += w + GAPX;
       }
