@@ -262,6 +262,8 @@ func (r *runner) checkpoint(finished bool) error {
 // fsynced, then renamed), keeping the last two.
 func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	q := s.q
+	start := time.Now()
+	var size int64
 	dir := q.Checkpoint.Dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -280,6 +282,7 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 		if err := sn.Snapshot(&buf); err != nil {
 			return fmt.Errorf("checkpoint: operator %d: %w", i, err)
 		}
+		size += int64(buf.Len())
 		if err := writeSynced(filepath.Join(tmp, fmt.Sprintf("op-%d.snap", i)), buf.Bytes()); err != nil {
 			return err
 		}
@@ -316,6 +319,7 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	}
 	syncDir(dir)
 	q.checkpoints.Add(1)
+	q.ckLog.add(CheckpointInfo{Seq: m.Seq, Time: time.Now(), Duration: time.Since(start), Bytes: size + int64(len(b))})
 	if err := s.checkpointComplete(m); err != nil {
 		return err
 	}

@@ -68,6 +68,11 @@ type Query struct {
 	// OnBatch, if set, is called after every micro-batch, on the goroutine
 	// that writes to the sink, after the batch's output was written.
 	OnBatch func(BatchInfo)
+	// Tap, if set, is called with every non-empty batch given to the sink,
+	// in order, just before it goes to the sink, on the goroutine that
+	// hands it over (before OnBatch of its micro-batch). The batch is valid
+	// only for the call: copy what is kept.
+	Tap func(arrow.RecordBatch)
 	// Checkpoint, if set, makes the query save its state periodically and
 	// resume from the newest checkpoint when it starts.
 	Checkpoint *Checkpointing
@@ -98,6 +103,7 @@ type Query struct {
 	status                   atomic.Value // string
 	abandoned                atomic.Bool
 	log                      batchLog
+	ckLog                    checkpointLog
 }
 
 // Metrics are a query's counters so far.
@@ -336,6 +342,7 @@ func (q *Query) Run(ctx context.Context) (err error) {
 func (q *Query) write(bs []arrow.RecordBatch) error {
 	for i, b := range bs {
 		q.rowsOut.Add(b.NumRows())
+		q.tap(b)
 		if err := q.Sink.Write(b); err != nil {
 			releaseBatches(bs[i+1:])
 			return err

@@ -67,6 +67,7 @@ func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
 	s.stage = newGraphStage(plan, plan.cut, len(plan.g.Nodes), func(_ Port, b arrow.RecordBatch) error {
 		if s.sink != nil {
 			q.rowsOut.Add(b.NumRows())
+			q.tap(b)
 			return s.sink.write(b)
 		}
 		return q.write([]arrow.RecordBatch{b})

@@ -93,6 +93,7 @@ var knownSettings = map[string]string{
 	"checkpoint_batches":  "also checkpoint every that many batches (0: only by time)",
 	"state_ttl":           "drop the state of a GROUP BY key not updated for that long, e.g. '1h' (as Flink's table.exec.state.ttl; 0, the default: keep it)",
 	"max_state_bytes":     "most state one operator of a query may hold, e.g. '512MiB' (0: no limit; default: half the memory available)",
+	"http":                "serve the dashboard and its API at this HOST:PORT, as weir run --http does (before the script's queries start)",
 	"parallelism":         "workers of each query: 1 runs it on one goroutine, 2 as pipelined stages with sources decoding on both, 3 and up also splits operators and keyed state into that many partitions (default: the number of cores)",
 }
 

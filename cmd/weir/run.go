@@ -32,6 +32,8 @@ type runFlags struct {
 	checkpointDir string
 	reset         bool
 	outputDir     string
+	http          string
+	httpToken     string
 }
 
 func newRunCmd() *cobra.Command {
@@ -70,6 +72,8 @@ the summary is printed.`,
 	cmd.Flags().StringVar(&f.checkpointDir, "checkpoint-dir", "", "save each query's state, source position and sink state here (every checkpoint_interval, default 10s) and resume from it on restart")
 	cmd.Flags().BoolVar(&f.reset, "reset", false, "with --checkpoint-dir: discard the checkpoints there and start over")
 	cmd.Flags().StringVar(&f.outputDir, "output-dir", "", "write each SELECT's rows to DIR/query-N.jsonl (.csv, .txt for tables) instead of stdout (default format jsonl)")
+	cmd.Flags().StringVar(&f.http, "http", "", httpFlagHelp+" (SET http = 'ADDR' in the script does the same)")
+	cmd.Flags().StringVar(&f.httpToken, "http-token", "", httpTokenHelp)
 	return cmd
 }
 
@@ -287,6 +291,18 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	if len(j.queries) == 0 && len(j.scaled) == 0 {
 		return nil
 	}
+	addr := f.http
+	if addr == "" {
+		addr = sess.Settings["http"]
+	}
+	var mon *monitor
+	if addr != "" {
+		if mon, err = startMonitor(addr, httpToken(f.httpToken), stderr); err != nil {
+			j.close()
+			return err
+		}
+		defer mon.close()
+	}
 
 	if f.checkpointDir != "" {
 		for _, q := range j.queries {
@@ -333,10 +349,19 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 			}
 			status.update(q.ID, statusText(q, b, span))
 		}
+		qctx, cancel := context.WithCancel(ctx) // its own: the dashboard may stop it alone
+		var w *watched
+		if mon != nil {
+			w = mon.watchQuery(q, j.prepared[q], cancel)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = q.Run(ctx)
+			defer cancel()
+			errs[i] = q.Run(qctx)
+			if w != nil {
+				mon.statusChanged(w)
+			}
 		}()
 	}
 	scaledErrs := make([]error, len(j.scaled))

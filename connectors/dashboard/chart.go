@@ -1,0 +1,105 @@
+// Package dashboard holds what the dashboard sink shares with the HTTP
+// server of `weir run --http`: the charts a query's results are drawn as
+// (Chart, Point) and the Hub that keeps the latest of each and tells the
+// page's event stream when one changes.
+package dashboard
+
+import (
+	"slices"
+	"sync"
+)
+
+// MaxPoints is how many points a chart keeps: the newest ones.
+const MaxPoints = 2000
+
+// Point is one point of a chart: its x and y values and, for a chart
+// with a series column, the series it belongs to (nil otherwise).
+type Point struct {
+	X      any `json:"x"`
+	Y      any `json:"y"`
+	Series any `json:"series"`
+}
+
+// Chart is a dashboard table drawn on the page: a line or bar chart, or
+// a table, of column Y over column X, one line (or bar group) per value
+// of column Series when it is set.
+type Chart struct {
+	// Table is the dashboard table's name.
+	Table string `json:"table"`
+	// Chart is "line", "bar" or "table".
+	Chart string `json:"chart"`
+	// X and Y name the columns drawn on each axis.
+	X string `json:"x"`
+	Y string `json:"y"`
+	// Series names the column that splits the points into series, or is
+	// nil for one series.
+	Series *string `json:"series"`
+	// Points are the chart's points, oldest first (at most MaxPoints).
+	Points []Point `json:"points"`
+}
+
+// Hub keeps the latest version of every chart, in the order they were
+// first published, and hands each new version to its subscribers.
+type Hub struct {
+	mu     sync.Mutex
+	order  []string
+	charts map[string]Chart
+	subs   map[chan Chart]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub {
+	return &Hub{charts: map[string]Chart{}, subs: map[chan Chart]struct{}{}}
+}
+
+// Default is the process's hub: dashboard sinks publish to it and the
+// HTTP server serves it.
+var Default = NewHub()
+
+// Publish replaces the chart of c.Table with c (its points cut to the
+// newest MaxPoints) and sends it to every subscriber that has room for
+// it; it never blocks.
+func (h *Hub) Publish(c Chart) {
+	if n := len(c.Points); n > MaxPoints {
+		c.Points = c.Points[n-MaxPoints:]
+	}
+	c.Points = slices.Clone(c.Points)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.charts[c.Table]; !ok {
+		h.order = append(h.order, c.Table)
+	}
+	h.charts[c.Table] = c
+	for ch := range h.subs {
+		select {
+		case ch <- c:
+		default: // a slow subscriber misses this version, not the next
+		}
+	}
+}
+
+// Charts returns the latest version of every chart published so far.
+func (h *Hub) Charts() []Chart {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]Chart, 0, len(h.order))
+	for _, t := range h.order {
+		out = append(out, h.charts[t])
+	}
+	return out
+}
+
+// Subscribe returns a channel that receives each chart as it is
+// published (up to buf waiting; more are dropped) and a function that
+// ends the subscription.
+func (h *Hub) Subscribe(buf int) (<-chan Chart, func()) {
+	ch := make(chan Chart, buf)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs, ch)
+		h.mu.Unlock()
+	}
+}
