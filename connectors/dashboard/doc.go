@@ -1,6 +1,9 @@
 // Package dashboard is the "dashboard" connector: a sink that shows a
 // query's results as a chart on the page that weir serves with --http,
-// for those who want a live dashboard as the output of a query.
+// for those who want a live dashboard as the output of a query. It also
+// holds what the sink shares with that HTTP server: the charts (Chart,
+// Point) and the Hub that keeps the latest of each and tells the page's
+// event stream when one changes.
 //
 //	CREATE TABLE live (window_end TIMESTAMP, word VARCHAR, n BIGINT)
 //	  WITH (connector = 'dashboard', chart = 'line', x = 'window_end', y = 'n', series = 'word');

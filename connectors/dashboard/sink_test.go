@@ -259,9 +259,11 @@ func TestHubSlowSubscriber(t *testing.T) {
 		t.Errorf("latest x %v, want 4", got)
 	}
 	stop()
-	stop()
-	if _, open := <-ch; open {
-		t.Error("channel still open after stop")
+	h.Publish(Chart{Table: "t"})
+	select {
+	case c := <-ch:
+		t.Errorf("a chart after the end of the subscription: %+v", c)
+	default:
 	}
 }
 
