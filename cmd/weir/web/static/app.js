@@ -113,8 +113,9 @@
     const after = [...queries.keys()].filter((k) => k > id).sort((a, b) => a - b)[0];
     $("#queries").insertBefore(root, after !== undefined ? queries.get(after).root : null);
     $("#empty").hidden = true;
-    const link = el("a", { href: "#query-" + id }, "Query " + id);
-    $("#nav").appendChild(link);
+    const link = el("a", { href: "#query-" + id, "data-query-id": id }, "Query " + id);
+    const next = [...$("#nav").children].find((a) => Number(a.dataset.queryId) > id);
+    $("#nav").insertBefore(link, next || null);
     queries.set(id, v);
     return v;
   }
@@ -391,7 +392,7 @@
       const xAxis = { size: 30 };
       if (!isNum) xAxis.values = (u, splits) => splits.map((s) => (Number.isInteger(s) && d.labels[s] !== undefined ? String(d.labels[s]) : ""));
       d.plot = new uPlot({
-        width: chartWidth(d.div), height: 220,
+        width: chartWidth(d.div), height: 180,
         scales: { x: isNum ? { time: isTime } : { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] } },
         axes: [xAxis, { size: 50 }],
         series: [{ label: c.x }].concat(series),
@@ -493,7 +494,7 @@
           u.setSize({ width: chartWidth(u.root.parentElement), height: u.height });
         }
       }
-      for (const d of dashboards.values()) if (d.plot) d.plot.setSize({ width: chartWidth(d.div), height: 220 });
+      for (const d of dashboards.values()) if (d.plot) d.plot.setSize({ width: chartWidth(d.div), height: 180 });
     }, 150);
   });
 
