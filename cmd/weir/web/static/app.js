@@ -203,7 +203,7 @@
     }
     const rows = [];
     for (const n of g.nodes) (rows[depth.get(n.id)] = rows[depth.get(n.id)] || []).push(n);
-    const CH = 7.4, H = 28, GAPX = 18, GAPY = 22, MAXW = 600;
+    const CH = 7.4, H = 26, GAPX = 18, GAPY = 18, MAXW = 600;
     const pos = new Map();
     let width = 0;
     rows.forEach((row, r) => {
