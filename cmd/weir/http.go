@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -56,7 +57,7 @@ func httpToken(flag string) string {
 // address without a host binds loopback; any host given is bound as is.
 func listenAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "" {
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
 		return "", fmt.Errorf("--http %q: want HOST:PORT, such as 127.0.0.1:8080 (port 0 picks a free one)", addr)
 	}
 	if host == "" {

@@ -211,6 +211,11 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	// one that comes while the script is read or planned.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	if f.http != "" {
+		if _, err := listenAddr(f.http); err != nil {
+			return err
+		}
+	}
 	exec.BoundGCHeadroom() // a large state takes its size in memory, not twice it
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
