@@ -372,36 +372,62 @@
       const s = seen.get(p.series === null || p.series === undefined ? (c.series ? "NULL" : c.y) : String(p.series));
       cols[s][xi.get(p.x)] = p.y;
     }
-    const xs = isNum ? xsRaw.map((x) => (isTime ? x / 1000 : x)) : xsRaw.map((_, i) => i);
-    const key = c.chart + "|" + names.join("\u0000") + "|" + isNum;
+    // Bars, and x values that are not numbers, stand at 0, 1, 2, ...
+    // labelled with their values.
+    const bar = c.chart === "bar";
+    const categorical = bar || !isNum;
+    const xs = categorical ? xsRaw.map((_, i) => i) : xsRaw.map((x) => (isTime ? x / 1000 : x));
+    d.labels = xsRaw.map((x) => (x === null ? "NULL" : isTime ? fmtClock(x) : String(x)));
+    const key = c.chart + "|" + names.join("\u0000") + "|" + categorical + "|" + isTime;
     if (!d.plot || d.key !== key) {
       if (d.plot) d.plot.destroy();
       d.div.replaceChildren();
-      const bar = c.chart === "bar";
       const n = Math.max(1, names.length);
       const series = names.map((name, i) => {
-        const s = { label: name, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: !bar };
+        const s = { label: name, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true };
         if (bar) {
-          s.fill = PALETTE[i % PALETTE.length] + "bb";
-          s.paths = uPlot.paths.bars({ size: [0.8 / n, 60], align: 0, gap: 1, disp: { x0: { unit: 2, values: () => xs.map(() => (i - (n - 1) / 2) * (0.8 / n)) } } });
+          s.fill = PALETTE[i % PALETTE.length] + "cc";
+          s.paths = barPaths(i, n);
           s.points = { show: false };
         }
         return s;
       });
-      d.labels = xsRaw;
       const xAxis = { size: 30 };
-      if (!isNum) xAxis.values = (u, splits) => splits.map((s) => (Number.isInteger(s) && d.labels[s] !== undefined ? String(d.labels[s]) : ""));
+      const xSeries = { label: c.x };
+      if (categorical) {
+        xAxis.values = (u, splits) => splits.map((v) => (Number.isInteger(v) && d.labels[v] !== undefined ? d.labels[v] : ""));
+        xSeries.value = (u, v) => (v === null || d.labels[v] === undefined ? "--" : d.labels[v]);
+      }
+      const scales = { x: categorical ? { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] } : { time: isTime } };
+      if (bar) scales.y = { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] };
       d.plot = new uPlot({
-        width: chartWidth(d.div), height: 180,
-        scales: { x: isNum ? { time: isTime } : { time: false, range: (u, min, max) => [min - 0.5, max + 0.5] } },
+        width: chartWidth(d.div), height: 180, scales,
         axes: [xAxis, { size: 50 }],
-        series: [{ label: c.x }].concat(series),
+        series: [xSeries].concat(series),
       }, [xs].concat(cols), d.div);
       d.key = key;
     } else {
-      d.labels = xsRaw;
       d.plot.setData([xs].concat(cols));
     }
+  }
+
+  // barPaths draws series k of n as bars side by side around each x.
+  function barPaths(k, n) {
+    return (u, sidx, i0, i1) => {
+      const p = new Path2D();
+      const xd = u.data[0], yd = u.data[sidx];
+      const step = Math.abs(u.valToPos(1, "x", true) - u.valToPos(0, "x", true));
+      const bw = Math.max(1, (step * 0.8) / n);
+      const y0 = u.valToPos(0, "y", true);
+      for (let i = i0; i <= i1; i++) {
+        const v = yd[i];
+        if (v === null || v === undefined) continue;
+        const x = u.valToPos(xd[i], "x", true) - step * 0.4 + k * bw;
+        const y = u.valToPos(v, "y", true);
+        p.rect(x, Math.min(y, y0), Math.max(1, bw - 1), Math.abs(y0 - y));
+      }
+      return { stroke: p, fill: p };
+    };
   }
 
   function dashboardTable(d, c) {
