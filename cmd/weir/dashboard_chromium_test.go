@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -8,8 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/weirdb/weir/connectors/dashboard"
 )
 
 // dashboardScript is a live word count over datagen: query 1 counts every
@@ -118,4 +122,69 @@ func TestDashboardChromium(t *testing.T) {
 		}
 	}
 	w.stop(t)
+}
+
+// TestDashboardSinkE2E: a live query into a dashboard table reaches the
+// page's event stream as "dashboard" events and /api/dashboards, with
+// the table's options, timestamps in Unix ms and one series per word
+// (no browser needed).
+func TestDashboardSinkE2E(t *testing.T) {
+	w, base := startHTTPWeir(t, nil, "-e", `
+CREATE TABLE words (ts TIMESTAMP(3), word VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '100' MILLISECOND)
+  WITH (connector = 'datagen', rows_per_second = '500', 'fields.word.length' = '1');
+CREATE TABLE live (window_end TIMESTAMP(3), word VARCHAR, n BIGINT)
+  WITH (connector = 'dashboard', chart = 'bar', x = 'window_end', y = 'n', series = 'word');
+INSERT INTO live SELECT window_end, word, COUNT(*) AS n FROM words WHERE word IN ('a', 'e')
+GROUP BY word, TUMBLE(ts, INTERVAL '500' MILLISECOND);`)
+	resp, err := http.Get(base + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// The first "dashboard" event with points is the readiness signal.
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var chart dashboard.Chart
+	event := ""
+	for len(chart.Points) == 0 {
+		if !sc.Scan() {
+			t.Fatalf("the event stream ended without a dashboard chart with points: %v", sc.Err())
+		}
+		line := sc.Text()
+		if e, ok := strings.CutPrefix(line, "event: "); ok {
+			event = e
+		} else if d, ok := strings.CutPrefix(line, "data: "); ok && event == "dashboard" {
+			chart = dashboard.Chart{}
+			if err := json.Unmarshal([]byte(d), &chart); err != nil {
+				t.Fatalf("dashboard event %q: %v", d, err)
+			}
+		}
+	}
+	if chart.Table != "live" || chart.Chart != "bar" || chart.X != "window_end" || chart.Y != "n" || chart.Series == nil || *chart.Series != "word" || chart.XType != "timestamp" || chart.Updating {
+		t.Errorf("chart %+v", chart)
+	}
+	for _, p := range chart.Points {
+		x, ok := p.X.(float64)
+		if !ok || int64(x)%500 != 0 || x < 1.7e12 || (p.Series != "a" && p.Series != "e") || p.Y.(float64) < 1 {
+			t.Errorf("point %+v: want x a window end in Unix ms, series a or e, y at least 1", p)
+		}
+	}
+	var all struct{ Charts []dashboard.Chart }
+	getJSON(t, base+"/api/dashboards", &all)
+	if len(all.Charts) != 1 || all.Charts[0].Table != "live" || len(all.Charts[0].Points) < len(chart.Points) {
+		t.Errorf("/api/dashboards: %+v", all.Charts)
+	}
+	resp.Body.Close()
+	w.stop(t)
+}
+
+// TestDashboardSinkBadOption: a dashboard table naming a column it lacks
+// stops the script at CREATE TABLE with one line naming the option.
+func TestDashboardSinkBadOption(t *testing.T) {
+	_, errOut, code := runWeir(t, t.TempDir(), "run", "-e", `
+CREATE TABLE live (window_end TIMESTAMP(3), word VARCHAR, n BIGINT)
+  WITH (connector = 'dashboard', x = 'window_end', y = 'count');`)
+	if code == 0 || !strings.Contains(errOut, `option y: the table has no column "count" (have window_end, word, n)`) {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+	}
 }
