@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,5 +299,43 @@ func TestOptions(t *testing.T) {
 	}
 	if Config().Changelog(nil) != nil {
 		t.Error("the dashboard sink must accept a changelog")
+	}
+}
+
+// The hub may be used from many goroutines at once: sinks publishing,
+// the server subscribing, reading and leaving.
+func TestHubConcurrent(t *testing.T) {
+	h := NewHub()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				h.Publish(Chart{Table: fmt.Sprintf("t%d", g), Points: []Point{{X: int64(i)}}})
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				ch, stop := h.Subscribe(2)
+				select {
+				case <-ch:
+				default:
+				}
+				h.Charts()
+				stop()
+			}
+		}()
+	}
+	wg.Wait()
+	cs := h.Charts()
+	if len(cs) != 4 {
+		t.Fatalf("%d charts, want 4", len(cs))
+	}
+	for _, c := range cs {
+		if c.Points[0].X != int64(199) {
+			t.Errorf("%s: last x %v, want 199", c.Table, c.Points[0].X)
+		}
 	}
 }
