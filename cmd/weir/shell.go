@@ -66,6 +66,8 @@ type shellFlags struct {
 	batchInterval string
 	maxRows       int
 	file          string
+	http          string
+	httpToken     string
 }
 
 func newShellCmd() *cobra.Command {
@@ -96,6 +98,8 @@ and errors to stderr.
 	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
 	cmd.Flags().IntVar(&f.maxRows, "max-rows", 20, "rows shown per batch in table format (0: all)")
 	cmd.Flags().StringVarP(&f.file, "file", "f", "", "run the statements of this SQL script first")
+	cmd.Flags().StringVar(&f.http, "http", "", httpFlagHelp+" (SET http = 'ADDR' in the shell does the same)")
+	cmd.Flags().StringVar(&f.httpToken, "http-token", "", httpTokenHelp)
 	return cmd
 }
 
@@ -113,6 +117,10 @@ type shell struct {
 	mu      sync.Mutex // guards queries and the shellQuery fields it marks
 	queries []*shellQuery
 	failed  atomic.Bool // a statement or a query failed
+
+	// mon, once --http or SET http started it, serves the dashboard.
+	mon       *monitor
+	httpToken string
 }
 
 // shellQuery is a query started by the shell.
@@ -156,6 +164,11 @@ func shellMain(ctx context.Context, f *shellFlags, stdin io.Reader, stdout, stde
 			return fmt.Errorf("--batch-interval %q: want a positive interval such as 200ms or '1 second'", f.batchInterval)
 		}
 	}
+	if f.http != "" {
+		if _, err := listenAddr(f.http); err != nil {
+			return err
+		}
+	}
 	var script []byte
 	if f.file != "" {
 		if script, err = os.ReadFile(f.file); err != nil {
@@ -186,6 +199,13 @@ func shellMain(ctx context.Context, f *shellFlags, stdin io.Reader, stdout, stde
 	if f.batchInterval != "" {
 		sh.sess.Settings["batch_interval"] = f.batchInterval
 	}
+	sh.httpToken = httpToken(f.httpToken)
+	if f.http != "" {
+		if sh.mon, err = startMonitor(f.http, sh.httpToken, sh.msg); err != nil {
+			return err
+		}
+	}
+	defer func() { sh.mon.close() }()
 
 	if interactive {
 		fmt.Fprintf(sh.msg, "Weir %s shell. Statements end with ';'. Type help for more, Ctrl-D to leave.\n", version)
@@ -411,6 +431,12 @@ func (sh *shell) execute(st *sql.Statement) error {
 	if err != nil {
 		return err
 	}
+	if addr := sh.sess.Settings["http"]; addr != "" && sh.mon == nil {
+		if sh.mon, err = startMonitor(addr, sh.httpToken, sh.msg); err != nil {
+			delete(sh.sess.Settings, "http")
+			return err
+		}
+	}
 	switch res.Kind {
 	case planner.ResultRows:
 		return printRows(sh.out, sh.format, res.Columns, res.Rows)
@@ -476,10 +502,22 @@ func (sh *shell) start(p *planner.Prepared) error {
 	sh.mu.Lock()
 	sh.queries = append(sh.queries, sq)
 	sh.mu.Unlock()
+	var w *watched
+	if sh.mon != nil {
+		w = sh.mon.watchQuery(q, p, func() {
+			sh.mu.Lock()
+			sq.stopped = !sq.ended
+			sh.mu.Unlock()
+			cancel()
+		})
+	}
 	fmt.Fprintf(sh.msg, "query %d started\n", q.ID)
 	go func() {
 		err := q.Run(ctx)
 		cancel()
+		if w != nil {
+			sh.mon.statusChanged(w)
+		}
 		sh.ended(sq, err)
 	}()
 	return nil
