@@ -9,6 +9,7 @@
   const MAX_CHECKPOINTS = 50;
   const queries = new Map(); // id -> view
   const dashboards = new Map(); // table -> view
+  const loading = new Set(); // ids of queries whose details are being fetched
   const $ = (sel, el) => (el || document).querySelector(sel);
 
   // Counters the end-to-end test reads.
@@ -79,7 +80,13 @@
   // in /api/queries, whose "batches" is the count where the details'
   // "batches" are the last batches themselves.
   async function loadQuery(id, summary) {
-    const q = await getJSON("/api/queries/" + id);
+    loading.add(id);
+    let q;
+    try {
+      q = await getJSON("/api/queries/" + id);
+    } finally {
+      loading.delete(id);
+    }
     const v = queryView(q.id);
     const list = Array.isArray(q.batches) ? q.batches : [];
     v.q = Object.assign({}, q, { batches: summary ? summary.batches : list.length });
@@ -92,10 +99,14 @@
     if (q.result) renderResult(v, q.result);
   }
 
+  // showError shows a failed request above the queries for a while.
+  let errorTimer = 0;
   function showError(e) {
-    const c = $("#conn");
-    c.textContent = String(e.message || e);
-    c.className = "conn down";
+    const p = $("#error");
+    p.textContent = String((e && e.message) || e);
+    p.hidden = false;
+    clearTimeout(errorTimer);
+    errorTimer = setTimeout(() => { p.hidden = true; }, 15000);
   }
 
   // ---- one query ----------------------------------------------------------
@@ -455,7 +466,7 @@
     debug.batchEvents++;
     debug.perQuery[m.query] = (debug.perQuery[m.query] || 0) + 1;
     const v = queries.get(m.query);
-    if (!v || !v.q) { if (!queries.has(m.query)) loadQuery(m.query).catch(showError); return; }
+    if (!v || !v.q) { if (!loading.has(m.query)) loadQuery(m.query).catch(showError); return; }
     v.q = Object.assign(v.q, m.query_summary);
     v.batches.push(m.batch);
     if (v.batches.length > MAX_BATCHES) v.batches.splice(0, v.batches.length - MAX_BATCHES);
@@ -479,7 +490,7 @@
   function onStatus(ev) {
     const q = JSON.parse(ev.data);
     const v = queries.get(q.id);
-    if (!v || !v.q) { loadQuery(q.id).catch(showError); return; }
+    if (!v || !v.q) { if (!loading.has(q.id)) loadQuery(q.id).catch(showError); return; }
     v.q = Object.assign(v.q, q);
     renderSummary(v);
   }
