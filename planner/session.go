@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -339,6 +340,10 @@ func (s *Session) set(stmt *sql.Statement, n *ast.SetStmt) (*Result, error) {
 			var n int
 			if _, err := fmt.Sscan(text, &n); err != nil || n <= 0 {
 				return nil, errAt(stmt, v.Name, "SET batch_size: need a positive number of rows, got %q", text)
+			}
+		case "http":
+			if _, port, err := net.SplitHostPort(text); err != nil || port == "" {
+				return nil, errAt(stmt, v.Name, "SET http: want HOST:PORT such as '127.0.0.1:8080', got %q", text)
 			}
 		case "parallelism":
 			if _, err := ParseParallelism(text); err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,7 @@ func httpToken(flag string) string {
 
 // listenAddr checks a --http address and returns what to bind: an
 // address without a host binds loopback; any host given is bound as is.
+// Its errors name --http; httpSource renames them for SET http.
 func listenAddr(addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
@@ -68,14 +70,15 @@ func listenAddr(addr string) (string, error) {
 
 // startMonitor binds addr and serves m in the background; it prints
 // "weir: dashboard on http://HOST:PORT/" on stderr once it listens.
-func startMonitor(addr, token string, stderr io.Writer) (*monitor, error) {
+// from names where addr came from in errors: "--http" or "SET http".
+func startMonitor(from, addr, token string, stderr io.Writer) (*monitor, error) {
 	bind, err := listenAddr(addr)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(strings.Replace(err.Error(), "--http", from, 1))
 	}
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
-		return nil, fmt.Errorf("--http %s: %v", addr, errors.Unwrap(err))
+		return nil, fmt.Errorf("%s %s: %v", from, addr, errors.Unwrap(err))
 	}
 	m := newMonitor(token, dashboard.Default)
 	m.ln = ln

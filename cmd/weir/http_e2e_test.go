@@ -361,3 +361,48 @@ func TestHTTPBadAddress(t *testing.T) {
 }
 
 type dtoFamily = dto.MetricFamily
+
+// TestHTTPCheckpoints: with --checkpoint-dir, the API shows each query's
+// checkpoints and /metrics their durations.
+func TestHTTPCheckpoints(t *testing.T) {
+	w, base := startHTTPWeir(t, nil, "--checkpoint-dir", t.TempDir(), "-e", "SET checkpoint_batches = 1;"+httpWordCount)
+	deadline := time.Now().Add(20 * time.Second)
+	var d struct {
+		Checkpoints    int64 `json:"checkpoints"`
+		LastCheckpoint *struct {
+			Seq, Time, Bytes int64
+		} `json:"last_checkpoint"`
+		History []struct {
+			Seq   int64
+			Bytes int64
+		} `json:"checkpoint_history"`
+	}
+	for {
+		getJSON(t, base+"/api/queries/1", &d)
+		if len(d.History) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoints: %+v", d)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, not synchronising
+	}
+	last := d.History[len(d.History)-1]
+	if d.LastCheckpoint == nil || d.LastCheckpoint.Seq != last.Seq || last.Bytes <= 0 || d.Checkpoints < int64(len(d.History)) ||
+		d.History[0].Seq+1 != d.History[1].Seq {
+		t.Errorf("checkpoints %+v", d)
+	}
+	// The histogram observes a checkpoint after the next batch.
+	fams := scrape(t, base, nil)
+	for fams["weir_checkpoint_duration_seconds"] == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint durations observed")
+		}
+		time.Sleep(50 * time.Millisecond)
+		fams = scrape(t, base, nil)
+	}
+	if v := metricValue(t, fams, "weir_checkpoints_total", "1"); v < 2 {
+		t.Errorf("weir_checkpoints_total %v", v)
+	}
+	w.stop(t)
+}

@@ -60,7 +60,10 @@ type lagReporter interface {
 func (m *monitor) watchQuery(q *exec.Query, p *planner.Prepared, stop func()) *watched {
 	w := &watched{id: q.ID, sql: q.SQL, mode: "append-only", sink: "console", live: q.Live(), interval: q.Interval,
 		metrics: q.Metrics, batches: q.Batches, checkpoints: q.CheckpointHistory, checkpointN: q.Checkpoints, stop: stop}
-	key := []string(nil)
+	if w.interval <= 0 {
+		w.interval = time.Second // Run's default
+	}
+	var key []string
 	if p != nil {
 		if p.Updating() {
 			w.mode = "updating"

@@ -296,13 +296,13 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 	if len(j.queries) == 0 && len(j.scaled) == 0 {
 		return nil
 	}
-	addr := f.http
+	addr, from := f.http, "--http"
 	if addr == "" {
-		addr = sess.Settings["http"]
+		addr, from = sess.Settings["http"], "SET http"
 	}
 	var mon *monitor
 	if addr != "" {
-		if mon, err = startMonitor(addr, httpToken(f.httpToken), stderr); err != nil {
+		if mon, err = startMonitor(from, addr, httpToken(f.httpToken), stderr); err != nil {
 			j.close()
 			return err
 		}

@@ -201,7 +201,7 @@ func shellMain(ctx context.Context, f *shellFlags, stdin io.Reader, stdout, stde
 	}
 	sh.httpToken = httpToken(f.httpToken)
 	if f.http != "" {
-		if sh.mon, err = startMonitor(f.http, sh.httpToken, sh.msg); err != nil {
+		if sh.mon, err = startMonitor("--http", f.http, sh.httpToken, sh.msg); err != nil {
 			return err
 		}
 	}
@@ -432,7 +432,7 @@ func (sh *shell) execute(st *sql.Statement) error {
 		return err
 	}
 	if addr := sh.sess.Settings["http"]; addr != "" && sh.mon == nil {
-		if sh.mon, err = startMonitor(addr, sh.httpToken, sh.msg); err != nil {
+		if sh.mon, err = startMonitor("SET http", addr, sh.httpToken, sh.msg); err != nil {
 			delete(sh.sess.Settings, "http")
 			return err
 		}
