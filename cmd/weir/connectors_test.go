@@ -11,8 +11,8 @@ import (
 // each with a one-line doc, and enums list their values.
 func TestRegistryOptionDocs(t *testing.T) {
 	docs := planner.ConnectorDocs(registry())
-	if len(docs) != 10 {
-		t.Fatalf("%d connectors, want 10 (file source and sink, socket, directory, datagen, nexmark, blackhole, kafka source and sink, postgres)", len(docs))
+	if len(docs) != 11 {
+		t.Fatalf("%d connectors, want 11 (file source and sink, socket, directory, datagen, nexmark, blackhole, dashboard, kafka source and sink, postgres)", len(docs))
 	}
 	for _, c := range docs {
 		if c.Spec.Summary == "" || len(c.Spec.Options) == 0 {
@@ -43,7 +43,7 @@ func TestConnectorsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, s := range []string{"datagen (source): makes up rows", "file (sink): writes JSON lines or CSV", "blackhole (sink): discards every row", "kafka (sink): writes records to a Kafka topic"} {
+	for _, s := range []string{"datagen (source): makes up rows", "file (sink): writes JSON lines or CSV", "blackhole (sink): discards every row", "dashboard (sink): shows a query's results as a live chart", "kafka (sink): writes records to a Kafka topic"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("weir connectors lacks %q:\n%s", s, out)
 		}
@@ -69,8 +69,8 @@ func TestConnectorsCommand(t *testing.T) {
 			t.Errorf("weir connectors lacks the row %q:\n%s", r, out)
 		}
 	}
-	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 10 {
-		t.Errorf("%d sections, want 10", n)
+	if n := strings.Count(out, " (source): ") + strings.Count(out, " (sink): "); n != 11 {
+		t.Errorf("%d sections, want 11", n)
 	}
 }
 

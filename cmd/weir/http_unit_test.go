@@ -119,7 +119,7 @@ func TestHTTPStopEndpoint(t *testing.T) {
 // TestHTTPToken: with a token, every path needs it.
 func TestHTTPToken(t *testing.T) {
 	h := fakeMonitor("s3cret", fakeQuery(1, "running")).handler()
-	paths := []string{"/", "/static/style.css", "/healthz", "/readyz", "/api/queries", "/api/queries/1", "/api/dashboards", "/metrics"}
+	paths := []string{"/", "/static/app.css", "/healthz", "/readyz", "/api/queries", "/api/queries/1", "/api/dashboards", "/metrics"}
 	for _, c := range []struct {
 		name string
 		hdr  map[string]string
@@ -277,11 +277,11 @@ func TestHTTPResultAppend(t *testing.T) {
 func TestHTTPDashboards(t *testing.T) {
 	m := fakeMonitor("")
 	series := "word"
-	m.hub.Publish(dashboard.Chart{Table: "live", Chart: "line", X: "window_end", Y: "n", Series: &series,
+	m.hub.Publish(dashboard.Chart{Table: "live", Chart: "line", X: "window_end", Y: "n", Series: &series, XType: "timestamp",
 		Points: []dashboard.Point{{X: 1, Y: 2, Series: "a"}}})
-	m.hub.Publish(dashboard.Chart{Table: "bars", Chart: "bar", X: "w", Y: "n"})
+	m.hub.Publish(dashboard.Chart{Table: "bars", Chart: "bar", X: "w", Y: "n", XType: "string", Updating: true})
 	rec := do(t, m.handler(), "GET", "/api/dashboards", nil)
-	want := `{"charts":[{"table":"live","chart":"line","x":"window_end","y":"n","series":"word","points":[{"x":1,"y":2,"series":"a"}]},{"table":"bars","chart":"bar","x":"w","y":"n","series":null,"points":[]}]}`
+	want := `{"charts":[{"table":"live","chart":"line","x":"window_end","y":"n","series":"word","x_type":"timestamp","updating":false,"points":[{"x":1,"y":2,"series":"a"}]},{"table":"bars","chart":"bar","x":"w","y":"n","series":null,"x_type":"string","updating":true,"points":[]}]}`
 	if got := strings.TrimSpace(rec.Body.String()); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

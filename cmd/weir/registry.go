@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/blackhole"
+	"github.com/weirdb/weir/connectors/dashboard"
 	"github.com/weirdb/weir/connectors/datagen"
 	"github.com/weirdb/weir/connectors/directory"
 	"github.com/weirdb/weir/connectors/file"
@@ -24,6 +25,7 @@ func registry() *connectors.Registry {
 	r.RegisterSource("datagen", datagen.NewSource, datagen.Config())
 	r.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
 	r.RegisterSink("blackhole", blackhole.NewSink, blackhole.Config())
+	r.RegisterSink("dashboard", dashboard.NewSink, dashboard.Config())
 	r.RegisterSink("kafka", kafka.NewSink, kafka.SinkConfig())
 	r.RegisterSink("postgres", postgres.NewSink, postgres.Config())
 	// Sources that can skip rows for a LIKE '%text%' filter (EXPLAIN

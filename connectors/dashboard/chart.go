@@ -1,11 +1,6 @@
-// Package dashboard holds what the dashboard sink shares with the HTTP
-// server of `weir run --http`: the charts a query's results are drawn as
-// (Chart, Point) and the Hub that keeps the latest of each and tells the
-// page's event stream when one changes.
 package dashboard
 
 import (
-	"slices"
 	"sync"
 )
 
@@ -34,6 +29,12 @@ type Chart struct {
 	// Series names the column that splits the points into series, or is
 	// nil for one series.
 	Series *string `json:"series"`
+	// XType is the type of the x column: "timestamp" (values in Unix
+	// ms), "number", "string" or "bool".
+	XType string `json:"x_type"`
+	// Updating is true when the chart shows an updating query's current
+	// result, false for the latest rows of an append-only one.
+	Updating bool `json:"updating"`
 	// Points are the chart's points, oldest first (at most MaxPoints).
 	Points []Point `json:"points"`
 }
@@ -63,7 +64,7 @@ func (h *Hub) Publish(c Chart) {
 	if n := len(c.Points); n > MaxPoints {
 		c.Points = c.Points[n-MaxPoints:]
 	}
-	c.Points = slices.Clone(c.Points)
+	c.Points = append(make([]Point, 0, len(c.Points)), c.Points...) // never nil: JSON [], not null
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.charts[c.Table]; !ok {
