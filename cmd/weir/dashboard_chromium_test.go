@@ -16,20 +16,6 @@ import (
 	"github.com/weirdb/weir/connectors/dashboard"
 )
 
-// dashboardScript is a live word count over datagen: query 1 counts every
-// word (an updating result on the console), query 2 draws three words'
-// counts per second on the dashboard table live.
-const dashboardScript = `
-CREATE TABLE words (ts TIMESTAMP(3), word VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '200' MILLISECOND)
-  WITH (connector = 'datagen', rows_per_second = '300', 'fields.word.length' = '1');
-CREATE TABLE live (window_end TIMESTAMP(3), word VARCHAR, n BIGINT)
-  WITH (connector = 'dashboard', chart = 'line', x = 'window_end', y = 'n', series = 'word');
-SELECT word, COUNT(*) AS n FROM words GROUP BY word;
-INSERT INTO live
-SELECT window_end, word, COUNT(*) AS n FROM words WHERE word IN ('a', 'e', 'o')
-GROUP BY word, TUMBLE(ts, INTERVAL '1' SECOND);
-`
-
 // dashboardTools finds node, Chromium and the npm packages of
 // testdata/dashboard, or says what is missing.
 func dashboardTools() (node, chromium, dir, missing string) {
@@ -54,7 +40,8 @@ func dashboardTools() (node, chromium, dir, missing string) {
 }
 
 // TestDashboardChromium opens the monitoring page in real headless
-// Chromium while a live word count runs with a dashboard sink: the token
+// Chromium while the bundled live word count (weir run --example live)
+// runs with its dashboard sink: the token
 // sets a cookie, the charts and the result table update across batch
 // events, the dashboard chart fills, and stopping a query from the page
 // stops it (the API agrees). It saves a screenshot of the page to
@@ -70,10 +57,12 @@ func TestDashboardChromium(t *testing.T) {
 		}
 		t.Skip(missing)
 	}
+	// The bundled live example: query 1 counts every word (an updating
+	// result on the console), query 2 draws three words' counts per second
+	// on the dashboard table live.
 	dir := t.TempDir()
-	writeFile(t, dir, "words.sql", dashboardScript)
 	const token = "s3cret-token"
-	w := startWeir(t, dir, "run", "--format", "jsonl", "--batch-interval", "200ms", "--http", "127.0.0.1:0", "--http-token", token, "words.sql")
+	w := startWeir(t, dir, "run", "--example", "live", "--format", "jsonl", "--batch-interval", "200ms", "--http", "127.0.0.1:0", "--http-token", token)
 	listening := regexp.MustCompile(`weir: dashboard on (http://127\.0\.0\.1:\d+)/`)
 	var base string
 	w.waitFor(t, 30*time.Second, "the dashboard's address on stderr", func(_ []string, stderr string) bool {

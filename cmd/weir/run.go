@@ -22,6 +22,7 @@ import (
 
 type runFlags struct {
 	exprs         []string
+	example       string
 	format        string
 	batchInterval string
 	parallelism   int
@@ -62,6 +63,7 @@ the summary is printed.`,
 		},
 	}
 	cmd.Flags().StringArrayVarP(&f.exprs, "execute", "e", nil, "run these SQL statements instead of a script (repeatable)")
+	cmd.Flags().StringVar(&f.example, "example", "", "run a bundled example instead of a script: wordcount (words per minute in a small log; what run does with no script) or live (a word count over generated words until Ctrl-C, to watch with --http)")
 	cmd.Flags().StringVar(&f.format, "format", "", "output format of SELECT results: table, csv or jsonl (default table on a terminal, jsonl otherwise)")
 	cmd.Flags().IntVar(&f.parallelism, "parallelism", 0, "workers per query: 1 runs it on one goroutine, 2 as pipelined stages with sources decoding on both, 3 and up also splits operators into that many partitions (default 0: the number of cores; SET parallelism overrides)")
 	cmd.Flags().StringVar(&f.batchInterval, "batch-interval", "", "time between micro-batches of live sources, e.g. 200ms (default 1s; SET batch_interval overrides)")
@@ -227,12 +229,25 @@ func runMain(ctx context.Context, f *runFlags, args []string, stdin stdinInput, 
 		}
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
-	script, dir, err := loadScript(ctx, f.exprs, args, stdin)
+	var script, dir string
+	var err error
+	if f.example != "" {
+		if len(args) > 0 || len(f.exprs) > 0 {
+			return fmt.Errorf("give a script, -e or --example, not more than one")
+		}
+		script, dir, err = exampleScript(f.example)
+	} else {
+		script, dir, err = loadScript(ctx, f.exprs, args, stdin)
+	}
 	if err != nil {
 		return err
 	}
 	if dir != "" {
-		fmt.Fprintln(stderr, "weir: no script given: running the bundled word-count example (see weir run --help)")
+		if f.example == "" {
+			fmt.Fprintln(stderr, "weir: no script given: running the bundled word-count example (see weir run --help)")
+		} else {
+			fmt.Fprintf(stderr, "weir: running the bundled example %s: %s\n", f.example, examples[f.example])
+		}
 		defer os.RemoveAll(dir)
 		// The example runs in its own directory: paths given relative to
 		// the current one must still point there.

@@ -49,7 +49,7 @@ func loadScript(ctx context.Context, exprs []string, args []string, stdin stdinI
 		}
 		// Empty (</dev/null, as under CI): the bundled example, as on a terminal.
 	}
-	return exampleScript()
+	return exampleScript("wordcount")
 }
 
 // readStdin reads r to its end, or until ctx is done (Ctrl-C while a
