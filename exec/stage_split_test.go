@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -153,5 +154,40 @@ func TestBackStageSplit(t *testing.T) {
 	}
 	if resumed[false] != resumed[true] || resumed[true] == "" {
 		t.Errorf("resumed split %q, one goroutine %q", resumed[false], resumed[true])
+	}
+}
+
+// panicAgg is a WindowAgg that panics on its third batch.
+type panicAgg struct {
+	*WindowAgg
+	n int
+}
+
+func (p *panicAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) {
+	if p.n++; p.n == 3 {
+		b.Release()
+		panic("broken aggregate")
+	}
+	return p.WindowAgg.Process(b)
+}
+
+// TestBackStageSplitFails: a panic in an operator of either of the two
+// back stages fails the query with an error naming the operator, and the
+// query ends (neither stage waits for the other).
+func TestBackStageSplitFails(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for node := range 2 {
+		mem := memory.NewGoAllocator()
+		sink := &memSink{}
+		q := twoWindowsUnion(t, mem, "", 0, false, sink)
+		q.Graph.Nodes[node].Op = &panicAgg{WindowAgg: q.Graph.Nodes[node].Op.(*WindowAgg)}
+		if p, _ := newGraphPlan(q.Graph); p.backSplit() != 1 {
+			t.Fatalf("back split %d, want 1", p.backSplit())
+		}
+		err := q.Run(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "broken aggregate") {
+			t.Errorf("panic in node %d: Run = %v, want the panic as an error", node, err)
+		}
+		releaseSink(sink)
 	}
 }
