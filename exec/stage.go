@@ -21,7 +21,9 @@ import (
 // When the back stage reaches the barrier it has processed everything of
 // every input before it and nothing after, and it owns every stateful
 // operator (the cut puts them all on the back stage), so it snapshots
-// them on its own goroutine with no input to hold back.
+// them on its own goroutine with no input to hold back. When the back
+// stage is cut in two (aheadStage), the first part snapshots its own
+// operators as the barrier passes it and sends the snapshots on with it.
 type stageMsg struct {
 	port    Port
 	batch   arrow.RecordBatch
