@@ -81,6 +81,9 @@ type checkpointMeta struct {
 	RowsOut     int64  `json:"rows_out"`
 	Finished    bool   `json:"finished"`
 	Time        string `json:"time"`
+	// snaps are the snapshots an aheadStage took of its operators, by
+	// node index, when the barrier passed it (not part of meta.json).
+	snaps map[int][]byte
 }
 
 // inputCheckpoint is one input's part of a checkpoint.
@@ -258,7 +261,8 @@ func (r *runner) checkpoint(finished bool) error {
 }
 
 // writeCheckpoint runs on the back stage: it snapshots the operators (the
-// back stage's nodes, which are all the stateful ones) and the sink and writes the checkpoint atomically (a temporary directory,
+// back stage's nodes, which are all the stateful ones; those of its
+// aheadStage come with the barrier, taken there) and the sink and writes the checkpoint atomically (a temporary directory,
 // fsynced, then renamed), keeping the last two.
 func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	q := s.q
@@ -274,16 +278,25 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	}
 	defer os.RemoveAll(tmp)
 	for i := s.plan.cut; i < len(s.plan.g.Nodes); i++ {
-		sn, ok := s.plan.g.Nodes[i].Op.(Snapshotter)
-		if !ok {
-			continue
+		var data []byte
+		if i < s.lo { // taken by the aheadStage, which owns the operator
+			var ok bool
+			if data, ok = m.snaps[i]; !ok {
+				continue
+			}
+		} else {
+			sn, ok := s.plan.g.Nodes[i].Op.(Snapshotter)
+			if !ok {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := sn.Snapshot(&buf); err != nil {
+				return fmt.Errorf("checkpoint: operator %d: %w", i, err)
+			}
+			data = buf.Bytes()
 		}
-		var buf bytes.Buffer
-		if err := sn.Snapshot(&buf); err != nil {
-			return fmt.Errorf("checkpoint: operator %d: %w", i, err)
-		}
-		size += int64(buf.Len())
-		if err := writeSynced(filepath.Join(tmp, fmt.Sprintf("op-%d.snap", i)), buf.Bytes()); err != nil {
+		size += int64(len(data))
+		if err := writeSynced(filepath.Join(tmp, fmt.Sprintf("op-%d.snap", i)), data); err != nil {
 			return err
 		}
 		m.Ops = append(m.Ops, i)

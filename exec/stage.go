@@ -21,7 +21,9 @@ import (
 // When the back stage reaches the barrier it has processed everything of
 // every input before it and nothing after, and it owns every stateful
 // operator (the cut puts them all on the back stage), so it snapshots
-// them on its own goroutine with no input to hold back.
+// them on its own goroutine with no input to hold back. When the back
+// stage is cut in two (aheadStage), the first part snapshots its own
+// operators as the barrier passes it and sends the snapshots on with it.
 type stageMsg struct {
 	port    Port
 	batch   arrow.RecordBatch
@@ -33,6 +35,9 @@ type stageMsg struct {
 	procMs  int64
 	// checkpoint, when set, is a barrier: save the state reached so far.
 	checkpoint *checkpointMeta
+	// ahead, on a commit that went through an aheadStage, is the state
+	// of its operators.
+	ahead *aheadState
 }
 
 // backStage runs the graph's nodes from the first stateful one on and
@@ -55,16 +60,24 @@ type backStage struct {
 	limits stateCheck
 	// sink, when not nil, writes the output on a goroutine of its own.
 	sink *sinkStage
+	// ahead, when not nil, runs the nodes [plan.cut, lo) on a goroutine
+	// of its own before this stage (the back stage cut in two, see
+	// graphPlan.backSplit); this stage runs [lo, len).
+	ahead *aheadStage
+	lo    int
 }
 
 const stageQueue = 4
 
 func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
-	s := &backStage{q: q, plan: plan}
+	s := &backStage{q: q, plan: plan, lo: plan.cut}
 	if async {
 		s.sink = newSinkStage(q.Sink)
+		if k := plan.backSplit(); k > 0 {
+			s.lo = k
+		}
 	}
-	s.stage = newGraphStage(plan, plan.cut, len(plan.g.Nodes), func(_ Port, b arrow.RecordBatch) error {
+	s.stage = newGraphStage(plan, s.lo, len(plan.g.Nodes), func(_ Port, b arrow.RecordBatch) error {
 		if s.sink != nil {
 			q.rowsOut.Add(b.NumRows())
 			q.tap(b)
@@ -78,13 +91,25 @@ func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
 		s.stop = make(chan struct{})
 		s.done = make(chan struct{})
 		go s.loop()
+		if s.lo > plan.cut {
+			s.ahead = newAheadStage(q, plan, s.lo, s)
+		}
 	}
 	return s
 }
 
-// send hands m to the stage; it takes ownership of m.batch. After the
-// stage failed it returns the stage's error.
+// send hands m to the stage (to its aheadStage first, when it has one);
+// it takes ownership of m.batch. After the stage failed it returns the
+// stage's error.
 func (s *backStage) send(m stageMsg) error {
+	if s.ahead != nil {
+		return s.ahead.send(m)
+	}
+	return s.put(m)
+}
+
+// put hands m to this stage itself.
+func (s *backStage) put(m stageMsg) error {
 	if s.ch == nil {
 		return s.handle(m)
 	}
@@ -132,16 +157,23 @@ func (s *backStage) safeHandle(m stageMsg) (err error) {
 	return s.handle(m)
 }
 
-// close waits for the stage to finish what it was sent and returns its
-// error. Later calls return nil.
+// close waits for the stage (its aheadStage first) to finish what it was
+// sent and returns the first error. Later calls return nil.
 func (s *backStage) close() error {
 	if s.ch == nil || s.closed {
 		return nil
 	}
+	var err error
+	if s.ahead != nil {
+		err = s.ahead.close()
+	}
 	s.closed = true
 	close(s.ch)
 	<-s.done
-	return s.err
+	if err == nil {
+		err = s.err
+	}
+	return err
 }
 
 func (s *backStage) handle(m stageMsg) error {
@@ -159,7 +191,7 @@ func (s *backStage) handle(m stageMsg) error {
 		s.stage.setProcTime(m.procMs)
 		return s.stage.advance(m.wms)
 	case m.commit:
-		return s.commit(m.info, m.start)
+		return s.commit(m.info, m.start, m.ahead)
 	case m.checkpoint != nil:
 		return s.writeCheckpoint(m.checkpoint)
 	}
@@ -169,7 +201,7 @@ func (s *backStage) handle(m stageMsg) error {
 // commit ends a micro-batch: the sink commits an epoch, the state of the
 // operators is measured and held to the query's limit, and the batch is
 // recorded with the time it took, from its start on the front stage.
-func (s *backStage) commit(info BatchInfo, start time.Time) error {
+func (s *backStage) commit(info BatchInfo, start time.Time, ahead *aheadState) error {
 	q := s.q
 	s.epoch++
 	if s.sink == nil {
@@ -181,6 +213,9 @@ func (s *backStage) commit(info BatchInfo, start time.Time) error {
 		}
 	}
 	per, st := measure(s.ops)
+	if ahead != nil {
+		per, st = append(ahead.per, per...), addStats(ahead.st, st)
+	}
 	q.state.Store(&st)
 	if st.StateBytes > q.peakBytes.Load() {
 		q.peakBytes.Store(st.StateBytes)
