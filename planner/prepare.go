@@ -268,12 +268,28 @@ func (p *Prepared) Explain() string {
 	}
 	fmt.Fprintf(&b, "mode: %s\n", mode)
 	switch n := p.sess.Parallelism(); {
+	case n == 2 && p.statefulNodes() >= 2 && !p.procWindows:
+		b.WriteString("parallelism: 2 (three pipelined stages: the first stateful operator apart from the ones after it; sources decode on 2 workers)\n")
 	case n == 2:
 		b.WriteString("parallelism: 2 (two pipelined stages; sources decode on 2 workers)\n")
 	case n >= partitionedFrom:
 		fmt.Fprintf(&b, "parallelism: %d (two pipelined stages; sources decode on %d workers; filters, projections and UNNEST over slices of each batch; GROUP BY, join and top-N state in %d partitions by key hash)\n", n, n, n)
 	}
 	return b.String()
+}
+
+// statefulNodes counts the plan's nodes that keep state: at parallelism
+// 2, with two or more the engine cuts the stage of the stateful operators
+// in two (exec's backSplit).
+func (p *Prepared) statefulNodes() int {
+	nodes, _ := p.graphOrder()
+	n := 0
+	for _, nd := range nodes {
+		if statefulMark(nd) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // statefulMark is " [stateful]" for a node whose operator keeps state.
