@@ -313,6 +313,32 @@ func FormatTimestamp(ms int64) string {
 	return string(AppendTimestamp(make([]byte, 0, 24), ms, 'T', true))
 }
 
+// TimestampWriter appends timestamps as AppendTimestamp does, remembering
+// the last day it converted to a calendar date: the timestamps of a
+// result often share their day (a window's bounds), and the conversion is
+// the costly part. The zero value is ready; it is not safe for concurrent
+// use.
+type TimestampWriter struct {
+	day       int64
+	y, mo, d  int64
+	converted bool
+}
+
+// Append appends ms to b exactly as AppendTimestamp(b, ms, sep, zone).
+func (w *TimestampWriter) Append(b []byte, ms int64, sep byte, zone bool) []byte {
+	days := ms / msPerDay
+	rem := ms % msPerDay
+	if rem < 0 {
+		rem += msPerDay
+		days--
+	}
+	if !w.converted || days != w.day {
+		w.y, w.mo, w.d = civilFromDays(days)
+		w.day, w.converted = days, true
+	}
+	return appendCivil(b, w.y, w.mo, w.d, rem, sep, zone)
+}
+
 // AppendTimestamp appends epoch milliseconds ms to b as
 // "2024-01-01T00:00:05.000Z" (UTC), with sep between date and time (e.g.
 // ' ' for CSV and SQL text) and the trailing 'Z' only if zone is true.
@@ -326,6 +352,12 @@ func AppendTimestamp(b []byte, ms int64, sep byte, zone bool) []byte {
 		days--
 	}
 	y, mo, d := civilFromDays(days)
+	return appendCivil(b, y, mo, d, rem, sep, zone)
+}
+
+// appendCivil appends the date y-mo-d and the time of day rem
+// (milliseconds) as AppendTimestamp does.
+func appendCivil(b []byte, y, mo, d, rem int64, sep byte, zone bool) []byte {
 	if y >= 0 && y <= 9999 {
 		b = append(b, pairs[2*(y/100)], pairs[2*(y/100)+1], pairs[2*(y%100)], pairs[2*(y%100)+1])
 	} else if y < 0 && y > -10000 {

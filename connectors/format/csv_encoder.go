@@ -19,6 +19,7 @@ type csvEncoder struct {
 	out        *lineWriter
 	cols       []encColumn
 	needsQuote [256]bool
+	ts         vector.TimestampWriter
 }
 
 func newCSVEncoder(schema *arrow.Schema, kinds []kind, out *lineWriter, opts map[string]string) (*csvEncoder, error) {
@@ -115,7 +116,7 @@ func (e *csvEncoder) Encode(batch arrow.RecordBatch) error {
 			case kindBool:
 				b = strconv.AppendBool(b, col.bln.Value(r))
 			case kindTimestamp:
-				b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), ' ', false)
+				b = e.ts.Append(b, int64(col.ts.Value(r)), ' ', false)
 			}
 		}
 		b = append(b, '\n')

@@ -17,6 +17,7 @@ type jsonEncoder struct {
 	keys   [][]byte // `{"a":` then `,"b":` ...
 	out    *lineWriter
 	cols   []encColumn
+	ts     vector.TimestampWriter
 }
 
 func newJSONEncoder(schema *arrow.Schema, kinds []kind, out *lineWriter) *jsonEncoder {
@@ -91,7 +92,7 @@ func (e *jsonEncoder) appendRow(b []byte, r int) ([]byte, error) {
 			b = strconv.AppendBool(b, col.bln.Value(r))
 		case kindTimestamp:
 			b = append(b, '"')
-			b = vector.AppendTimestamp(b, int64(col.ts.Value(r)), 'T', true)
+			b = e.ts.Append(b, int64(col.ts.Value(r)), 'T', true)
 			b = append(b, '"')
 		}
 	}
