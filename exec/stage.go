@@ -131,30 +131,36 @@ func (s *backStage) loop() {
 			s.err = err
 		}
 	}()
-	for m := range s.ch {
-		if s.err != nil { // failed: drain what the front still sends
+	stageLoop(s.ch, s.stop, &s.err, "the query's output stage", s.handle)
+}
+
+// stageLoop runs handle on every message of ch, on the stage's own
+// goroutine, until ch is closed. A panic there (in the sink, a callback)
+// fails the query instead of the process, as an error naming what (panics
+// in operators are already errors naming the operator). On the first
+// error it sets *errp, then closes stop, and from then on only releases
+// the batches still sent to it.
+func stageLoop(ch <-chan stageMsg, stop chan struct{}, errp *error, what string, handle func(stageMsg) error) {
+	safe := func(m stageMsg) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = newPanicError(what, v)
+			}
+		}()
+		return handle(m)
+	}
+	for m := range ch {
+		if *errp != nil { // failed: drain what the front still sends
 			if m.batch != nil {
 				m.batch.Release()
 			}
 			continue
 		}
-		if err := s.safeHandle(m); err != nil {
-			s.err = err
-			close(s.stop)
+		if err := safe(m); err != nil {
+			*errp = err
+			close(stop)
 		}
 	}
-}
-
-// safeHandle is handle on the stage's own goroutine: a panic there (in
-// the sink, a callback) fails the query instead of the process. Panics in
-// operators are already turned into errors naming the operator.
-func (s *backStage) safeHandle(m stageMsg) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = newPanicError("the query's output stage", v)
-		}
-	}()
-	return s.handle(m)
 }
 
 // close waits for the stage (its aheadStage first) to finish what it was

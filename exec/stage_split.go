@@ -100,28 +100,7 @@ func (a *aheadStage) send(m stageMsg) error {
 
 func (a *aheadStage) loop() {
 	defer close(a.done)
-	for m := range a.ch {
-		if a.err != nil { // failed: drain what the front still sends
-			if m.batch != nil {
-				m.batch.Release()
-			}
-			continue
-		}
-		if err := a.safeHandle(m); err != nil {
-			a.err = err
-			close(a.stop)
-		}
-	}
-}
-
-// safeHandle is handle with a panic turned into the query's error.
-func (a *aheadStage) safeHandle(m stageMsg) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = newPanicError("the query's operator stage", v)
-		}
-	}()
-	return a.handle(m)
+	stageLoop(a.ch, a.stop, &a.err, "the query's operator stage", a.handle)
 }
 
 // close waits for the stage to finish what it was sent and returns its

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/weirdb/weir/connectors/postgres/pgtest"
 )
 
@@ -116,22 +114,7 @@ INSERT INTO totals_file SELECT customer, COUNT(*) AS n, SUM(amount) AS total FRO
 // pgTotals returns the rows of customer_totals as "customer|n|total".
 func pgTotals(t *testing.T, dsn string) []string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT customer || '|' || n || '|' || total FROM customer_totals")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(got)
-	return got
+	return pgStrings(t, dsn, "SELECT customer || '|' || n || '|' || total FROM customer_totals")
 }
 
 // replayDebezium applies a debezium-json file of totals, keyed by

@@ -135,10 +135,25 @@ func TestCrashRecoveryExactlyOnce(t *testing.T) {
 // is split into partitions too.
 func killRuns(t *testing.T, dir string, kills int, par string, delay func(i int) time.Duration) {
 	t.Helper()
-	ck := filepath.Join(dir, "ck", "q1")
+	killLoop(t, dir, []string{"run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par},
+		[]string{filepath.Join(dir, "ck", "q1")}, kills, nil, delay)
+	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par); code != 0 {
+		t.Fatalf("final run: exit %d\n%s", code, errOut)
+	}
+}
+
+// killLoop runs weir with args in dir kills times: each run, once every
+// checkpoint directory of cks has a new checkpoint, gets more input from
+// between (if not nil) and is SIGKILLed delay(i) later; a run that ends
+// before it is killed fails the test.
+func killLoop(t *testing.T, dir string, args, cks []string, kills int, between func(), delay func(i int) time.Duration) {
+	t.Helper()
 	for i := 0; i < kills; i++ {
-		before := latestCheckpointName(ck)
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par)
+		var before []string
+		for _, ck := range cks {
+			before = append(before, latestCheckpointName(ck))
+		}
+		cmd := exec.Command(weirBin(t), args...)
 		cmd.Dir = dir
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -147,7 +162,12 @@ func killRuns(t *testing.T, dir string, kills int, par string, delay func(i int)
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		waitForCheckpoint(t, ck, before, done)
+		for j, ck := range cks {
+			waitForCheckpoint(t, ck, before[j], done)
+		}
+		if between != nil {
+			between()
+		}
 		select {
 		case err := <-done:
 			t.Fatalf("run %d ended before it was killed (%v): make the input longer\n%s", i, err, stderr.String())
@@ -155,9 +175,6 @@ func killRuns(t *testing.T, dir string, kills int, par string, delay func(i int)
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		<-done
-	}
-	if _, errOut, code := runWeir(t, dir, "run", "q.sql", "--checkpoint-dir", "ck", "--parallelism", par); code != 0 {
-		t.Fatalf("final run: exit %d\n%s", code, errOut)
 	}
 }
 

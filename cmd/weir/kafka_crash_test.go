@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -55,36 +52,12 @@ func TestKafkaSourceCrashExactlyOnce(t *testing.T) {
 }
 
 // killAfterWrites runs `weir run q.sql --checkpoint-dir ck` in dir kills
-// times: each run, once every checkpoint directory of cks has a new
-// checkpoint, gets more input from write (read by this run, which dies
-// before or after its next checkpoint) and is SIGKILLed up to maxDelayMs
-// later, at a moment r picks.
+// times (killLoop): each run, once every checkpoint directory of cks has
+// a new checkpoint, gets more input from write (read by this run, which
+// dies before or after its next checkpoint) and is SIGKILLed up to
+// maxDelayMs later, at a moment r picks.
 func killAfterWrites(t *testing.T, dir string, cks []string, kills int, r *rand.Rand, maxDelayMs int, write func()) {
 	t.Helper()
-	for i := 0; i < kills; i++ {
-		var before []string
-		for _, ck := range cks {
-			before = append(before, latestCheckpointName(ck))
-		}
-		cmd := exec.Command(weirBin(t), "run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck")
-		cmd.Dir = dir
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		for j, ck := range cks {
-			waitForCheckpoint(t, ck, before[j], done)
-		}
-		write()
-		select {
-		case err := <-done:
-			t.Fatalf("run %d ended before it was killed (%v)\n%s", i, err, stderr.String())
-		case <-time.After(time.Duration(r.IntN(maxDelayMs)) * time.Millisecond):
-		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-	}
+	killLoop(t, dir, []string{"run", "q.sql", "--batch-interval", "10ms", "--checkpoint-dir", "ck"}, cks, kills, write,
+		func(int) time.Duration { return time.Duration(r.IntN(maxDelayMs)) * time.Millisecond })
 }

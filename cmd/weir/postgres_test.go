@@ -61,13 +61,20 @@ func writeWordLines(t *testing.T, dir, dsn string, rows int) []string {
 // pgWordCounts returns the rows of word_counts as writeWordLines does.
 func pgWordCounts(t *testing.T, dsn string) []string {
 	t.Helper()
+	return pgStrings(t, dsn, "SELECT to_char(window_start, 'YYYY-MM-DD HH24:MI:SS') || '|' || word || '|' || n FROM word_counts")
+}
+
+// pgStrings runs query, which selects one text column, and returns its
+// rows sorted.
+func pgStrings(t *testing.T, dsn, query string) []string {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, "SELECT to_char(window_start, 'YYYY-MM-DD HH24:MI:SS') || '|' || word || '|' || n FROM word_counts")
+	rows, err := conn.Query(ctx, query)
 	if err != nil {
 		t.Fatal(err)
 	}

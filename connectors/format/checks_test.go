@@ -31,7 +31,7 @@ func TestEventTimeRequired(t *testing.T) {
 		res := decodeAll(t, "json", schemaOf("ts TIMESTAMP", "n BIGINT"), nil, `{"n": 2}`+"\n")
 		checkResult(t, res, []string{`NULL|2`}, nil, "")
 	})
-	if got := WithEventTime(WithEventTime(schema, "n"), "ts"); eventTimeColumn(got) != 0 || got.Metadata().Len() != 1 || !got.Equal(schema) {
+	if got := WithEventTime(WithEventTime(schema, "n"), "ts"); EventTimeColumn(got) != 0 || got.Metadata().Len() != 1 || !got.Equal(schema) {
 		t.Errorf("WithEventTime twice: %v", got)
 	}
 }

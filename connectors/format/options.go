@@ -55,8 +55,12 @@ func WithEventTime(schema *arrow.Schema, col string) *arrow.Schema {
 	return arrow.NewSchema(schema.Fields(), &m)
 }
 
-// eventTimeColumn returns the index of schema's event-time column, or -1.
-func eventTimeColumn(schema *arrow.Schema) int {
+// EventTimeColumn returns the index of schema's event-time column (see
+// EventTimeKey), or -1.
+func EventTimeColumn(schema *arrow.Schema) int {
+	if schema == nil {
+		return -1
+	}
 	md := schema.Metadata()
 	i := md.FindKey(EventTimeKey)
 	if i < 0 {

@@ -125,7 +125,7 @@ func newRowBuilder(schema *arrow.Schema, opts map[string]string, mem memory.Allo
 		cols[i] = column{name: f.Name, kind: k, typ: f.Type}
 	}
 	return &rowBuilder{schema: schema, mem: mem, cols: cols, vals: make([]value, len(cols)),
-		eventCol: eventTimeColumn(schema), utf8: mode}, nil
+		eventCol: EventTimeColumn(schema), utf8: mode}, nil
 }
 
 // reset sets the pending values to NULL. Only valid is cleared: whoever

@@ -13,16 +13,11 @@ import (
 // parseBrokers splits option brokers, a comma list of host:port, and
 // checks each has a port.
 func parseBrokers(table, v string) ([]string, error) {
-	var out []string
-	for _, b := range strings.Split(v, ",") {
-		b = strings.TrimSpace(b)
-		if b == "" {
-			continue
-		}
+	out := splitBrokers(v)
+	for _, b := range out {
 		if i := strings.LastIndexByte(b, ':'); i <= 0 || i == len(b)-1 {
 			return nil, fmt.Errorf("table %s: option brokers: want host:port, got %q", table, b)
 		}
-		out = append(out, b)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("table %s: option brokers: want a comma list of host:port, such as '127.0.0.1:9092'", table)
@@ -59,4 +54,16 @@ func (l clientLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
 		lv = slog.LevelError
 	}
 	l.log.Log(context.Background(), lv, "kafka client: "+msg, append([]any{"table", l.table}, keyvals...)...)
+}
+
+// splitBrokers splits option brokers ("host:port,host:port") into its
+// addresses.
+func splitBrokers(opt string) []string {
+	var out []string
+	for _, b := range strings.Split(opt, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -50,12 +50,12 @@ func sinkTestRead(t *testing.T, brokers, topic string) []sinkTestRecord {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := kgo.NewClient(kgo.SeedBrokers(sinkBrokers(brokers)...))
+	admin, err := kgo.NewClient(kgo.SeedBrokers(splitBrokers(brokers)...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	parts, err := sinkPartitions(ctx, admin, sinkBrokers(brokers), topic)
+	parts, err := sinkPartitions(ctx, admin, splitBrokers(brokers), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func sinkTestRead(t *testing.T, brokers, topic string) []sinkTestRecord {
 	}
 	byPart := map[int32][]sinkTestRecord{}
 	if len(left) > 0 {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(sinkBrokers(brokers)...),
+		cl, err := kgo.NewClient(kgo.SeedBrokers(splitBrokers(brokers)...),
 			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
 		if err != nil {

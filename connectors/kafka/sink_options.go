@@ -103,7 +103,7 @@ type sinkSettings struct {
 // readSinkOptions reads and checks spec's options.
 func readSinkOptions(spec connectors.SinkSpec) (sinkSettings, error) {
 	o := spec.Options
-	s := sinkSettings{brokers: sinkBrokers(o["brokers"]), topic: strings.TrimSpace(o["topic"])}
+	s := sinkSettings{brokers: splitBrokers(o["brokers"]), topic: strings.TrimSpace(o["topic"])}
 	if len(s.brokers) == 0 {
 		return s, fmt.Errorf("connector 'kafka' needs option brokers (host:port of the Kafka brokers, separated by commas)")
 	}

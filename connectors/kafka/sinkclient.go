@@ -24,18 +24,6 @@ var sinkStartTimeout = 15 * time.Second
 // transactions to end before it reads it.
 const sinkStableWait = 2 * time.Minute
 
-// sinkBrokers splits option brokers ("host:port,host:port") into its
-// addresses.
-func sinkBrokers(opt string) []string {
-	var out []string
-	for _, b := range strings.Split(opt, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
 // newSinkClient returns a producer to topic on brokers: transactional
 // with id txnID when it is not empty, else idempotent. Records are
 // produced with acks from all in-sync replicas.

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/weirdb/weir/connectors"
+	"github.com/weirdb/weir/connectors/format"
 	"github.com/weirdb/weir/connectors/live"
 )
 
@@ -97,7 +98,7 @@ func NewSource(spec connectors.SourceSpec) (connectors.Source, error) {
 		start: strings.ToLower(strings.TrimSpace(o["start"])),
 		begun: make(chan struct{}), next: map[int32]int64{}, assigned: map[int32]bool{},
 		hw: map[int32]int64{}, maxTs: map[int32]int64{}, lastRow: map[int32]time.Time{}, clSet: make(chan struct{}),
-		timeCol: eventTimeColumn(spec.Schema),
+		timeCol: format.EventTimeColumn(spec.Schema),
 	}
 	if v := o["idle_timeout"]; v != "" {
 		if s.idle, err = connectors.ParseDuration(v); err != nil {

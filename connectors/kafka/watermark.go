@@ -9,27 +9,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/weirdb/weir/connectors"
-	"github.com/weirdb/weir/connectors/format"
 )
 
 var _ connectors.EventTimeFloor = (*Source)(nil)
-
-// eventTimeColumn is the index of schema's event-time (WATERMARK) column,
-// -1 without one.
-func eventTimeColumn(schema *arrow.Schema) int {
-	if schema == nil {
-		return -1
-	}
-	md := schema.Metadata()
-	i := md.FindKey(format.EventTimeKey)
-	if i < 0 {
-		return -1
-	}
-	if idx := schema.FieldIndices(md.Values()[i]); len(idx) > 0 {
-		return idx[0]
-	}
-	return -1
-}
 
 // noteEventTimes records, per partition, the largest event time of the
 // rows of b (row i from partition parts[i]) and when it delivered them.
