@@ -67,7 +67,12 @@ type backStage struct {
 	lo    int
 }
 
-const stageQueue = 4
+// stageQueue is how many messages the front may hand a back stage ahead
+// of it. A back stage busy only part of the time (an aggregation summing
+// partial counts, a window firing) works in bursts; with a short queue the
+// front then blocks on it and leaves a core idle (4 measured 5% slower
+// than 16 on the word count at parallelism 2).
+const stageQueue = 16
 
 func newBackStage(q *Query, plan *graphPlan, async bool) *backStage {
 	s := &backStage{q: q, plan: plan, lo: plan.cut}

@@ -863,12 +863,7 @@ func sortByImage(c *groupCol, ids, with []uint32, ps []groupSortPair, image func
 		}
 		ps = append(ps, groupSortPair{image(id), id, w})
 	}
-	slices.SortFunc(ps, func(a, b groupSortPair) int {
-		if r := cmp.Compare(a.k, b.k); r != 0 || tie == nil {
-			return r
-		}
-		return tie(a.id, b.id)
-	})
+	ps = sortPairs(ps, tie)
 	for i, p := range ps {
 		ids[nulls+i] = p.id
 		if with != nil {

@@ -168,17 +168,29 @@ func (p *parallel) cut(ctx context.Context, off, line int64) {
 		delim = csvDelimiter(s.spec.Options)
 	}
 	size := int64(len(mm))
+	// rows counts the records cut, from where the first batch starts,
+	// while every line has been one record.
+	rows, align := -p.skip, true
 	for off < size {
 		target := min(size, off+int64(parallelChunk))
 		var end int64
 		if s.csv {
 			end = int64(csvBoundary(mm, int(off), int(target), delim))
+			// A quote can hold a newline: lines are no longer records.
+			align = align && bytes.IndexByte(mm[off:end], '"') < 0
 		} else {
 			end = int64(lineBoundary(mm, int(target)))
 		}
 		c := &chunk{off: off, end: end, line: line, ready: make(chan struct{})}
+		var lines int64
+		if align {
+			c.end, lines = alignEnd(mm, off, end, &rows, int64(p.limit))
+			end = c.end
+		} else if line > 0 {
+			lines = int64(bytes.Count(mm[off:end], []byte{'\n'}))
+		}
 		if line > 0 {
-			line += int64(bytes.Count(mm[off:end], []byte{'\n'}))
+			line += lines
 		}
 		select {
 		case p.order <- c:
@@ -191,6 +203,30 @@ func (p *parallel) cut(ctx context.Context, off, line int64) {
 		p.avail <- struct{}{}
 		off = end
 	}
+}
+
+// alignEnd moves end, the end of a chunk that starts at off, on past
+// whole lines so that the chunk ends where a batch does (Next cuts batches
+// of limit rows), if each line is one record: a batch then seldom takes
+// rows of two chunks, which costs a copy. rows is the records before off
+// counted from the start of the first batch; alignEnd adds the chunk's.
+// It returns the end and the newlines before it. Where lines are not
+// records (a bad record, a CSV field holding a newline) chunks are
+// still cut right; only their batches are copied together.
+func alignEnd(mm []byte, off, end int64, rows *int64, limit int64) (int64, int64) {
+	size := int64(len(mm))
+	n := int64(bytes.Count(mm[off:end], []byte{'\n'}))
+	for more := ((-(*rows + n))%limit + limit) % limit; more > 0 && end < size; more-- {
+		k := bytes.IndexByte(mm[end:], '\n')
+		if k < 0 {
+			end = size // the last line, with no newline after it
+			break
+		}
+		end += int64(k) + 1
+		n++
+	}
+	*rows += n
+	return end, n
 }
 
 // newDecoder returns a decoder for a worker, which has read the file's

@@ -1,6 +1,7 @@
 package file
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -246,5 +247,42 @@ func TestSourceTruncatedWhileMapped(t *testing.T) {
 		}
 		src.Close()
 		mem.AssertSize(t, 0)
+	}
+}
+
+// TestAlignEnd: a chunk's end moves on to where a batch ends (the lines
+// before it, less the rows skipped, a multiple of the batch's rows), or
+// to the end of the file, and the newlines it returns are those before
+// the end.
+func TestAlignEnd(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		var b bytes.Buffer
+		for n := r.IntN(300); n > 0; n-- {
+			b.WriteString(strings.Repeat("x", r.IntN(20)))
+			b.WriteByte('\n')
+		}
+		if r.IntN(2) == 0 {
+			b.WriteString("last")
+		}
+		mm := b.Bytes()
+		limit := int64(1 + r.IntN(40))
+		skip := int64(r.IntN(5))
+		rows := -skip
+		off := int64(0)
+		for off < int64(len(mm)) {
+			end := int64(lineBoundary(mm, int(min(int64(len(mm)), off+int64(r.IntN(200))+1))))
+			got, lines := alignEnd(mm, off, end, &rows, limit)
+			if got < end || (got < int64(len(mm)) && mm[got-1] != '\n') {
+				t.Fatalf("round %d: end %d from %d is not a line's end", round, got, end)
+			}
+			if want := int64(bytes.Count(mm[off:got], []byte{'\n'})); lines != want {
+				t.Fatalf("round %d: %d newlines, want %d", round, lines, want)
+			}
+			if got < int64(len(mm)) && (rows%limit+limit)%limit != 0 {
+				t.Fatalf("round %d: chunk ends after %d rows (skip %d), not a multiple of %d", round, rows+skip, skip, limit)
+			}
+			off = got
+		}
 	}
 }
