@@ -6,16 +6,22 @@ import (
 )
 
 // radixMin is the fewest pairs sortPairs sorts by radix; fewer are sorted
-// by comparison, which is then as fast.
-const radixMin = 256
+// by comparison, which is then as fast. radixMax is the most: the radix
+// sort takes scratch as large as the pairs, which the sort of a large
+// GROUP BY's result at the end of its input (16 bytes a key) must not
+// add to its memory.
+const (
+	radixMin = 256
+	radixMax = 1 << 16
+)
 
 // sortPairs sorts ps by image, and pairs of equal images by tie (nil:
-// images never tie). It sorts by radix (see radixPairs) when there are
-// enough pairs, using the capacity past len(ps) as scratch (growing it to
+// images never tie). It sorts by radix (see radixPairs) between radixMin
+// and radixMax pairs, using the capacity past len(ps) as scratch (growing it to
 // twice the length), and returns ps, its capacity perhaps grown.
 func sortPairs(ps []groupSortPair, tie func(a, b uint32) int) []groupSortPair {
 	n := len(ps)
-	if n < radixMin {
+	if n < radixMin || n > radixMax {
 		slices.SortFunc(ps, func(a, b groupSortPair) int {
 			if r := cmp.Compare(a.k, b.k); r != 0 || tie == nil {
 				return r

@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
 	"github.com/weirdb/weir/bench"
+	wexec "github.com/weirdb/weir/exec"
 )
 
 // benchFlags are the flags of `weir bench wordcount` and `weir bench grep`.
@@ -54,6 +56,8 @@ grep(1) its max RSS); CPU (user+sys CPU seconds over wall time, in cores); the
 ratio of lines/s to the Go baseline's. A socket run is timed from the first
 byte written to the last result row counted. Generation time is reported
 apart.`,
+		// The runs take the collector's setting weir run takes.
+		PersistentPreRun: func(*cobra.Command, []string) { wexec.BoundGCHeadroom() },
 	}
 	cmd.AddCommand(newBenchWorkloadCmd("wordcount"), newBenchWorkloadCmd("grep"), newBenchNexmarkCmd(), newBenchKafkaCmd())
 	return cmd
