@@ -15,8 +15,17 @@ import (
 func aggFilterMask(dst, ids []uint32, filter arrow.Array) []uint32 {
 	dst = append(dst[:0], ids...)
 	b, ok := filter.(*array.Boolean)
+	if !ok || b.Data().Buffers()[1] == nil {
+		for i := range dst {
+			if !ok || b.IsNull(i) || !b.Value(i) {
+				dst[i] = NoGroup
+			}
+		}
+		return dst
+	}
+	bits, off, nulls := b.Data().Buffers()[1].Bytes(), b.Data().Offset(), b.NullN() > 0
 	for i := range dst {
-		if !ok || b.IsNull(i) || !b.Value(i) {
+		if j := off + i; bits[j>>3]&(1<<(j&7)) == 0 || (nulls && b.IsNull(i)) {
 			dst[i] = NoGroup
 		}
 	}

@@ -72,13 +72,17 @@ func GroupsAccumulatorType(spec AggSpec, argType arrow.DataType) arrow.DataType 
 
 // gaccMaxGroup returns one more than the largest group id in groups.
 func gaccMaxGroup(groups []uint32) int {
-	n := 0
-	for _, g := range groups {
-		if g != NoGroup && int(g) >= n {
-			n = int(g) + 1
-		}
+	// NoGroup+1 wraps to 0; four running maxima, without branches.
+	var a, b, c, d uint32
+	i := 0
+	for ; i+4 <= len(groups); i += 4 {
+		g := groups[i : i+4 : i+4]
+		a, b, c, d = max(a, g[0]+1), max(b, g[1]+1), max(c, g[2]+1), max(d, g[3]+1)
 	}
-	return n
+	for _, g := range groups[i:] {
+		a = max(a, g+1)
+	}
+	return int(max(a, b, c, d))
 }
 
 // gaccCheckState checks that state has want columns of len(groups) rows.

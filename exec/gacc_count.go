@@ -16,6 +16,15 @@ type gaccCount struct {
 
 func (a *gaccCount) add(groups []uint32, values arrow.Array, d int64) error {
 	a.n = accumGrow(a.n, gaccMaxGroup(groups))
+	if a.star || (values != nil && values.NullN() == 0) {
+		n := a.n
+		for _, g := range groups {
+			if g != NoGroup {
+				n[g] += d
+			}
+		}
+		return nil
+	}
 	for i, g := range groups {
 		if g == NoGroup {
 			continue

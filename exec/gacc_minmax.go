@@ -149,7 +149,47 @@ func (s *gaccMinMaxGroup[T]) add(a *gaccMinMax[T], v T, d int64) {
 
 // Update implements GroupsAccumulator.
 func (a *gaccMinMax[T]) Update(groups []uint32, values arrow.Array) error {
+	if ai, ok := any(a).(*gaccMinMax[int64]); ok && a.appendOnly {
+		if vals, ok := int64Values(values); ok {
+			foldExtremeInt64(ai, groups, vals, values)
+			return nil
+		}
+	}
 	return a.fold(groups, values, 1)
+}
+
+// int64Values is the values of a BIGINT or TIMESTAMP array.
+func int64Values(a arrow.Array) ([]int64, bool) {
+	switch v := a.(type) {
+	case *array.Int64:
+		return v.Int64Values(), true
+	case *array.Timestamp:
+		return arrow.Int64Traits.CastFromBytes(arrow.TimestampTraits.CastToBytes(v.TimestampValues())), true
+	}
+	return nil, false
+}
+
+// foldExtremeInt64 is Update of an append-only MIN or MAX of BIGINT or
+// TIMESTAMP values (arr, whose nulls are skipped): per group only the
+// extreme, in a loop of its own for each.
+func foldExtremeInt64(a *gaccMinMax[int64], groups []uint32, vals []int64, arr arrow.Array) {
+	a.groups = accumGrow(a.groups, gaccMaxGroup(groups))
+	gs := a.groups
+	nulls := arr.NullN() > 0
+	vals = vals[:len(groups)]
+	for i, g := range groups {
+		if g == NoGroup || (nulls && arr.IsNull(i)) {
+			continue
+		}
+		s, v := &gs[g], vals[i]
+		switch {
+		case !s.ok:
+			s.best, s.ok = v, true
+			a.distinct++
+		case a.isMax && v > s.best, !a.isMax && v < s.best:
+			s.best = v
+		}
+	}
 }
 
 // Retract implements GroupsAccumulator.

@@ -18,7 +18,7 @@ func TestMinMaxAppendOnly(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, typ := range []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String} {
+	for _, typ := range []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.FixedWidthTypes.Timestamp_ms, arrow.PrimitiveTypes.Float64, arrow.BinaryTypes.String} {
 		for _, f := range []AggFunc{Min, Max} {
 			spec := AggSpec{Func: f, Arg: 0, Name: "m"}
 			full, err := NewGroupsAccumulator(spec, typ)
@@ -33,11 +33,16 @@ func TestMinMaxAppendOnly(t *testing.T) {
 				b := array.NewBuilder(mem, typ)
 				for i := range groups {
 					groups[i] = uint32(r.IntN(7))
+					if r.IntN(10) == 0 {
+						groups[i] = NoGroup // a row a FILTER skips
+					}
 					switch v := r.IntN(40); {
 					case v == 0:
 						b.AppendNull()
 					case typ.ID() == arrow.INT64:
 						b.(*array.Int64Builder).Append(int64(v - 20))
+					case typ.ID() == arrow.TIMESTAMP:
+						b.(*array.TimestampBuilder).Append(arrow.Timestamp(v - 20))
 					case typ.ID() == arrow.FLOAT64 && v == 1:
 						b.(*array.Float64Builder).Append(math.NaN())
 					case typ.ID() == arrow.FLOAT64:
