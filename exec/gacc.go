@@ -16,11 +16,15 @@ import (
 // Distinct keep a count per distinct value per group (gacc_distinct.go).
 // APPROX_COUNT_DISTINCT is a HyperLogLog sketch and does not retract.
 func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulator, error) {
-	if spec.Func == CountStar {
+	switch {
+	case spec.Func == CountStar:
 		return &gaccCount{star: true}, nil
-	}
-	if argType == nil {
+	case argType == nil:
 		return nil, fmt.Errorf("%s(%s) needs an argument column", spec.Func, spec.Name)
+	case spec.Func == avgState && argType.ID() == arrow.INT64:
+		return &gaccAvgState{gaccSumInt{avg: true}}, nil
+	case spec.Func == avgMerge && arrow.TypeEqual(argType, avgStateType):
+		return &gaccAvgMerge{gaccSumInt{avg: true}}, nil
 	}
 	if spec.Distinct && spec.Func != Min && spec.Func != Max {
 		return newGaccDistinct(spec, argType)
@@ -58,8 +62,13 @@ func NewGroupsAccumulator(spec AggSpec, argType arrow.DataType) (GroupsAccumulat
 // GroupsAccumulatorType is the output type of spec over an argument of type
 // argType (nil for COUNT(*)).
 func GroupsAccumulatorType(spec AggSpec, argType arrow.DataType) arrow.DataType {
-	if argType == nil {
+	switch {
+	case argType == nil:
 		return vector.Int64
+	case spec.Func == avgState:
+		return avgStateType
+	case spec.Func == avgMerge:
+		return vector.Float64
 	}
 	if spec.Distinct && spec.Func != Min && spec.Func != Max {
 		return distinctOut(spec.Func)

@@ -69,6 +69,21 @@ func takeArray(mem memory.Allocator, a arrow.Array, idx []int32) (arrow.Array, e
 		return b.NewArray(), nil
 	case *array.Null:
 		return array.NewNull(len(idx)), nil
+	case *array.Struct: // a partial AVG's states (avgState), never NULL
+		if a.NullN() > 0 {
+			break
+		}
+		st := a.DataType().(*arrow.StructType)
+		fields := make([]arrow.Array, a.NumField())
+		defer func() { releaseAll(fields) }()
+		for i := range fields {
+			c, err := takeArray(mem, a.Field(i), idx) // the fields are sliced as a is
+			if err != nil {
+				return nil, err
+			}
+			fields[i] = c
+		}
+		return array.NewStructArrayWithFields(fields, st.Fields())
 	}
 	return nil, fmt.Errorf("take: unsupported column type %s", a.DataType())
 }

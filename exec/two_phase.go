@@ -19,16 +19,17 @@ import (
 type Combinable interface {
 	// Phases returns the partial aggregation's configuration and a
 	// factory of the final aggregation over its output; ok is false when
-	// an aggregate does not combine exactly (DISTINCT, AVG, SUM of
-	// DOUBLE, whose rounding would depend on the batches) or the input is
-	// a changelog.
+	// an aggregate does not combine exactly (DISTINCT, SUM or AVG of
+	// DOUBLE, whose rounding would depend on the batches; AVG of BIGINT
+	// in a plain GROUP BY) or the input is a changelog.
 	Phases() (partial WindowAggConfig, final func() (Operator, error), ok bool)
 }
 
 // combine returns the final aggregates over partial rows laid out as keys
 // (nkeys columns) then one column per aggregate, or false when one of
-// aggs does not combine exactly.
-func combine(in *arrow.Schema, nkeys int, aggs []AggSpec) (partial, final []AggSpec, ok bool) {
+// aggs does not combine exactly. avgParts says the final aggregation
+// takes AVG of BIGINT as its exact partial states (avgState, avgMerge).
+func combine(in *arrow.Schema, nkeys int, aggs []AggSpec, avgParts bool) (partial, final []AggSpec, ok bool) {
 	for i, a := range aggs {
 		f := AggSpec{Arg: nkeys + i, Name: a.Name}
 		switch {
@@ -40,6 +41,8 @@ func combine(in *arrow.Schema, nkeys int, aggs []AggSpec) (partial, final []AggS
 			f.Func = Sum
 		case a.Func == Min || a.Func == Max:
 			f.Func = a.Func
+		case a.Func == Avg && avgParts && in.Field(a.Arg).Type.ID() == arrow.INT64:
+			a.Func, f.Func = avgState, avgMerge
 		default:
 			return nil, nil, false
 		}
@@ -54,7 +57,7 @@ func (w *WindowAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 	if w.win {
 		return WindowAggConfig{}, nil, false
 	}
-	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
+	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, false, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
 		return NewWindowAgg(WindowAggConfig{Input: in, Keys: keys, KeyNames: c.KeyNames, Aggs: aggs, Alloc: c.Alloc})
 	})
 }
@@ -63,7 +66,10 @@ func (w *WindowAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 // an append-only input.
 func (u *UpdatingAgg) Phases() (WindowAggConfig, func() (Operator, error), bool) {
 	c := u.cfg
-	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
+	if c.WindowEndKey > 0 {
+		return WindowAggConfig{}, nil, false
+	}
+	return phases(c.Input, c.Keys, c.KeyNames, c.Aggs, c.Alloc, true, func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error) {
 		fc := c
 		fc.Input, fc.Keys, fc.Aggs = in, keys, aggs
 		return NewUpdatingAgg(fc)
@@ -74,12 +80,12 @@ func (u *UpdatingAgg) Phases() (WindowAggConfig, func() (Operator, error), bool)
 // aggregation's configuration and a factory of its final one, which
 // newFinal makes given the partial rows' schema, their key columns and
 // the combining aggregates.
-func phases(input *arrow.Schema, keys []int, names []string, aggs []AggSpec, mem memory.Allocator,
+func phases(input *arrow.Schema, keys []int, names []string, aggs []AggSpec, mem memory.Allocator, avgParts bool,
 	newFinal func(in *arrow.Schema, keys []int, aggs []AggSpec) (Operator, error)) (WindowAggConfig, func() (Operator, error), bool) {
 	if len(keys) == 0 || vector.IsChangelog(input) {
 		return WindowAggConfig{}, nil, false
 	}
-	part, fin, ok := combine(input, len(keys), aggs)
+	part, fin, ok := combine(input, len(keys), aggs, avgParts)
 	if !ok {
 		return WindowAggConfig{}, nil, false
 	}

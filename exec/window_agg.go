@@ -41,7 +41,7 @@ func (f AggFunc) String() string {
 		return "MIN"
 	case Max:
 		return "MAX"
-	case Avg:
+	case Avg, avgState, avgMerge:
 		return "AVG"
 	case ApproxCountDistinct:
 		return "APPROX_COUNT_DISTINCT"
