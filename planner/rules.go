@@ -29,6 +29,7 @@ var rules = []rule{
 	{"merge_column_projections", mergeColumnProjections},
 	{"push_contains_to_source", pushContainsToSource},
 	{"fuse_split_count", fuseSplitCount},
+	{"share_identical_subplans", shareIdenticalSubplans},
 }
 
 // optimize runs every rule over root. A rule that changes the plan's
