@@ -145,9 +145,12 @@ type joinSide struct {
 	expiry expiryHeap
 	// byRow finds a changelog side's rows by a hash of their values, so
 	// that retracting a row does not search every row of its key (all
-	// the auctions of a window, when the key is the window); the ids
-	// sharing a hash are in insertion order.
-	byRow map[uint64][]int32
+	// the auctions of a window, when the key is the window): the oldest
+	// row of each hash, and in byRowMore the later ones in insertion
+	// order, for the rare hash that more than one row holds. Neither map
+	// holds a pointer per row, so the collector does not scan them.
+	byRow     map[uint64]int32
+	byRowMore map[uint64][]int32
 }
 
 // rowSeed hashes packed rows for joinSide.byRow.
@@ -159,11 +162,29 @@ func (s *joinSide) indexRow(id int32, p string) {
 		return
 	}
 	if s.byRow == nil {
-		s.byRow = map[uint64][]int32{}
+		s.byRow, s.byRowMore = map[uint64]int32{}, map[uint64][]int32{}
 	}
 	h := maphash.String(rowSeed, p)
-	s.byRow[h] = append(s.byRow[h], id)
+	if _, ok := s.byRow[h]; ok {
+		s.byRowMore[h] = append(s.byRowMore[h], id)
+	} else {
+		s.byRow[h] = id
+	}
 	s.bytes += joinIndexBytes
+}
+
+// rowsByHash calls f with the ids of the rows whose packed values hash to
+// h, oldest first, until f returns false.
+func (s *joinSide) rowsByHash(h uint64, f func(id int32) bool) {
+	first, ok := s.byRow[h]
+	if !ok || !f(first) {
+		return
+	}
+	for _, id := range s.byRowMore[h] {
+		if !f(id) {
+			return
+		}
+	}
 }
 
 // joinIndexBytes is about what byRow holds per row: a map entry and an id.
@@ -175,18 +196,31 @@ func (s *joinSide) unindexRow(id int32, p string) {
 		return
 	}
 	h := maphash.String(rowSeed, p)
-	ids := s.byRow[h]
-	for i, x := range ids {
-		if x == id {
-			ids = append(ids[:i], ids[i+1:]...)
-			s.bytes -= joinIndexBytes
-			break
+	first, ok := s.byRow[h]
+	if !ok {
+		return
+	}
+	more := s.byRowMore[h]
+	if first == id {
+		s.bytes -= joinIndexBytes
+		if len(more) == 0 {
+			delete(s.byRow, h)
+			return
+		}
+		s.byRow[h], more = more[0], more[1:]
+	} else {
+		for i, x := range more {
+			if x == id {
+				more = append(more[:i], more[i+1:]...)
+				s.bytes -= joinIndexBytes
+				break
+			}
 		}
 	}
-	if len(ids) == 0 {
-		delete(s.byRow, h)
+	if len(more) == 0 {
+		delete(s.byRowMore, h)
 	} else {
-		s.byRow[h] = ids
+		s.byRowMore[h] = more
 	}
 }
 
@@ -508,14 +542,20 @@ func (s *joinSide) remove(key string, r joinRow) (matches int32, ok bool) {
 	}
 	packed := packRow(r)
 	if s.byRow != nil {
-		for _, id := range s.byRow[maphash.String(rowSeed, packed)] {
-			if e := s.store.at(id); s.store.packed(e) == packed {
-				matches = e.matches
-				s.drop(key, id)
-				return matches, true
+		found := int32(-1)
+		s.rowsByHash(maphash.String(rowSeed, packed), func(id int32) bool {
+			if s.store.packed(s.store.at(id)) == packed {
+				found = id
+				return false
 			}
+			return true
+		})
+		if found < 0 {
+			return 0, false
 		}
-		return 0, false
+		matches = s.store.at(found).matches
+		s.drop(key, found)
+		return matches, true
 	}
 	for id := b.head; id >= 0; id = s.store.at(id).next {
 		if e := s.store.at(id); s.store.packed(e) == packed {
@@ -698,7 +738,7 @@ func (j *HashJoin) Close() {
 	for _, s := range j.sides {
 		s.buckets, s.ttl, s.expiry, s.rows, s.bytes = map[string]*joinBucket{}, nil, nil, 0, 0
 		s.store = joinStore{width: len(s.fields)}
-		s.byRow = nil
+		s.byRow, s.byRowMore = nil, nil
 	}
 }
 
