@@ -57,10 +57,12 @@ type parallel struct {
 	mu    sync.Mutex
 	queue []*chunk
 	avail chan struct{}
-	// The reader's own decoder, made when it first decodes a chunk.
+	// The reader's own decoder, made when it first decodes a chunk, and
+	// its transform.
 	dec    format.Decoder
 	res    format.Resumer
 	decErr error
+	tf     pieceTransform
 	// pipe, when the source has a transform, transforms the batches.
 	pipe *pipe
 }
@@ -83,6 +85,14 @@ type piece struct {
 	bads      []badRecord
 	start     int64 // the offset where it starts
 	startLine int64 // the line there (0: not counted)
+	// A piece of exactly a batch's rows, without bad records, is
+	// transformed (Source.Transform) by the goroutine that decoded it,
+	// while its rows are in that core's cache: out (nil when none is
+	// left) or terr, once transformed is set. The batch Next cuts is
+	// then the piece, whose output it takes.
+	transformed bool
+	out         arrow.RecordBatch
+	terr        error
 }
 
 // rows is the number of rows of the piece.
@@ -268,6 +278,8 @@ func (p *parallel) work(ctx context.Context) {
 	if err == nil {
 		defer dec.Release()
 	}
+	var tf pieceTransform
+	defer tf.release()
 	debug.SetPanicOnFault(true)
 	for {
 		select {
@@ -285,7 +297,7 @@ func (p *parallel) work(ctx context.Context) {
 		case ctx.Err() != nil:
 			c.err = ctx.Err()
 		default:
-			p.decode(dec, res, c)
+			p.decode(dec, res, c, &tf)
 			s.dropMapped(c.off, c.end)
 		}
 		close(c.ready)
@@ -295,7 +307,7 @@ func (p *parallel) work(ctx context.Context) {
 // decode decodes chunk c into its pieces, or sets c.err. It decodes the
 // chunk through windows of bufCap bytes, as the reading source does, so a
 // record longer than max_record_bytes is bad in the same way.
-func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
+func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk, tf *pieceTransform) {
 	s := p.s
 	mm := s.mm
 	defer func() {
@@ -338,6 +350,7 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 		case full:
 			// Decode stopped just after the piece's last row.
 			c.pieces = append(c.pieces, piece{batch: dec.Flush(), bads: bads, start: start, startLine: startLine})
+			tf.apply(p, &c.pieces[len(c.pieces)-1])
 			bads, start, startLine = nil, pos, res.Line()
 		case atEOF:
 			pos = c.end
@@ -370,7 +383,7 @@ func (p *parallel) decode(dec format.Decoder, res format.Resumer, c *chunk) {
 // the source's position to just after it.
 func (p *parallel) next(ctx context.Context, maxRows int) (arrow.RecordBatch, error) {
 	s := p.s
-	parts, err := p.nextParts(ctx, maxRows, nil)
+	parts, err := p.nextParts(ctx, maxRows, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -401,8 +414,10 @@ type heldBad struct {
 
 // nextParts is next, but returns the rows of the batch in parts, and
 // none at the end of the file. When hold is not nil the bad records
-// before the rows are appended to it instead of being reported.
-func (p *parallel) nextParts(ctx context.Context, maxRows int, hold *[]heldBad) ([]arrow.RecordBatch, error) {
+// before the rows are appended to it instead of being reported. When pre
+// is not nil and the batch is one whole piece transformed already, pre
+// takes its output.
+func (p *parallel) nextParts(ctx context.Context, maxRows int, hold *[]heldBad, pre *transformedBatch) ([]arrow.RecordBatch, error) {
 	s := p.s
 	var parts []arrow.RecordBatch
 	fail := func(err error) ([]arrow.RecordBatch, error) {
@@ -457,6 +472,10 @@ func (p *parallel) nextParts(ctx context.Context, maxRows int, hold *[]heldBad) 
 			if p.skip > 0 {
 				p.skip -= k
 			} else {
+				if pre != nil && pc.transformed && n == 0 && p.row == 0 && k == rows && rows == int64(maxRows) {
+					*pre = transformedBatch{out: pc.out, terr: pc.terr, ok: true}
+					pc.out = nil
+				}
 				parts = append(parts, pc.batch.NewSlice(p.row, p.row+k))
 				n += k
 			}
@@ -509,7 +528,7 @@ func (p *parallel) piece(ctx context.Context) (*piece, error) {
 				if p.decErr != nil {
 					d.err = p.decErr
 				} else {
-					p.decode(p.dec, p.res, d)
+					p.decode(p.dec, p.res, d, &p.tf)
 					s.dropMapped(d.off, d.end)
 				}
 				close(d.ready)
@@ -533,9 +552,7 @@ func (p *parallel) piece(ctx context.Context) (*piece, error) {
 // or the end of the chunk.
 func (p *parallel) advance() {
 	s, c := p.s, p.cur
-	if b := c.pieces[0].batch; b != nil {
-		b.Release()
-	}
+	c.pieces[0].release()
 	c.pieces = c.pieces[1:]
 	p.row, p.bad = 0, 0
 	if len(c.pieces) > 0 {
@@ -594,9 +611,7 @@ func (p *parallel) close() {
 			return // never decoded
 		}
 		for _, pc := range c.pieces {
-			if pc.batch != nil {
-				pc.batch.Release()
-			}
+			pc.release()
 		}
 		c.pieces = nil
 	}
@@ -609,6 +624,57 @@ func (p *parallel) close() {
 	if p.dec != nil {
 		p.dec.Release()
 	}
+	p.tf.release()
+}
+
+// release frees the piece's batch and its output not taken.
+func (pc *piece) release() {
+	if pc.batch != nil {
+		pc.batch.Release()
+	}
+	if pc.out != nil {
+		pc.out.Release()
+	}
+}
+
+// pieceTransform is a goroutine's own instance of the source's transform,
+// made when it first transforms a piece.
+type pieceTransform struct {
+	f   func(arrow.RecordBatch) (arrow.RecordBatch, error)
+	rel func()
+}
+
+// apply transforms pc if the source has a transform and pc is exactly a
+// batch's rows without bad records (see piece).
+func (t *pieceTransform) apply(p *parallel, pc *piece) {
+	s := p.s
+	if s.transform == nil || pc.batch == nil || len(pc.bads) > 0 || pc.batch.NumRows() != int64(p.limit) {
+		return
+	}
+	if t.f == nil {
+		t.f, t.rel = s.transform.NewWorker()
+	}
+	pc.batch.Retain()
+	if out, err := apply(t.f, pc.batch); err != nil {
+		pc.terr = fmt.Errorf("table %s: %w", s.table, err)
+	} else {
+		pc.out = out
+	}
+	pc.transformed = true
+}
+
+func (t *pieceTransform) release() {
+	if t.rel != nil {
+		t.rel()
+	}
+}
+
+// transformedBatch is the output of a batch that was one whole piece
+// transformed where it was decoded (see piece).
+type transformedBatch struct {
+	out  arrow.RecordBatch
+	terr error
+	ok   bool
 }
 
 // csvDelimiter is the CSV field separator of options already accepted by

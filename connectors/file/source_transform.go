@@ -86,9 +86,6 @@ type pipe struct {
 	// stopped (the position of the last batch queued).
 	cut [3]int64
 	wg  sync.WaitGroup
-	// The reader's transform, made when it first transforms a batch.
-	apply   func(arrow.RecordBatch) (arrow.RecordBatch, error)
-	release func()
 }
 
 // job is a batch of the file's rows (in parts, as nextParts cut it) on
@@ -168,7 +165,8 @@ func (p *parallel) nextTransformed(ctx context.Context, maxRows int) (arrow.Reco
 		s.offset, s.posLine, s.posRows = pp.cut[0], pp.cut[1], pp.cut[2]
 		for !pp.end && len(pp.queue) < cap(pp.jobs) {
 			j := &job{done: make(chan struct{})}
-			parts, err := p.nextParts(ctx, maxRows, &j.bads)
+			var pre transformedBatch
+			parts, err := p.nextParts(ctx, maxRows, &j.bads, &pre)
 			if err != nil && ctx.Err() != nil {
 				s.offset, s.posLine, s.posRows = off, line, rows
 				return nil, ctx.Err()
@@ -182,6 +180,14 @@ func (p *parallel) nextTransformed(ctx context.Context, maxRows int) (arrow.Reco
 				close(j.done)
 			case len(parts) == 0:
 				j.eof, pp.end = true, true
+				close(j.done)
+			case pre.ok:
+				// Transformed where it was decoded.
+				for _, b := range parts {
+					j.rows += b.NumRows()
+					b.Release()
+				}
+				j.out, j.terr = pre.out, pre.terr
 				close(j.done)
 			default:
 				j.parts = parts
@@ -236,10 +242,10 @@ func (p *parallel) await(ctx context.Context, j *job) error {
 		case <-j.done:
 			return nil
 		case k := <-pp.jobs:
-			if pp.apply == nil {
-				pp.apply, pp.release = p.s.transform.NewWorker()
+			if p.tf.f == nil { // the reader's, as when it decodes
+				p.tf.f, p.tf.rel = p.s.transform.NewWorker()
 			}
-			p.run(pp.apply, k)
+			p.run(p.tf.f, k)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -265,7 +271,4 @@ func (pp *pipe) stop() {
 		}
 	}
 	pp.queue = nil
-	if pp.release != nil {
-		pp.release()
-	}
 }
