@@ -55,13 +55,13 @@
 // with more than 4 MiB to read is decoded on N goroutines: one cuts it
 // into chunks of about 4 MiB, each ending at a record boundary (the next
 // newline; for CSV, the next one outside a quoted field, following the
-// decoder's grammar: only quotes are looked at one by one), N-1 workers
-// and the reading goroutine decode whole chunks, each with a decoder of
-// its own (the reader takes the chunk it needs next if no worker has),
-// and Next returns the batches in file order, with at most 2N chunks cut
-// ahead of it, in batches of exactly maxRows rows as on one goroutine
-// (the rows at the end of one chunk are copied together with those at the
-// start of the next). The rows, their batches, and the bad rows with
+// decoder's grammar: only quotes are looked at one by one; a chunk is
+// lengthened to end where a batch does while every line is a record), N
+// workers decode whole chunks, each with a decoder of its own, and Next
+// returns the batches in file order, with at most 2N chunks cut ahead of
+// it, in batches of exactly maxRows rows as on one goroutine (the rows at
+// the end of one chunk are copied together with those at the start of
+// the next, when a chunk does not end where a batch does). The rows, their batches, and the bad rows with
 // their lines (path:line) are exactly those of reading on one goroutine,
 // and positions restore exactly; max_record_bytes, on_error and
 // invalid_utf8 work as before. A text file with a pushed-down LIKE

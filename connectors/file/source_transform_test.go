@@ -123,10 +123,11 @@ func TestSourceTransform(t *testing.T) {
 					if read != wantRead || returned != outRows {
 						t.Fatalf("%s: Read counted %d rows read, %d returned; want %d, %d", name, read, returned, wantRead, outRows)
 					}
-					// One per goroutine that transforms: the reader, the n-1
-					// decoding workers (a whole batch they decoded) and the n-1
-					// transform workers (a batch cut from two pieces).
-					if w := workers.Load(); w < 1 || w > int64(2*n-1) || released.Load() != w {
+					// One per goroutine that transforms: the n decoding
+					// workers (a whole batch they decoded), and the n-1
+					// transform workers and the reader (a batch cut from two
+					// pieces).
+					if w := workers.Load(); w < 1 || w > int64(2*n) || released.Load() != w {
 						t.Fatalf("%s: %d transforms made, %d released, on %d workers", name, w, released.Load(), n)
 					}
 					// Seek to the position after the middle batch: the same
