@@ -93,6 +93,10 @@ func newSource(spec connectors.SourceSpec) (*Source, error) {
 	if spec.Parallelism > 1 && cfg.rate == 0 {
 		s.workers = spec.Parallelism
 	}
+	// The tables every generator shares are built now, once, rather than
+	// by the first batch, while the other workers wait for them.
+	channels()
+	extraText()
 	return s, nil
 }
 
