@@ -37,6 +37,38 @@ func (a *gaccCount) add(groups []uint32, values arrow.Array, d int64) error {
 	return nil
 }
 
+// filteredUpdater is implemented by accumulators that fold in only the
+// rows a FILTER (WHERE ...) column keeps, without a masked copy of the
+// groups (aggFilterMask). UpdateWhere reports false, having done nothing,
+// when it cannot read the filter column; the caller then masks.
+type filteredUpdater interface {
+	UpdateWhere(groups []uint32, values, filter arrow.Array) (bool, error)
+}
+
+// UpdateWhere implements filteredUpdater: a row counts when its filter
+// is TRUE.
+func (a *gaccCount) UpdateWhere(groups []uint32, values, filter arrow.Array) (bool, error) {
+	f, ok := filter.(*array.Boolean)
+	if !ok || f.Data().Buffers()[1] == nil || f.Len() < len(groups) {
+		return false, nil
+	}
+	a.n = accumGrow(a.n, gaccMaxGroup(groups))
+	bits, off := f.Data().Buffers()[1].Bytes(), f.Data().Offset()
+	fnulls := f.NullN() > 0
+	vnulls := !a.star && (values == nil || values.NullN() > 0)
+	for i, g := range groups {
+		j := off + i
+		if g == NoGroup || bits[j>>3]&(1<<(j&7)) == 0 || (fnulls && f.IsNull(i)) {
+			continue
+		}
+		if vnulls && (values == nil || values.IsNull(i)) {
+			continue
+		}
+		a.n[g]++
+	}
+	return true, nil
+}
+
 // Update implements GroupsAccumulator.
 func (a *gaccCount) Update(groups []uint32, values arrow.Array) error {
 	return a.add(groups, values, 1)

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -86,5 +87,65 @@ func TestAggFilterMask(t *testing.T) {
 		}
 		f.Release()
 		full.Release()
+	}
+}
+
+// TestCountUpdateWhere: COUNT(*) and COUNT(x) with a FILTER column count
+// what masking the groups and Update count, over sliced filters with
+// NULLs, NULL values and rows without a group.
+func TestCountUpdateWhere(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	mem := memory.NewGoAllocator()
+	for round := range 200 {
+		n := 1 + r.IntN(60)
+		fb, vb := array.NewBooleanBuilder(mem), array.NewInt64Builder(mem)
+		for range n + 3 {
+			if r.IntN(6) == 0 {
+				fb.AppendNull()
+			} else {
+				fb.Append(r.IntN(2) == 0)
+			}
+			if r.IntN(5) == 0 {
+				vb.AppendNull()
+			} else {
+				vb.Append(int64(r.IntN(9)))
+			}
+		}
+		ff, vf := fb.NewArray(), vb.NewArray()
+		fb.Release()
+		vb.Release()
+		lo := r.IntN(4)
+		f, v := array.NewSlice(ff, int64(lo), int64(lo+n)), array.NewSlice(vf, int64(lo), int64(lo+n))
+		groups := make([]uint32, n)
+		for i := range groups {
+			groups[i] = uint32(r.IntN(5))
+			if r.IntN(7) == 0 {
+				groups[i] = NoGroup
+			}
+		}
+		for _, star := range []bool{true, false} {
+			fused, masked := &gaccCount{star: star}, &gaccCount{star: star}
+			if done, err := fused.UpdateWhere(groups, v, f); !done || err != nil {
+				t.Fatalf("round %d: UpdateWhere did not count (%v)", round, err)
+			}
+			if err := masked.Update(aggFilterMask(nil, groups, f), v); err != nil {
+				t.Fatal(err)
+			}
+			for g := range 5 {
+				var a, b int64
+				if g < len(fused.n) {
+					a = fused.n[g]
+				}
+				if g < len(masked.n) {
+					b = masked.n[g]
+				}
+				if a != b {
+					t.Fatalf("round %d, star %v, group %d: %d, masked %d", round, star, g, a, b)
+				}
+			}
+		}
+		for _, a := range []arrow.Array{f, v, ff, vf} {
+			a.Release()
+		}
 	}
 }

@@ -277,6 +277,14 @@ func (u *UpdatingAgg) Process(b arrow.RecordBatch) ([]arrow.RecordBatch, error) 
 			arg = b.Column(a.Arg)
 		}
 		addG, retG := u.addG, u.retG
+		if fu, ok := u.accs[j].(filteredUpdater); ok && a.HasFilter && ops == nil {
+			if done, err := fu.UpdateWhere(addG, arg, b.Column(a.Filter)); done || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
 		if a.HasFilter {
 			u.maskAdd = aggFilterMask(u.maskAdd, addG, b.Column(a.Filter))
 			addG = u.maskAdd
