@@ -31,8 +31,9 @@ func TestGCHeadroomFor(t *testing.T) {
 	}
 }
 
-// TestGCHeadroomScaled: a scale multiplies the headroom of a heap above
-// 64 MiB, never past Go's default; a small heap keeps its 64 MiB.
+// TestGCHeadroomScaled: a scale multiplies the scannable part's share of
+// the headroom of a heap above 64 MiB, never past Go's default; a
+// pointer-free heap and a small one keep theirs.
 func TestGCHeadroomScaled(t *testing.T) {
 	const mi = 1 << 20
 	for _, c := range []struct {
@@ -40,7 +41,7 @@ func TestGCHeadroomScaled(t *testing.T) {
 		want              gcHeadroom
 	}{
 		{32 * mi, 32 * mi, 8, gcHeadroom{200, math.MaxInt64}},
-		{1024 * mi, 1 * mi, 2, gcHeadroom{25, 1536 * mi}},
+		{1024 * mi, 1 * mi, 2, gcHeadroom{12, 1280 * mi}}, // pointer-free: stays compact
 		{1024 * mi, 256 * mi, 2, gcHeadroom{50, 2048 * mi}},
 		{1024 * mi, 256 * mi, 8, gcHeadroom{100, 3072 * mi}},
 	} {
