@@ -1,16 +1,11 @@
 package planner_test
 
 import (
-	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/weirdb/weir/connectors"
-	"github.com/weirdb/weir/connectors/nexmark"
 	"github.com/weirdb/weir/planner"
-	"github.com/weirdb/weir/sql"
 )
 
 // TestShareIdenticalSubplans: queries computing the same subplan twice
@@ -67,30 +62,6 @@ func runShared(t *testing.T, tables, query string, par int, share bool) ([]strin
 	t.Helper()
 	planner.SetSharing(share)
 	defer planner.SetSharing(true)
-	reg := connectors.NewRegistry()
-	reg.RegisterSource("nexmark", nexmark.NewSource, nexmark.Config())
-	reg.RegisterTransform("nexmark", nexmark.TransformsAhead)
-	sess := planner.NewSession(reg)
-	sess.Settings["parallelism"] = strconv.Itoa(par)
-	sess.Settings["batch_size"] = "1000"
-	if err := execAll(sess, tables); err != nil {
-		t.Fatal(err)
-	}
-	stmts, err := sql.Parse(query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := sess.Execute(stmts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &captureSink{}
-	q, err := res.Query.Build(sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return sink.rows, res.Query.Explain()
+	r := runSourceOps(t, tables, query, par, 1000, true)
+	return r.rows, r.explain
 }

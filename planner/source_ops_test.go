@@ -26,6 +26,7 @@ type sourceOpsResult struct {
 	rows          []string
 	rowsIn, bad   int64
 	onSourceLines int
+	explain       string
 }
 
 // runSourceOps runs query after the statements of tables at parallelism
@@ -60,7 +61,8 @@ func runSourceOps(t *testing.T, tables, query string, par, batch int, moved bool
 		t.Fatal(err)
 	}
 	var out sourceOpsResult
-	out.onSourceLines = strings.Count(res.Query.Explain(), "(on the source's")
+	out.explain = res.Query.Explain()
+	out.onSourceLines = strings.Count(out.explain, "(on the source's")
 	sink := &captureSink{}
 	q, err := res.Query.Build(sink)
 	if err != nil {
