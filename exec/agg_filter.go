@@ -14,22 +14,38 @@ import (
 // A NULL-typed filter skips every row.
 func aggFilterMask(dst, ids []uint32, filter arrow.Array) []uint32 {
 	dst = append(dst[:0], ids...)
-	b, ok := filter.(*array.Boolean)
-	if !ok || b.Data().Buffers()[1] == nil {
-		for i := range dst {
-			if !ok || b.IsNull(i) || !b.Value(i) {
-				dst[i] = NoGroup
-			}
-		}
-		return dst
-	}
-	bits, off, nulls := b.Data().Buffers()[1].Bytes(), b.Data().Offset(), b.NullN() > 0
+	f, ok := readFilter(filter)
 	for i := range dst {
-		if j := off + i; bits[j>>3]&(1<<(j&7)) == 0 || (nulls && b.IsNull(i)) {
+		if !ok || !f.keeps(i) {
 			dst[i] = NoGroup
 		}
 	}
 	return dst
+}
+
+// filterBits reads a FILTER (WHERE ...) column's values straight from its
+// bits.
+type filterBits struct {
+	b     *array.Boolean
+	bits  []byte
+	off   int
+	nulls bool
+}
+
+// readFilter returns the reader of filter; false when it is not a BOOLEAN
+// column with values (a NULL-typed or all-NULL one keeps no row).
+func readFilter(filter arrow.Array) (filterBits, bool) {
+	b, ok := filter.(*array.Boolean)
+	if !ok || b.Data().Buffers()[1] == nil {
+		return filterBits{}, false
+	}
+	return filterBits{b: b, bits: b.Data().Buffers()[1].Bytes(), off: b.Data().Offset(), nulls: b.NullN() > 0}, true
+}
+
+// keeps reports whether row i's filter value is TRUE.
+func (f filterBits) keeps(i int) bool {
+	j := f.off + i
+	return f.bits[j>>3]&(1<<(j&7)) != 0 && !(f.nulls && f.b.IsNull(i))
 }
 
 // aggFilterTrue reports whether row i passes the filter column of spec

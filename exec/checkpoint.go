@@ -324,13 +324,13 @@ func (s *backStage) writeCheckpoint(m *checkpointMeta) error {
 	if err := writeSynced(filepath.Join(tmp, "meta.json"), b); err != nil {
 		return err
 	}
-	syncDir(tmp)
+	connectors.SyncDir(tmp) // best effort: meta.json itself is synced
 	final := filepath.Join(dir, "chk-"+pad(m.Seq))
 	os.RemoveAll(final) // a leftover of a run that crashed after renaming
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	syncDir(dir)
+	connectors.SyncDir(dir) // best effort
 	q.checkpoints.Add(1)
 	q.ckLog.add(CheckpointInfo{Seq: m.Seq, Time: time.Now(), Duration: time.Since(start), Bytes: size + int64(len(b))})
 	if err := s.checkpointComplete(m); err != nil {
@@ -402,11 +402,4 @@ func writeSynced(path string, b []byte) error {
 		return fmt.Errorf("checkpoint: sync %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

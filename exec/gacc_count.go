@@ -48,17 +48,14 @@ type filteredUpdater interface {
 // UpdateWhere implements filteredUpdater: a row counts when its filter
 // is TRUE.
 func (a *gaccCount) UpdateWhere(groups []uint32, values, filter arrow.Array) (bool, error) {
-	f, ok := filter.(*array.Boolean)
-	if !ok || f.Data().Buffers()[1] == nil || f.Len() < len(groups) {
+	f, ok := readFilter(filter)
+	if !ok || filter.Len() < len(groups) {
 		return false, nil
 	}
 	a.n = accumGrow(a.n, gaccMaxGroup(groups))
-	bits, off := f.Data().Buffers()[1].Bytes(), f.Data().Offset()
-	fnulls := f.NullN() > 0
 	vnulls := !a.star && (values == nil || values.NullN() > 0)
 	for i, g := range groups {
-		j := off + i
-		if g == NoGroup || bits[j>>3]&(1<<(j&7)) == 0 || (fnulls && f.IsNull(i)) {
+		if g == NoGroup || !f.keeps(i) {
 			continue
 		}
 		if vnulls && (values == nil || values.IsNull(i)) {

@@ -118,14 +118,21 @@ func (s *backStage) put(m stageMsg) error {
 	if s.ch == nil {
 		return s.handle(m)
 	}
+	return stageSend(s.ch, s.stop, &s.err, m)
+}
+
+// stageSend hands m to a stage's goroutine through ch, or, once the stage
+// failed (stop closed), releases m's batch and returns the stage's error
+// (*errp, set before stop was closed).
+func stageSend(ch chan<- stageMsg, stop <-chan struct{}, errp *error, m stageMsg) error {
 	select {
-	case s.ch <- m:
+	case ch <- m:
 		return nil
-	case <-s.stop:
+	case <-stop:
 		if m.batch != nil {
 			m.batch.Release()
 		}
-		return s.err
+		return *errp
 	}
 }
 

@@ -86,17 +86,7 @@ func newAheadStage(q *Query, plan *graphPlan, lo int, next *backStage) *aheadSta
 
 // send hands m to the stage; it takes ownership of m.batch. After the
 // stage failed it returns the stage's error.
-func (a *aheadStage) send(m stageMsg) error {
-	select {
-	case a.ch <- m:
-		return nil
-	case <-a.stop:
-		if m.batch != nil {
-			m.batch.Release()
-		}
-		return a.err
-	}
-}
+func (a *aheadStage) send(m stageMsg) error { return stageSend(a.ch, a.stop, &a.err, m) }
 
 func (a *aheadStage) loop() {
 	defer close(a.done)

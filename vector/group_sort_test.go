@@ -93,11 +93,8 @@ func TestSortIDsWithAgainstCompare(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids, err := g.Insert([]arrow.Array{col}, nil)
+			ids := groupInsert(t, g, []arrow.Array{col}, nil)
 			col.Release()
-			if err != nil {
-				t.Fatal(err)
-			}
 			slices.Sort(ids)
 			ids = slices.Compact(ids)
 			r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -312,7 +311,7 @@ func (s *Sink) publish(closing bool) error {
 		if err := os.Rename(s.pendPath, s.path); err != nil {
 			return s.fail(s.fileError("rename", s.pendPath+" to "+s.path, err))
 		}
-		if err := syncDir(filepath.Dir(s.path)); err != nil {
+		if err := connectors.SyncDir(filepath.Dir(s.path)); err != nil {
 			return s.fail(s.fileError("fsync", filepath.Dir(s.path), err))
 		}
 		if s.final != nil {
@@ -351,20 +350,6 @@ func (s *Sink) publish(closing bool) error {
 		return nil
 	}
 	return s.fail(s.resetPending())
-}
-
-// syncDir fsyncs a directory, making a rename in it durable. File systems
-// that cannot do that are let be.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return err
-	}
-	return nil
 }
 
 // Close moves everything written to the final file (a last checkpoint),

@@ -248,7 +248,7 @@ func (s *RollingSink) publish() error {
 			return s.fail(s.fileError("rename", from+" to "+name, err))
 		}
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := connectors.SyncDir(s.dir); err != nil {
 		return s.fail(s.fileError("fsync", s.dir, err))
 	}
 	s.published = s.last
@@ -289,7 +289,7 @@ func (s *RollingSink) Restore(state []byte) error {
 		removed = true
 	}
 	if removed {
-		if err := syncDir(s.dir); err != nil {
+		if err := connectors.SyncDir(s.dir); err != nil {
 			return s.fileError("fsync", s.dir, err)
 		}
 	}

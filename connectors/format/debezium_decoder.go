@@ -1,7 +1,6 @@
 package format
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -90,17 +89,10 @@ func (d *debeziumDecoder) Decode(data []byte, limit int, atEOF bool, bad func(Ba
 		if limit > 0 && rows.rows >= limit {
 			return i, true, nil
 		}
-		j := bytes.IndexByte(data[i:], '\n')
-		var rec []byte
-		next := 0
-		if j >= 0 {
-			rec, next = data[i:i+j], i+j+1
-		} else if atEOF {
-			rec, next = data[i:], len(data)
-		} else {
+		rec, next, ok := nextLine(data, i, atEOF)
+		if !ok {
 			break
 		}
-		rec = trimCR(rec)
 		if isBlank(rec) {
 			i = next
 			d.line++

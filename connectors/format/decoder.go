@@ -135,3 +135,19 @@ func trimCR(b []byte) []byte {
 	}
 	return b
 }
+
+// nextLine returns the line that starts at data[i], without its "\n" or
+// "\r\n", and where the next line starts; ok is false when the line does
+// not end within data and more may come (not atEOF).
+func nextLine(data []byte, i int, atEOF bool) (line []byte, next int, ok bool) {
+	j := bytes.IndexByte(data[i:], '\n')
+	switch {
+	case j >= 0:
+		line, next = data[i:i+j], i+j+1
+	case atEOF:
+		line, next = data[i:], len(data)
+	default:
+		return nil, i, false
+	}
+	return trimCR(line), next, true
+}

@@ -1,7 +1,6 @@
 package format
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -78,19 +77,10 @@ func (d *jsonDecoder) Decode(data []byte, limit int, atEOF bool, bad func(BadRec
 		if limit > 0 && d.rows.rows >= limit {
 			return i, true, nil
 		}
-		j := bytes.IndexByte(data[i:], '\n')
-		var rec []byte
-		next := 0
-		if j >= 0 {
-			rec = data[i : i+j]
-			next = i + j + 1
-		} else if atEOF {
-			rec = data[i:]
-			next = len(data)
-		} else {
+		rec, next, ok := nextLine(data, i, atEOF)
+		if !ok {
 			break
 		}
-		rec = trimCR(rec)
 		if isBlank(rec) {
 			i = next
 			d.line++

@@ -157,6 +157,8 @@ func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(Bad
 			d.nvals, d.rows = nvals, rows
 			return i, true, nil
 		}
+		// nextLine, written out: it is too large to inline, and this is
+		// the loop of the word count and grep.
 		j := bytes.IndexByte(data[i:], '\n')
 		var line []byte
 		next := 0
@@ -169,9 +171,7 @@ func (d *textDecoder) decode(data []byte, i, limit int, atEOF bool, bad func(Bad
 		} else {
 			break
 		}
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
+		line = trimCR(line)
 		// With a contains filter most of the input is skipped unread, so
 		// only the lines kept are checked, one by one.
 		if check && (len(d.contains) > 0 || !d.chk.valid(data, i, next, atEOF)) && !utf8.Valid(line) {

@@ -247,7 +247,7 @@ func (s *Sink) Checkpoint() ([]byte, error) {
 		if err := os.Rename(s.spill.path, name); err != nil {
 			return nil, s.fail(err)
 		}
-		if err := syncSpillDir(s.dir); err != nil {
+		if err := connectors.SyncDir(s.dir); err != nil {
 			return nil, s.fail(fmt.Errorf("fsync %s: %w", s.dir, err))
 		}
 		sp, err := openSpill(spillPath(s.dir, spillPending))

@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/weirdb/weir/connectors"
 )
 
 const (
@@ -66,7 +68,7 @@ func (s *Source) run(ctx context.Context) {
 				warned = time.Now()
 			}
 			if len(recs) == 0 {
-				if !sleep(ctx, backoff) {
+				if !connectors.Sleep(ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, maxBackoff)
@@ -183,7 +185,7 @@ func (s *Source) listPartitions(ctx context.Context, cl *kgo.Client) ([]int32, e
 				"brokers", s.brokers, "topic", s.topic, "err", err, "retry_in", backoff)
 			warned = time.Now()
 		}
-		if !sleep(ctx, backoff) {
+		if !connectors.Sleep(ctx, backoff) {
 			return nil, ctx.Err()
 		}
 		backoff = min(2*backoff, maxBackoff)
@@ -250,7 +252,7 @@ func (s *Source) endOffsets(ctx context.Context, cl *kgo.Client, ps []int32) (ma
 				"topic", s.topic, "err", err, "retry_in", backoff)
 			warned = time.Now()
 		}
-		if !sleep(ctx, backoff) {
+		if !connectors.Sleep(ctx, backoff) {
 			return nil, ctx.Err()
 		}
 		backoff = min(2*backoff, maxBackoff)
@@ -375,18 +377,6 @@ func commitOffsets(cl *kgo.Client, topic string, offsets map[int32]int64) error 
 			}
 		})
 	return cerr
-}
-
-// sleep waits for d or until ctx ends, reporting whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // recBuffer is the bounded FIFO of fetched records between the

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // A spill file holds the records a checkpointed sink will send in one
@@ -153,20 +152,6 @@ func readSpill(path string, size int64, fn func(key, value []byte) error) error 
 			return err
 		}
 	}
-}
-
-// syncSpillDir fsyncs a directory, making a rename in it durable. File
-// systems that cannot do that are let be.
-func syncSpillDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
-		return err
-	}
-	return nil
 }
 
 // spillPath is the path of file name in dir.

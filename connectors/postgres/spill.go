@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/weirdb/weir/connectors"
 )
 
 // spillPrefix and spillSuffix name a checkpoint's spill file in the state
@@ -105,7 +107,9 @@ func (w *spillWriter) finish() (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("spill file %s: %w", w.f.Name(), err)
 	}
-	syncDir(filepath.Dir(w.f.Name()))
+	if err := connectors.SyncDir(filepath.Dir(w.f.Name())); err != nil {
+		return 0, fmt.Errorf("spill file %s: %w", w.f.Name(), err)
+	}
 	return size, nil
 }
 
@@ -114,13 +118,6 @@ func (w *spillWriter) discard() {
 	w.w.Close()
 	w.f.Close()
 	os.Remove(w.f.Name())
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // sinkState is the sink's checkpoint state, as JSON.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/weirdb/weir/connectors"
 	"github.com/weirdb/weir/connectors/live"
 )
 
@@ -60,21 +61,9 @@ func (s *Source) run(ctx context.Context) {
 					"addr", s.addr, "err", err, "retry_in", backoff)
 			}
 		}
-		if !sleep(ctx, backoff) {
+		if !connectors.Sleep(ctx, backoff) {
 			return
 		}
 		backoff = min(2*backoff, s.reconnectMax)
-	}
-}
-
-// sleep waits for d or until ctx ends, reporting whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/weirdb/weir/connectors"
 )
 
 // The write-ahead log's files: wal-<offset>.log starts a connection's
@@ -288,7 +290,7 @@ func (w *wal) sync(keep int64) error {
 		w.dirty = false
 	}
 	if w.dirDirty {
-		if err := syncDir(w.dir); err != nil {
+		if err := connectors.SyncDir(w.dir); err != nil {
 			return fmt.Errorf("write-ahead log %s: sync: %w", w.dir, err)
 		}
 		w.dirDirty = false
@@ -324,13 +326,4 @@ func (w *wal) close() error {
 		w.err = errors.New("write-ahead log is closed")
 	}
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
